@@ -1,0 +1,43 @@
+/**
+ * The `pannuke` command: parses arguments and hands each command to its stage. Errors become one line on
+ * stderr and an exit code (see EXIT); nothing below this file prints or exits.
+ */
+import { Command, CommanderError } from 'commander';
+import { PannukeError } from '../errors.js';
+import { TOOL_VERSION } from '../db/open.js';
+import { registerDemo } from './commands/demo.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerSchema } from './commands/schema.js';
+import { registerStats } from './commands/stats.js';
+import { registerSynth } from './commands/synth.js';
+import { EXIT, processIo, type Io } from './io.js';
+
+export async function runCli(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const program = new Command('pannuke')
+    .description('PanNuke nuclei segmentation → SQLite: one exact row per nucleus')
+    .version(TOOL_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+  registerIngest(program, io);
+  registerSynth(program, io);
+  registerStats(program, io);
+  registerSchema(program, io);
+  registerDemo(program, io);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version also end here, with exit code 0.
+      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    if (e instanceof PannukeError) {
+      io.stderr.write(`pannuke: error: ${e.describe()}\n`);
+      return e.code === 'BAD_OPTION' ? EXIT.USAGE : EXIT.FAILURE;
+    }
+    io.stderr.write(`pannuke: internal error (please report it): ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.INTERNAL;
+  }
+}

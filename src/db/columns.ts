@@ -1,0 +1,61 @@
+/**
+ * The definition of every column: the public data contract. The compiler checks that each column of the
+ * schema is documented; `pannuke schema` prints these tables and a test checks the README holds them.
+ */
+import { getTableColumns, getTableName, type Table } from 'drizzle-orm';
+import { images, nuclei, type Image, type Nucleus } from './schema.js';
+
+/** Pixel-edge coordinates: pixel (col, row) covers [col, col+1) × [row, row+1); x = column, y = row, origin top-left. */
+export const NUCLEUS_COLUMNS = {
+  id: 'Row id (INTEGER PRIMARY KEY). Assigned in load order: fold, fold_index, class_id, instance_id.',
+  imageId: 'The image (→ images.id).',
+  classId: 'The class (→ classes.id) = mask channel c + 1: 1 Neoplastic, 2 Inflammatory, 3 Connective, 4 Dead, 5 Epithelial.',
+  instanceId: 'The mask value v, exactly as stored (never cast; ids repeat across channels, so (image_id, class_id, instance_id) is the key).',
+  area: 'Pixels in P = {(row, col) : masks[i, row, col, c] = v}; every pixel counts, whatever its other channels hold.',
+  bboxX0: 'min col of P (inclusive).',
+  bboxY0: 'min row of P (inclusive).',
+  bboxX1: 'max col of P + 1 (exclusive).',
+  bboxY1: 'max row of P + 1 (exclusive).',
+  centroidX: 'mean(col) + 0.5: the centre of mass in pixel-edge coordinates.',
+  centroidY: 'mean(row) + 0.5.',
+  perimeter: 'Unit pixel edges between a pixel of P and a pixel not in P, the image border included (= the outline length). Not scikit-image\'s perimeter.',
+  majorAxisLength: '4·√l1, l1 ≥ l2 the eigenvalues of [[a, d], [d, b]] / n², a = n·Sxx − Sx², b = n·Syy − Sy², d = n·Sxy − Sx·Sy over the pixel cols/rows (as scikit-image regionprops).',
+  minorAxisLength: '4·√l2 (as scikit-image regionprops).',
+  eccentricity: '√(1 − l2/l1), 0 when l1 = 0 (as scikit-image regionprops).',
+  orientation: '½·atan2(2d, a − b), radians in (−π/2, π/2], from +x (columns) towards +y (rows, downwards). Not scikit-image\'s orientation, which is measured from the row axis.',
+  parts: 'Number of 4-connected components of P (fragments sharing one id are one row).',
+  overlapArea: 'Pixels of P that also belong to a nucleus of another class channel.',
+  sharedId: '1 if v is also an id in another class channel of the same image (a different nucleus), else 0.',
+  contour: 'Little-endian ISO WKB of the exact pixel-edge outline of P: a Polygon when parts = 1, else a MultiPolygon (one polygon per part, in row-major order of their first pixel). Holes are interior rings; rings are closed, with corner vertices only; exteriors counter-clockwise (positive shoelace area, RFC 7946), holes clockwise; each ring starts at its smallest (y, x) vertex. Diagonal pixels of one part stay joined at a shared corner, so a gap closed off at a corner is a hole touching the exterior at that point. Valid by GEOS; its area equals `area`; the pixel centres inside it are exactly P.',
+} as const satisfies Record<keyof Nucleus, string>;
+
+export const IMAGE_COLUMNS = {
+  id: 'Row id (INTEGER PRIMARY KEY), assigned in load order (fold, fold_index).',
+  fold: 'Official fold number, 1..3.',
+  foldIndex: '0-based position of the image in its fold\'s images.npy, masks.npy and types.npy.',
+  tissueId: 'The tissue (→ tissues.id), from types.npy.',
+  width: 'W, pixels.',
+  height: 'H, pixels.',
+  nucleusCount: 'Rows of this image in nuclei (distinct (channel, value) pairs); 0 for an empty image.',
+  voidPixels: 'Pixels that are 0 in all six mask channels (background included).',
+  overlapPixels: 'Pixels that belong to nuclei of two or more class channels.',
+} as const satisfies Record<keyof Image, string>;
+
+export const OTHER_TABLES = {
+  classes: '`id`, `name`: 1 Neoplastic, 2 Inflammatory, 3 Connective, 4 Dead, 5 Epithelial (mask channels 0..4).',
+  tissues: '`id`, `name`: tissue names verbatim from types.npy, numbered in sorted order as folds are loaded.',
+  metadata: '`key`, `value`: `schema_version`, `tool_version` of the last writer.',
+  nucleus_facts: 'View, one flat row per nucleus for BI tools (no blob): nucleus_id, fold, image_id, fold_index, tissue, class, class_id, instance_id, area, bbox_x0, bbox_y0, bbox_x1, bbox_y1, centroid_x, centroid_y, perimeter, major_axis_length, minor_axis_length, eccentricity, orientation, parts, overlap_area, shared_id.',
+} as const;
+
+
+/** The column tables as Markdown (used by `pannuke schema` and checked against the README). */
+export function schemaMarkdown(): string {
+  const table = (t: Table, docs: Record<string, string>) => {
+    const columns = getTableColumns(t);
+    const rows = Object.entries(docs).map(([key, doc]) => `| \`${(columns[key] as { name: string }).name}\` | ${doc} |`);
+    return [`#### \`${getTableName(t)}\``, '', '| column | definition |', '|---|---|', ...rows].join('\n');
+  };
+  const others = ['| table / view | columns |', '|---|---|', ...Object.entries(OTHER_TABLES).map(([k, v]) => `| \`${k}\` | ${v} |`)].join('\n');
+  return [table(nuclei, NUCLEUS_COLUMNS), table(images, IMAGE_COLUMNS), others].join('\n\n');
+}

@@ -1,0 +1,131 @@
+/**
+ * The exact pixel-edge outline of a pixel set, as polygons with corner vertices only.
+ *
+ * Coordinates are pixel-edge: pixel (col, row) covers [col, col+1) × [row, row+1), x = column, y = row.
+ * Each 4-connected part is traced on its own (pixels of other parts count as outside) into one polygon: an
+ * exterior ring and one interior ring per enclosed gap. At a corner where two diagonal pixels of the part meet
+ * and the other two are outside (a "saddle"), the outline keeps the part's pixels joined: the tracer turns
+ * towards the outside pixel, so no ring passes through a point twice, and a gap closed off at that corner
+ * becomes a hole touching the exterior at that one point (valid in GEOS / OGC simple features).
+ *
+ * Ring conventions (what a consumer can rely on):
+ *   - closed: the first vertex is repeated at the end;
+ *   - every vertex is a corner: no repeated and no collinear vertex;
+ *   - exterior rings have positive signed (shoelace) area in x-right, y-down pixel coordinates, i.e. they are
+ *     counter-clockwise to GEOS/shapely and RFC 7946's right-hand rule; interior rings have negative area;
+ *   - each ring starts at its smallest (y, x) vertex; holes are ordered by that vertex; parts are ordered by
+ *     their first pixel in row-major order.
+ * Tracing is linear in the boundary length.
+ */
+
+/** A ring as flat [x0, y0, x1, y1, ..., x0, y0] pixel-edge coordinates (closed). */
+export type Ring = number[];
+/** Exterior ring first, then holes. */
+export type PolygonRings = Ring[];
+
+export interface Outline {
+  /** One polygon per 4-connected part. */
+  polygons: PolygonRings[];
+  /** Unit pixel edges between the set and its complement (image border included). */
+  perimeter: number;
+}
+
+// Directions in pixel coordinates (y down): E, S, W, N.
+const DX = [1, 0, -1, 0] as const;
+const DY = [0, 1, 0, -1] as const;
+const E = 0, S = 1, W = 2, N = 3;
+/** The left turn on screen (y down): E→N, S→E, W→S, N→W. */
+const leftOf = (d: number) => (d + 3) & 3;
+
+/**
+ * Traces the outline of the pixels where `inside(col, row)` holds within the inclusive box
+ * [minCol, maxCol] × [minRow, maxRow] (pixels outside the box are outside the set).
+ */
+export function traceOutline(
+  minCol: number,
+  minRow: number,
+  maxCol: number,
+  maxRow: number,
+  inside: (col: number, row: number) => boolean,
+): Outline {
+  // A local grid with a one-pixel empty margin, so every neighbour lookup stays in bounds.
+  const gw = maxCol - minCol + 3;
+  const gh = maxRow - minRow + 3;
+  const part = new Int32Array(gw * gh); // 0 = outside, k > 0 = 4-connected part k
+  for (let y = 1; y < gh - 1; y++) {
+    for (let x = 1; x < gw - 1; x++) if (inside(x - 1 + minCol, y - 1 + minRow)) part[y * gw + x] = -1;
+  }
+
+  // Label 4-connected parts in row-major order of their first pixel.
+  const stack = new Int32Array(gw * gh);
+  let parts = 0;
+  for (let i = 0; i < part.length; i++) {
+    if (part[i] !== -1) continue;
+    parts++;
+    let top = 0;
+    stack[top++] = i;
+    part[i] = parts;
+    while (top > 0) {
+      const j = stack[--top] as number;
+      for (const k of [j - 1, j + 1, j - gw, j + gw]) {
+        if (part[k] === -1) {
+          part[k] = parts;
+          stack[top++] = k;
+        }
+      }
+    }
+  }
+
+  const topVisited = new Uint8Array(gw * gh); // the top edge of pixel i has been traced
+  const polygons: PolygonRings[] = Array.from({ length: parts }, () => []);
+  let perimeter = 0;
+
+  for (let i = gw; i < part.length - gw; i++) {
+    const k = part[i] as number;
+    // An unvisited top edge with the part below and outside above starts a new ring of part k.
+    if (k === 0 || part[i - gw] === k || topVisited[i] === 1) continue;
+    const is = (x: number, y: number) => part[y * gw + x] === k;
+    const sx = i % gw;
+    const sy = (i - sx) / gw;
+    const corners: number[] = [];
+    let x = sx, y = sy, dir = E;
+    for (;;) {
+      if (dir === E) topVisited[y * gw + x] = 1;
+      x += DX[dir] as number;
+      y += DY[dir] as number;
+      perimeter++;
+      // The four pixels around vertex (x, y): a b / c d.
+      const a = is(x - 1, y - 1), b = is(x, y - 1), c = is(x - 1, y), d = is(x, y);
+      let next: number;
+      if (a && d && !b && !c) next = leftOf(dir); // saddle: E or W, turning round the outside pixel
+      else if (b && c && !a && !d) next = leftOf(dir); // saddle: N or S
+      else if (d && !b) next = E;
+      else if (c && !d) next = S;
+      else if (a && !c) next = W;
+      else next = N; // b && !a
+      if (next !== dir) corners.push(x - 1 + minCol, y - 1 + minRow);
+      const closed = x === sx && y === sy && next === E;
+      dir = next;
+      if (closed) break;
+    }
+    polygons[k - 1]!.push(startAtSmallest(corners));
+  }
+  for (const rings of polygons) {
+    const [exterior, ...holes] = rings;
+    holes.sort((p, q) => (p[1] as number) - (q[1] as number) || (p[0] as number) - (q[0] as number));
+    rings.splice(0, rings.length, exterior as Ring, ...holes);
+  }
+  return { polygons, perimeter };
+}
+
+/** Rotates a ring (flat, open) to start at its smallest (y, x) vertex and closes it. */
+function startAtSmallest(flat: number[]): Ring {
+  let best = 0;
+  for (let i = 2; i < flat.length; i += 2) {
+    const y = flat[i + 1] as number, by = flat[best + 1] as number;
+    if (y < by || (y === by && (flat[i] as number) < (flat[best] as number))) best = i;
+  }
+  const ring = [...flat.slice(best), ...flat.slice(0, best)];
+  ring.push(ring[0] as number, ring[1] as number);
+  return ring;
+}

@@ -1,0 +1,115 @@
+/**
+ * One pass over an image's mask record that finds every nucleus and its exact integer moments.
+ *
+ * A nucleus is P = {(row, col) : masks[row, col, c] = v} for a class channel c in 0..4 and a value v > 0.
+ * The same v in two channels is two nuclei; a pixel set in two channels belongs to both. Values must be
+ * whole, finite, non-negative numbers (ids are never cast: 65,536 and 2^24 + 1 stay themselves).
+ */
+import { PannukeError } from '../errors.js';
+
+export interface Region {
+  /** Mask channel 0..4 (class_id = channel + 1). */
+  channel: number;
+  /** The instance id v. */
+  value: number;
+  /** Dense index of the region in this image, its label in `RegionScan.labels`. */
+  label: number;
+  /** |P| and the exact sums Σcol, Σrow, Σcol², Σrow², Σcol·row (integers, exact in float64 here). */
+  n: number;
+  sx: number;
+  sy: number;
+  sxx: number;
+  syy: number;
+  sxy: number;
+  /** Inclusive pixel bounds. */
+  minCol: number;
+  minRow: number;
+  maxCol: number;
+  maxRow: number;
+}
+
+export interface RegionScan {
+  /** Sorted by (channel, value). */
+  regions: Region[];
+  /** labels[channel × H × W + row × W + col] = region label, or -1 where the channel is 0. */
+  labels: Int32Array;
+}
+
+/** Where an image came from, for error messages. */
+export interface ImageContext {
+  file: string;
+  fold: number;
+  index: number;
+}
+
+/**
+ * Scans `values` (H × W × `channels` float64 in C order, as one record of masks.npy) over the first
+ * `classChannels` channels. `labels` may be passed in to reuse its memory between images.
+ */
+export function scanRegions(
+  values: Float64Array,
+  height: number,
+  width: number,
+  channels: number,
+  classChannels: number,
+  context: ImageContext,
+  labels?: Int32Array,
+): RegionScan {
+  const hw = height * width;
+  const out = labels !== undefined && labels.length >= classChannels * hw ? labels.subarray(0, classChannels * hw) : new Int32Array(classChannels * hw);
+  out.fill(-1);
+  const regions: Region[] = [];
+  const byValue: Map<number, Region>[] = Array.from({ length: classChannels }, () => new Map());
+  // Most non-zero pixels continue the run of the pixel to their left; a one-entry cache per channel skips the map.
+  const lastValue = new Float64Array(classChannels);
+  const lastRegion: (Region | undefined)[] = new Array(classChannels).fill(undefined);
+
+  for (let row = 0, p = 0; row < height; row++) {
+    for (let col = 0; col < width; col++, p++) {
+      const base = p * channels;
+      for (let c = 0; c < classChannels; c++) {
+        const v = values[base + c] as number;
+        if (v === 0) continue;
+        let r: Region | undefined;
+        if (v === lastValue[c]) r = lastRegion[c];
+        else {
+          if (!(v > 0 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v))) throw badValue(v, context, c, row, col);
+          r = byValue[c]!.get(v);
+          if (r === undefined) {
+            r = {
+              channel: c, value: v, label: regions.length, n: 0, sx: 0, sy: 0, sxx: 0, syy: 0, sxy: 0,
+              minCol: col, minRow: row, maxCol: col, maxRow: row,
+            };
+            regions.push(r);
+            byValue[c]!.set(v, r);
+          }
+          lastValue[c] = v;
+          lastRegion[c] = r;
+        }
+        r = r as Region;
+        out[c * hw + p] = r.label;
+        r.n++;
+        r.sx += col;
+        r.sy += row;
+        r.sxx += col * col;
+        r.syy += row * row;
+        r.sxy += col * row;
+        if (col < r.minCol) r.minCol = col;
+        if (col > r.maxCol) r.maxCol = col;
+        r.maxRow = row;
+      }
+    }
+  }
+  // Labels follow first appearance; rows are ordered by (channel, value) so ids do not depend on scan order.
+  regions.sort((a, b) => a.channel - b.channel || a.value - b.value);
+  return { regions, labels: out };
+}
+
+function badValue(v: number, context: ImageContext, channel: number, row: number, col: number): PannukeError {
+  const what = Number.isNaN(v) ? 'NaN' : !Number.isFinite(v) ? 'infinite' : v < 0 ? 'negative' : v > Number.MAX_SAFE_INTEGER ? 'above 2^53' : 'fractional';
+  return new PannukeError(
+    'BAD_MASK_VALUE',
+    `fold ${context.fold}, image ${context.index}, channel ${channel}, row ${row}, col ${col}: mask value ${v} is ${what}; expected a whole number ≥ 0 (an instance id, or 0 for none)`,
+    { file: context.file, position: `image ${context.index}, channel ${channel}, row ${row}, col ${col}`, hint: 'ids are never rounded or cast; fix the mask or exclude the image' },
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * The .npy header (NEP 1, https://numpy.org/neps/nep-0001-npy-format.html):
+ *
+ *   bytes 0-5  magic "\x93NUMPY"
+ *   byte 6, 7  major, minor version (1.0, 2.0, 3.0)
+ *   then       header length: uint16 LE (1.0) or uint32 LE (2.0, 3.0)
+ *   then       a Python dict literal {'descr': ..., 'fortran_order': ..., 'shape': (...), } (latin-1; UTF-8 in 3.0)
+ *   data       starts right after, C-order records.
+ */
+import { z } from 'zod';
+import { PannukeError } from '../errors.js';
+import { parseDtype, SUPPORTED_DTYPES, type Dtype } from './dtype.js';
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59] as const;
+
+const HeaderDict = z.object({
+  descr: z.string(),
+  fortran_order: z.boolean(),
+  shape: z.array(z.number().int().nonnegative()),
+});
+
+export interface NpyHeader {
+  version: `${number}.${number}`;
+  dtype: Dtype;
+  shape: number[];
+  /** Byte offset of the first data byte. */
+  dataOffset: number;
+}
+
+/** Bytes to read from the start of a file to be sure to hold any header numpy writes in practice. */
+export const HEADER_PROBE_BYTES = 65_536;
+
+/**
+ * Parses the header at the start of `bytes` (which may hold more than the header).
+ * `file` is only used in error messages.
+ */
+export function parseHeader(bytes: Uint8Array, file: string): NpyHeader {
+  const fail = (code: 'NPY_BAD_MAGIC' | 'NPY_BAD_VERSION' | 'NPY_BAD_HEADER', message: string, position = 'header') =>
+    new PannukeError(code, message, { file, position });
+
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    const found = Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw fail('NPY_BAD_MAGIC', `not an .npy file: expected magic 93 4e 55 4d 50 59 ("\\x93NUMPY"), found ${found || 'an empty file'}`, 'byte 0');
+  }
+  const major = bytes[6] as number;
+  const minor = bytes[7] as number;
+  if (![1, 2, 3].includes(major) || minor !== 0) {
+    throw fail('NPY_BAD_VERSION', `unsupported .npy format version ${major}.${minor}: expected 1.0, 2.0 or 3.0`, 'byte 6');
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const prefix = major === 1 ? 10 : 12;
+  if (bytes.length < prefix) throw fail('NPY_BAD_HEADER', 'file ends inside the header');
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const dataOffset = prefix + headerLength;
+  if (bytes.length < dataOffset) {
+    throw fail('NPY_BAD_HEADER', `header says it is ${headerLength} bytes long, but the file ends at byte ${bytes.length}`);
+  }
+  const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(prefix, dataOffset));
+
+  let dict: z.infer<typeof HeaderDict>;
+  try {
+    dict = HeaderDict.parse(parsePythonLiteral(text.trim()));
+  } catch (cause) {
+    const reason = cause instanceof z.ZodError ? cause.issues.map((i) => `${i.path.join('.') || 'dict'}: ${i.message}`).join('; ') : String((cause as Error).message);
+    throw new PannukeError('NPY_BAD_HEADER', `cannot parse the header dict ${JSON.stringify(text.trim().slice(0, 120))}: ${reason}`, { file, position: 'header', cause });
+  }
+  const dtype = parseDtype(dict.descr);
+  if ('unsupported' in dtype) {
+    throw new PannukeError('NPY_DTYPE', `unsupported ${dtype.unsupported}: expected one of ${SUPPORTED_DTYPES}`, { file, position: 'header' });
+  }
+  if (dict.fortran_order && dict.shape.filter((d) => d > 1).length > 1) {
+    throw new PannukeError('NPY_FORTRAN', 'array is stored in Fortran (column-major) order; records cannot be streamed', {
+      file, position: 'header', hint: 're-save it in C order, e.g. np.save(path, np.ascontiguousarray(a))',
+    });
+  }
+  return { version: `${major}.${minor}`, dtype, shape: dict.shape, dataOffset };
+}
+
+type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
+
+/** A parser for the literal subset numpy writes: dicts, tuples/lists, quoted strings, ints, True/False/None. */
+export function parsePythonLiteral(text: string): PyValue {
+  let pos = 0;
+  const ws = () => {
+    while (pos < text.length && /\s/.test(text[pos] as string)) pos++;
+  };
+  const expect = (ch: string) => {
+    ws();
+    if (text[pos] !== ch) throw new Error(`expected '${ch}' at character ${pos}, found '${text[pos] ?? 'end'}'`);
+    pos++;
+  };
+  const value = (): PyValue => {
+    ws();
+    const ch = text[pos];
+    if (ch === '{') {
+      pos++;
+      const out: Record<string, PyValue> = {};
+      for (;;) {
+        ws();
+        if (text[pos] === '}') { pos++; return out; }
+        const key = value();
+        if (typeof key !== 'string') throw new Error(`dict key at character ${pos} is not a string`);
+        expect(':');
+        out[key] = value();
+        ws();
+        if (text[pos] === ',') pos++;
+        else if (text[pos] !== '}') throw new Error(`expected ',' or '}' at character ${pos}`);
+      }
+    }
+    if (ch === '(' || ch === '[') {
+      const close = ch === '(' ? ')' : ']';
+      pos++;
+      const out: PyValue[] = [];
+      for (;;) {
+        ws();
+        if (text[pos] === close) { pos++; return out; }
+        out.push(value());
+        ws();
+        if (text[pos] === ',') pos++;
+        else if (text[pos] !== close) throw new Error(`expected ',' or '${close}' at character ${pos}`);
+      }
+    }
+    if (ch === "'" || ch === '"') {
+      const end = text.indexOf(ch, pos + 1);
+      if (end < 0) throw new Error(`unterminated string at character ${pos}`);
+      const s = text.slice(pos + 1, end);
+      pos = end + 1;
+      return s;
+    }
+    const word = /^[A-Za-z_]+|^-?\d+L?/.exec(text.slice(pos))?.[0];
+    if (word === undefined) throw new Error(`unexpected '${ch ?? 'end'}' at character ${pos}`);
+    pos += word.length;
+    if (word === 'True') return true;
+    if (word === 'False') return false;
+    if (word === 'None') return null;
+    if (/^-?\d+L?$/.test(word)) return Number(word.replace('L', ''));
+    throw new Error(`unexpected word '${word}' at character ${pos - word.length}`);
+  };
+  const result = value();
+  ws();
+  if (pos !== text.length) throw new Error(`unexpected text after the dict at character ${pos}`);
+  return result;
+}

@@ -1,0 +1,120 @@
+/**
+ * Streaming access to one .npy file: the header is parsed once, then record i (the sub-array `a[i]`) is read
+ * with a positioned read at `dataOffset + i × recordBytes`. Nothing ever holds the whole file, so an 8 GB
+ * masks.npy costs one record of memory (3 MB for PanNuke).
+ */
+import fs from 'node:fs';
+import { PannukeError } from '../errors.js';
+import { HEADER_PROBE_BYTES, parseHeader, type NpyHeader } from './header.js';
+
+export class NpyFile {
+  readonly path: string;
+  readonly header: NpyHeader;
+  /** shape[0]: the number of records. */
+  readonly count: number;
+  /** Bytes in one record: itemSize × product(shape[1..]). */
+  readonly recordBytes: number;
+  readonly fileBytes: number;
+  private fd: number | undefined;
+
+  private constructor(path: string, fd: number, header: NpyHeader, fileBytes: number) {
+    this.path = path;
+    this.fd = fd;
+    this.header = header;
+    this.fileBytes = fileBytes;
+    this.count = header.shape[0] ?? 1;
+    this.recordBytes = header.shape.slice(1).reduce((a, b) => a * b, 1) * header.dtype.itemSize;
+  }
+
+  /** Opens and validates a file: magic, version, header, dtype, order, and that the data is all there. */
+  static open(path: string): NpyFile {
+    let fd: number;
+    try {
+      fd = fs.openSync(path, 'r');
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new PannukeError('FILE_MISSING', 'file does not exist', { file: path, cause });
+      throw new PannukeError('FILE_UNREADABLE', `cannot open file: ${code ?? String(cause)}`, { file: path, cause });
+    }
+    try {
+      const stat = fs.fstatSync(fd);
+      if (!stat.isFile()) throw new PannukeError('FILE_UNREADABLE', 'not a regular file', { file: path });
+      const probe = new Uint8Array(Math.min(HEADER_PROBE_BYTES, stat.size));
+      readFully(fd, probe, 0, path);
+      const header = parseHeader(probe, path);
+      if (header.shape.length === 0) {
+        throw new PannukeError('FOLD_MISMATCH', 'expected an array with at least one dimension, found a 0-d scalar', { file: path, position: 'header' });
+      }
+      const file = new NpyFile(path, fd, header, stat.size);
+      const expected = header.dataOffset + file.count * file.recordBytes;
+      if (stat.size < expected) {
+        const whole = Math.floor((stat.size - header.dataOffset) / Math.max(1, file.recordBytes));
+        throw new PannukeError(
+          'NPY_TRUNCATED',
+          `file is truncated: shape (${header.shape.join(', ')}) of ${header.dtype.descr} needs ${expected} bytes, found ${stat.size} (${whole} whole records of ${file.count})`,
+          { file: path, position: `byte ${stat.size}`, hint: 'the download or copy is incomplete; fetch the file again' },
+        );
+      }
+      return file;
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+  }
+
+  get shape(): readonly number[] {
+    return this.header.shape;
+  }
+
+  /** Reads record i into `target` (at least recordBytes long) and returns the filled view. */
+  readRecord(i: number, target: Uint8Array): Uint8Array {
+    if (!Number.isInteger(i) || i < 0 || i >= this.count) throw new RangeError(`record ${i} out of range 0..${this.count - 1}`);
+    return this.readRecords(i, 1, target);
+  }
+
+  /** Reads `n` consecutive records starting at record i into `target`. */
+  readRecords(i: number, n: number, target: Uint8Array): Uint8Array {
+    const length = n * this.recordBytes;
+    const view = target.subarray(0, length);
+    readFully(this.requireFd(), view, this.header.dataOffset + i * this.recordBytes, this.path);
+    return view;
+  }
+
+  /** Reads all the data bytes; for small files only (types.npy is 140 kB). */
+  readAll(): Uint8Array {
+    const out = new Uint8Array(this.count * this.recordBytes);
+    readFully(this.requireFd(), out, this.header.dataOffset, this.path);
+    return out;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private requireFd(): number {
+    if (this.fd === undefined) throw new Error(`${this.path} is closed`);
+    return this.fd;
+  }
+}
+
+/** A positioned read that loops over short reads (they happen on network file systems and pipes). */
+function readFully(fd: number, target: Uint8Array, position: number, path: string): void {
+  let done = 0;
+  while (done < target.length) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, target, done, target.length - done, position + done);
+    } catch (cause) {
+      throw new PannukeError('FILE_UNREADABLE', `read failed: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, {
+        file: path, position: `byte ${position + done}`, cause,
+      });
+    }
+    if (n === 0) {
+      throw new PannukeError('NPY_TRUNCATED', `file ended early: expected ${target.length - done} more bytes`, {
+        file: path, position: `byte ${position + done}`,
+      });
+    }
+    done += n;
+  }
+}
