@@ -7,7 +7,7 @@
  */
 import { PannukeError } from '../errors.js';
 import { decodeStrings } from '../npy/decode.js';
-import { NpyFile } from '../npy/reader.js';
+import { formatShape, NpyFile } from '../npy/reader.js';
 import type { FoldFiles } from './layout.js';
 
 export const MASK_CHANNELS = 6;
@@ -26,7 +26,6 @@ export interface OpenFold {
   close(): void;
 }
 
-const fmt = (shape: readonly number[]) => `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
 
 export function openFold(files: FoldFiles): OpenFold {
   const opened: NpyFile[] = [];
@@ -41,7 +40,7 @@ export function openFold(files: FoldFiles): OpenFold {
     const types = open(files.types);
 
     const mismatch = (file: NpyFile, expected: string) =>
-      new PannukeError('FOLD_MISMATCH', `fold ${files.fold}: expected shape ${expected}, found ${fmt(file.shape)} (${file.header.dtype.descr})`, {
+      new PannukeError('FOLD_MISMATCH', `fold ${files.fold}: expected shape ${expected}, found ${formatShape(file.shape)} (${file.header.dtype.descr})`, {
         file: file.path, position: 'header',
       });
 

@@ -51,7 +51,7 @@ export class NpyFile {
         const whole = Math.floor((stat.size - header.dataOffset) / Math.max(1, file.recordBytes));
         throw new PannukeError(
           'NPY_TRUNCATED',
-          `file is truncated: shape (${header.shape.join(', ')}) of ${header.dtype.descr} needs ${expected} bytes, found ${stat.size} (${whole} whole records of ${file.count})`,
+          `file is truncated: shape ${formatShape(header.shape)} of ${header.dtype.descr} needs ${expected} bytes, found ${stat.size} (${whole} whole records of ${file.count})`,
           { file: path, position: `byte ${stat.size}`, hint: 'the download or copy is incomplete; fetch the file again' },
         );
       }
@@ -117,4 +117,9 @@ function readFully(fd: number, target: Uint8Array, position: number, path: strin
     }
     done += n;
   }
+}
+
+/** A shape as Python prints it: (3,) or (2, 256, 256, 6). */
+export function formatShape(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }

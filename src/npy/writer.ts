@@ -4,10 +4,10 @@
  * for test fixtures and is used there.) Headers are NPY 1.0 padded to 128 bytes, as in the official release.
  */
 import fs from 'node:fs';
+import { formatShape } from './reader.js';
 
 export function formatHeader(descr: string, shape: readonly number[]): Uint8Array {
-  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${formatShape(shape)}, }`;
   // numpy pads the header with spaces and a final newline to a multiple of 64 bytes; the release has 128.
   const unpadded = 10 + dict.length + 1;
   const total = Math.max(128, Math.ceil(unpadded / 64) * 64);

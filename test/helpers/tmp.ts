@@ -1,0 +1,15 @@
+/** Per-test temporary folders under the system temp dir, removed after the test file. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll } from 'vitest';
+
+export function tempDir(label: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pannuke-test-${label}-`));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** ../shared beside the repo (present on developer machines and CI, absent in a user's clone). */
+export const SHARED_SAMPLE = path.resolve(import.meta.dirname, '../../../shared/data/pannuke-sample');
+export const hasShared = fs.existsSync(SHARED_SAMPLE);
