@@ -39,8 +39,8 @@ export function openFold(files: FoldFiles): OpenFold {
     const images = open(files.images);
     const types = open(files.types);
 
-    const mismatch = (file: NpyFile, expected: string) =>
-      new PannukeError('FOLD_MISMATCH', `fold ${files.fold}: expected shape ${expected}, found ${formatShape(file.shape)} (${file.header.dtype.descr})`, {
+    const mismatch = (file: NpyFile, expected: string, reason?: string) =>
+      new PannukeError('FOLD_MISMATCH', `fold ${files.fold}: expected shape ${expected}, found ${formatShape(file.shape)} (${file.header.dtype.descr})${reason === undefined ? '' : `: ${reason}`}`, {
         file: file.path, position: 'header',
       });
 
@@ -56,10 +56,10 @@ export function openFold(files: FoldFiles): OpenFold {
     }
     if (types.shape.length !== 1) throw mismatch(types, `(${count},)`);
     // The image count is checked before H×W so the message names the first thing that differs.
-    if (images.count !== count) throw mismatch(images, `(${count}, ${height}, ${width}, 3) — N must equal masks.npy's N = ${count}`);
-    if (types.count !== count) throw mismatch(types, `(${count},) — N must equal masks.npy's N = ${count}`);
+    if (images.count !== count) throw mismatch(images, `(${count}, ${height}, ${width}, 3)`, `N must equal masks.npy's N = ${count}`);
+    if (types.count !== count) throw mismatch(types, `(${count},)`, `N must equal masks.npy's N = ${count}`);
     if (images.shape[1] !== height || images.shape[2] !== width) {
-      throw mismatch(images, `(${count}, ${height}, ${width}, 3) — H × W must equal masks.npy's ${height} × ${width}`);
+      throw mismatch(images, `(${count}, ${height}, ${width}, 3)`, `H × W must equal masks.npy's ${height} × ${width}`);
     }
 
     let tissues: string[];

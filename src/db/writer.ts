@@ -3,7 +3,7 @@
  * with their column lists taken from the drizzle schema, never written by hand. An image's row and all its
  * nuclei are written in the same transaction; several images share one transaction for speed.
  */
-import { eq, getTableColumns, type Table } from 'drizzle-orm';
+import { eq, getTableColumns, gt, max, type Table } from 'drizzle-orm';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './open.js';
 import { images, nuclei, tissues, type NewImage, type NewNucleus } from './schema.js';
@@ -19,6 +19,11 @@ function insertStatement(db: Db, table: Table, name: string, omit: readonly stri
   const columns = Object.entries(getTableColumns(table)).filter(([key]) => !omit.includes(key));
   const sql = `INSERT INTO "${name}" (${columns.map(([, c]) => `"${c.name}"`).join(', ')}) VALUES (${columns.map(([key]) => `@${key}`).join(', ')})`;
   return { statement: db.$client.prepare(sql), keys: columns.map(([key]) => key) };
+}
+
+export interface WriteMark {
+  imageId: number;
+  tissueId: number;
 }
 
 export class BulkWriter {
@@ -52,6 +57,21 @@ export class BulkWriter {
   loadedIndexes(fold: number): Set<number> {
     const rows = this.db.select({ i: images.foldIndex }).from(images).where(eq(images.fold, fold)).all();
     return new Set(rows.map((r) => r.i));
+  }
+
+  /** Where the database stands now, to undo a failed run with `rollbackTo`. */
+  mark(): WriteMark {
+    const image = this.db.select({ id: max(images.id) }).from(images).get();
+    const tissue = this.db.select({ id: max(tissues.id) }).from(tissues).get();
+    return { imageId: image?.id ?? 0, tissueId: tissue?.id ?? 0 };
+  }
+
+  /** Removes every image (with its nuclei, by cascade) and tissue added since `mark`, in one transaction. */
+  rollbackTo(mark: WriteMark): void {
+    this.db.transaction((tx) => {
+      tx.delete(images).where(gt(images.id, mark.imageId)).run();
+      tx.delete(tissues).where(gt(tissues.id, mark.tissueId)).run();
+    });
   }
 
   /** Writes the images and their nuclei in one transaction: after a crash, each image is all there or absent. */

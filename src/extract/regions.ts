@@ -106,10 +106,10 @@ export function scanRegions(
 }
 
 function badValue(v: number, context: ImageContext, channel: number, row: number, col: number): PannukeError {
-  const what = Number.isNaN(v) ? 'NaN' : !Number.isFinite(v) ? 'infinite' : v < 0 ? 'negative' : v > Number.MAX_SAFE_INTEGER ? 'above 2^53' : 'fractional';
-  return new PannukeError(
-    'BAD_MASK_VALUE',
-    `fold ${context.fold}, image ${context.index}, channel ${channel}, row ${row}, col ${col}: mask value ${v} is ${what}; expected a whole number ≥ 0 (an instance id, or 0 for none)`,
-    { file: context.file, position: `image ${context.index}, channel ${channel}, row ${row}, col ${col}`, hint: 'ids are never rounded or cast; fix the mask or exclude the image' },
-  );
+  const what = Number.isNaN(v) ? 'not a number' : !Number.isFinite(v) ? 'infinite' : v < 0 ? 'negative' : v > Number.MAX_SAFE_INTEGER ? 'above 2^53' : 'fractional';
+  return new PannukeError('BAD_MASK_VALUE', `mask value ${v} is ${what}: expected a whole number ≥ 0 (an instance id, or 0 for none)`, {
+    file: context.file,
+    position: `fold ${context.fold}, image ${context.index}, channel ${channel}, row ${row}, col ${col}`,
+    hint: 'ids are never rounded or cast; fix the mask and run ingest again',
+  });
 }

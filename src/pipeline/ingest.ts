@@ -4,7 +4,8 @@
  * of the dataset, and record buffers are recycled, so memory stays flat.
  *
  * Every fold is opened and checked before anything is written. Images already in the database are skipped,
- * so an interrupted ingest continues where it stopped and a repeated one changes nothing.
+ * so an interrupted ingest continues where it stopped and a repeated one changes nothing. An error found
+ * mid-run (a NaN id in image 1,900, say) undoes the run's writes, so the database is left as it was.
  */
 import os from 'node:os';
 import { openFold, CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
@@ -72,6 +73,7 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestSumm
       return summary;
     }
     const pool = new WorkerPool(Math.max(1, options.workers ?? os.availableParallelism()));
+    const mark = writer.mark();
     try {
       for (const t of todo) {
         if (t.indexes.length === 0) continue;
@@ -82,6 +84,11 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestSumm
           options.onProgress?.({ fold: t.fold.fold, done: summary.images, total, nuclei: summary.nuclei, seconds: (performance.now() - started) / 1000 });
         });
       }
+    } catch (e) {
+      // Bad input leaves the database as it was: this run's images are removed. (A crash instead leaves whole
+      // images only, and a rerun resumes after them.)
+      writer.rollbackTo(mark);
+      throw e;
     } finally {
       await pool.close();
     }
@@ -161,7 +168,6 @@ async function ingestFold(
       });
   }
   while (pending > 0) await new Promise<void>((r) => (wake = r));
-  // Images before a failure are complete and kept (a rerun resumes after them); nothing after it is written.
   if (batch.length > 0) writer.write(batch);
   if (failure !== undefined) throw failure;
 }

@@ -133,7 +133,7 @@ describe('extractImage: the contract on hand-built masks', () => {
 });
 
 describe('extractImage: bad mask values are errors naming the place', () => {
-  for (const [value, what] of [[Number.NaN, 'NaN'], [-1, 'negative'], [1.5, 'fractional'], [Number.POSITIVE_INFINITY, 'infinite'], [2 ** 60, 'above 2^53']] as const) {
+  for (const [value, what] of [[Number.NaN, 'not a number'], [-1, 'negative'], [1.5, 'fractional'], [Number.POSITIVE_INFINITY, 'infinite'], [2 ** 60, 'above 2^53']] as const) {
     it(`${what}`, () => {
       const mask = maskFromArt({ 0: ['1..', '...'] });
       mask[1]![2]![3] = value;
@@ -146,8 +146,9 @@ describe('extractImage: bad mask values are errors naming the place', () => {
       expect(error).toBeInstanceOf(PannukeError);
       const e = error as PannukeError;
       expect(e.code).toBe('BAD_MASK_VALUE');
-      expect(e.message).toContain('fold 2, image 7, channel 3, row 1, col 2');
-      expect(e.message).toContain(what);
+      expect(e.position).toBe('fold 2, image 7, channel 3, row 1, col 2');
+      expect(e.message).toContain(`is ${what}`);
+      expect(e.message).toContain(String(value));
       expect(e.file).toBe('masks.npy');
     });
   }

@@ -1,0 +1,201 @@
+/**
+ * `npm run bench`: ingest throughput against the cost of reading the bytes, measured in one run.
+ *
+ *   npm run bench -- [--images-per-fold 200] [--size 256] [--seed 1] [--scale 1,2,4] [--save] [--keep]
+ *
+ * For each scale it generates (or reuses, cached in bench/data by size, seed and count) a synthetic dataset,
+ * then measures: the floor (the same positioned-read loop as ingest, no other work), each stage alone (read,
+ * extract on one thread, load), and ingest end to end through the CLI in a child process (wall time, peak RSS).
+ * Figures are reported as ratios against the floor measured in the same run. `--save` writes bench/RESULTS.md.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { openFold, CLASS_CHANNELS, MASK_CHANNELS } from '../src/dataset/fold.js';
+import { findFolds } from '../src/dataset/layout.js';
+import { openDatabase } from '../src/db/open.js';
+import { BulkWriter, type ImageToLoad } from '../src/db/writer.js';
+import { extractImage, type ExtractedImage } from '../src/extract/image.js';
+import { decodeNumeric } from '../src/npy/decode.js';
+import { synthesize } from '../src/synth/generator.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+interface Row {
+  scale: number;
+  stage: string;
+  seconds: number;
+  images: number;
+  nuclei: number;
+  ratio: number;
+  rssMb?: number;
+  bytesPerNucleus?: number;
+}
+
+function dataset(imagesPerFold: number, size: number, seed: number): string {
+  const dir = path.join(ROOT, 'bench', 'data', `s${size}-seed${seed}-n${imagesPerFold}`);
+  if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
+    process.stderr.write(`generating ${3 * imagesPerFold} images of ${size}×${size} in ${dir} …\n`);
+    synthesize({ dir, imagesPerFold, seed, size });
+  }
+  return dir;
+}
+
+function dropFromPageCache(dir: string): boolean {
+  // Best effort: needs root; lets the "cold" figure mean cold.
+  try {
+    fs.writeFileSync('/proc/sys/vm/drop_caches', '1');
+    return true;
+  } catch {
+    void dir;
+    return false;
+  }
+}
+
+/** The floor: the same positioned reads of every mask record into a reused buffer, nothing else. */
+function readFloor(dir: string): { seconds: number; images: number; bytes: number } {
+  const t = performance.now();
+  let images = 0, bytes = 0;
+  for (const files of findFolds(dir)) {
+    const fold = openFold(files);
+    const buf = new Uint8Array(new ArrayBuffer(fold.masks.recordBytes));
+    for (let i = 0; i < fold.count; i++) {
+      fold.masks.readRecord(i, buf);
+      bytes += buf.length;
+      images++;
+    }
+    fold.close();
+  }
+  return { seconds: (performance.now() - t) / 1000, images, bytes };
+}
+
+/** Extraction alone, one thread, records read beforehand one at a time (timed without the reads). */
+function extractAlone(dir: string): { seconds: number; images: number; nuclei: number; results: { fold: number; index: number; tissue: string; image: ExtractedImage; w: number; h: number }[] } {
+  let seconds = 0, images = 0, nuclei = 0;
+  const results = [];
+  for (const files of findFolds(dir)) {
+    const fold = openFold(files);
+    const dtype = fold.masks.header.dtype;
+    if (dtype.kind !== 'numeric') throw new Error('numeric masks expected');
+    const buf = new Uint8Array(new ArrayBuffer(fold.masks.recordBytes));
+    const scratch = {};
+    for (let i = 0; i < fold.count; i++) {
+      fold.masks.readRecord(i, buf);
+      const t = performance.now();
+      const image = extractImage(decodeNumeric(buf, dtype), { height: fold.height, width: fold.width, channels: MASK_CHANNELS, classChannels: CLASS_CHANNELS }, { file: files.masks, fold: fold.fold, index: i }, scratch);
+      seconds += (performance.now() - t) / 1000;
+      images++;
+      nuclei += image.nuclei.length;
+      results.push({ fold: fold.fold, index: i, tissue: fold.tissues[i] as string, image, w: fold.width, h: fold.height });
+    }
+    fold.close();
+  }
+  return { seconds, images, nuclei, results };
+}
+
+/** Loading alone: the extracted rows into a fresh database, in the pipeline's batch size. */
+function loadAlone(results: ReturnType<typeof extractAlone>['results'], file: string): number {
+  for (const s of ['', '-wal', '-shm']) fs.rmSync(file + s, { force: true });
+  const db = openDatabase(file);
+  const writer = new BulkWriter(db);
+  const t = performance.now();
+  const tissueIds = writer.tissueIds([...new Set(results.map((r) => r.tissue))].sort());
+  let batch: ImageToLoad[] = [];
+  for (const r of results) {
+    batch.push({
+      image: { fold: r.fold, foldIndex: r.index, tissueId: tissueIds.get(r.tissue) as number, width: r.w, height: r.h, nucleusCount: r.image.nuclei.length, voidPixels: r.image.voidPixels, overlapPixels: r.image.overlapPixels },
+      nuclei: r.image.nuclei.map((n) => ({ ...n, contour: Buffer.from(n.contour.buffer, n.contour.byteOffset, n.contour.byteLength) })),
+    });
+    if (batch.length >= 64) {
+      writer.write(batch);
+      batch = [];
+    }
+  }
+  writer.write(batch);
+  const seconds = (performance.now() - t) / 1000;
+  db.$client.close();
+  return seconds;
+}
+
+/** Ingest end to end through the built CLI in a child process. */
+function ingestCli(dir: string, file: string): { seconds: number; rssMb: number; dbBytes: number } {
+  for (const s of ['', '-wal', '-shm']) fs.rmSync(file + s, { force: true });
+  const t = performance.now();
+  const child = spawnSync(process.execPath, ['--import', path.join(ROOT, 'bench', 'rusage.mjs'), path.join(ROOT, 'bin', 'pannuke.mjs'), 'ingest', dir, '--db', file], { encoding: 'utf8' });
+  const seconds = (performance.now() - t) / 1000;
+  if (child.status !== 0) throw new Error(`ingest failed: ${child.stderr}`);
+  const rss = Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(child.stderr)?.[1] ?? Number.NaN);
+  const dbBytes = ['', '-wal'].reduce((s, x) => s + (fs.existsSync(file + x) ? fs.statSync(file + x).size : 0), 0);
+  return { seconds, rssMb: rss / 1024, dbBytes };
+}
+
+function table(rows: Row[]): string {
+  const head = '| scale | stage | wall s | images/s | nuclei/s | ratio to floor | peak RSS MB | DB bytes/nucleus |\n|---:|---|---:|---:|---:|---:|---:|---:|';
+  const fmt = (x: number | undefined, d = 0) => (x === undefined ? '' : x.toFixed(d));
+  return [head, ...rows.map((r) => `| ${r.scale}× | ${r.stage} | ${r.seconds.toFixed(3)} | ${fmt(r.images / r.seconds)} | ${fmt(r.nuclei / r.seconds)} | ${r.ratio.toFixed(2)} | ${fmt(r.rssMb)} | ${fmt(r.bytesPerNucleus)} |`)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const opts = new Command('bench')
+    .option('--images-per-fold <n>', 'images per fold at scale 1', (v) => Number(v), 200)
+    .option('--size <px>', 'image size', (v) => Number(v), 256)
+    .option('--seed <s>', 'seed', (v) => Number(v), 1)
+    .option('--scale <list>', 'dataset multiples, e.g. 1,2,4', (v) => v.split(',').map(Number), [1])
+    .option('--save', 'write bench/RESULTS.md')
+    .option('--keep', 'keep the generated data in bench/data (default: delete it when done)')
+    .parse(process.argv.slice(2), { from: 'user' })
+    .opts<{ imagesPerFold: number; size: number; seed: number; scale: number[]; save?: boolean; keep?: boolean }>();
+
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
+  const rows: Row[] = [];
+  const dbFile = path.join(os.tmpdir(), `pannuke-bench-${process.pid}.sqlite`);
+  const dirs: string[] = [];
+  for (const scale of opts.scale) {
+    const dir = dataset(opts.imagesPerFold * scale, opts.size, opts.seed);
+    dirs.push(dir);
+    readFloor(dir); // warm the page cache
+    const floor = readFloor(dir);
+    const extract = extractAlone(dir);
+    const load = loadAlone(extract.results, dbFile);
+    const warm = ingestCli(dir, dbFile);
+    const nuclei = extract.nuclei;
+    rows.push(
+      { scale, stage: 'floor: positioned reads only (warm cache)', seconds: floor.seconds, images: floor.images, nuclei, ratio: 1 },
+      { scale, stage: 'extract alone (1 thread)', seconds: extract.seconds, images: extract.images, nuclei, ratio: extract.seconds / floor.seconds },
+      { scale, stage: 'load alone (SQLite)', seconds: load, images: extract.images, nuclei, ratio: load / floor.seconds },
+      { scale, stage: 'ingest end to end, CLI (warm cache)', seconds: warm.seconds, images: extract.images, nuclei, ratio: warm.seconds / floor.seconds, rssMb: warm.rssMb, bytesPerNucleus: warm.dbBytes / nuclei },
+    );
+    if (dropFromPageCache(dir)) {
+      const coldFloor = readFloor(dir);
+      dropFromPageCache(dir);
+      const cold = ingestCli(dir, dbFile);
+      rows.push(
+        { scale, stage: 'floor: positioned reads only (cold cache)', seconds: coldFloor.seconds, images: coldFloor.images, nuclei, ratio: 1 },
+        { scale, stage: 'ingest end to end, CLI (cold cache)', seconds: cold.seconds, images: extract.images, nuclei, ratio: cold.seconds / coldFloor.seconds, rssMb: cold.rssMb, bytesPerNucleus: cold.dbBytes / nuclei },
+      );
+    }
+    process.stderr.write(`scale ${scale}× done\n`);
+  }
+  for (const s of ['', '-wal', '-shm']) fs.rmSync(dbFile + s, { force: true });
+  if (opts.keep !== true) for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+
+  const machine = `${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+  const report = [
+    `Date: ${new Date().toISOString().slice(0, 10)}  `,
+    `Machine: ${machine}  `,
+    `Command: \`${command}\`  `,
+    `Dataset: 3 folds × ${opts.imagesPerFold} images × scale, ${opts.size}×${opts.size}, float64, seed ${opts.seed} (synthetic, with the hard cases)`,
+    '',
+    table(rows),
+    '',
+    'Ratios are against the floor of the same scale and cache state, measured in the same run. "extract alone" is one thread; ingest runs extraction on all cores. Cold-cache rows appear only when the page cache can be dropped (root).',
+  ].join('\n');
+  process.stdout.write(`${report}\n`);
+  if (opts.save === true) fs.writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), `# Benchmark results\n\n${report}\n`);
+}
+
+await main();

@@ -1,0 +1,68 @@
+// The database describes itself, upgrades itself, and its common queries use indexes.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { schemaMarkdown } from '../../src/db/columns.js';
+import { openDatabase, TOOL_VERSION } from '../../src/db/open.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const dir = tempDir('db');
+
+describe('openDatabase', () => {
+  it('creates the schema, the five classes and its metadata; reopening changes nothing', () => {
+    const file = path.join(dir, 'a.sqlite');
+    for (let i = 0; i < 2; i++) {
+      const db = openDatabase(file);
+      expect(db.$client.prepare('SELECT id, name FROM classes ORDER BY id').all()).toEqual([
+        { id: 1, name: 'Neoplastic' }, { id: 2, name: 'Inflammatory' }, { id: 3, name: 'Connective' }, { id: 4, name: 'Dead' }, { id: 5, name: 'Epithelial' },
+      ]);
+      expect(db.$client.prepare("SELECT value FROM metadata WHERE key = 'tool_version'").pluck().get()).toBe(TOOL_VERSION);
+      expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
+      db.$client.close();
+    }
+  });
+
+  it('per-image and per-class queries use indexes', () => {
+    const db = openDatabase(path.join(dir, 'b.sqlite'));
+    const plan = (sql: string) => (db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+    expect(plan('SELECT * FROM nuclei WHERE image_id = 3')).toMatch(/USING INDEX nuclei_image_class_instance/);
+    expect(plan('SELECT count(*) FROM nuclei WHERE class_id = 2')).toMatch(/USING COVERING INDEX nuclei_class_area/);
+    expect(plan('SELECT * FROM images WHERE fold = 1 AND fold_index = 5')).toMatch(/USING INDEX images_fold_index/);
+    db.$client.close();
+  });
+
+  it('a read-only open of a missing file is an error, and nothing is created', () => {
+    const file = path.join(dir, 'missing.sqlite');
+    expect(() => openDatabase(file, { readonly: true })).toThrow(/database does not exist/);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+});
+
+describe('documentation', () => {
+  it('the README holds the generated column tables (run `pannuke schema` after changing src/db/columns.ts)', () => {
+    const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    expect(readme).toContain(schemaMarkdown());
+  });
+});
+
+describe('README SQL', () => {
+  it('every ```sql block of the README runs on an ingested database', async () => {
+    const { runCli } = await import('../../src/cli/main.js');
+    const { captureIo } = await import('../helpers/io.js');
+    const data = path.join(dir, 'sample');
+    expect(await runCli(['synth', data, '--images-per-fold', '3', '--size', '64', '--seed', '3'], captureIo())).toBe(0);
+    const file = path.join(dir, 'readme.sqlite');
+    expect(await runCli(['ingest', data, '--db', file], captureIo())).toBe(0);
+    const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThan(0);
+    const db = openDatabase(file, { readonly: true });
+    for (const block of blocks) {
+      for (const statement of block.split(/;\s*\n/).map((s) => s.replace(/--.*$/gm, '').trim()).filter(Boolean)) {
+        expect(() => db.$client.prepare(statement).all(), statement).not.toThrow();
+      }
+    }
+    db.$client.close();
+  });
+});
