@@ -153,3 +153,17 @@ describe('extractImage: bad mask values are errors naming the place', () => {
     });
   }
 });
+
+describe('extractImage: reused scratch memory', () => {
+  it('gives the same rows as fresh memory, also after an image that failed', () => {
+    const a = maskFromArt({ 0: ['11..', '1.22', '..22'], 3: ['.33.', '.33.', '....'] });
+    const b = maskFromArt({ 0: ['.1..', '11..', '...4'], 2: ['5555', '....', '....'] });
+    const bad = maskFromArt({ 0: ['77..', '....', '...7'] });
+    bad[2]![3]![0] = -2;
+    const scratch = {};
+    extractImage(toRecord(a), layoutOf(a), context, scratch);
+    expect(() => extractImage(toRecord(bad), layoutOf(bad), context, scratch)).toThrow(PannukeError);
+    expect(extractImage(toRecord(b), layoutOf(b), context, scratch)).toEqual(extractImage(toRecord(b), layoutOf(b), context));
+    expect(extractImage(toRecord(a), layoutOf(a), context, scratch)).toEqual(extractImage(toRecord(a), layoutOf(a), context));
+  });
+});
