@@ -19,6 +19,20 @@ CREATE TABLE `images` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `images_fold_index` ON `images` (`fold`,`fold_index`);--> statement-breakpoint
 CREATE INDEX `images_tissue` ON `images` (`tissue_id`);--> statement-breakpoint
+CREATE TABLE `ingest_runs` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`started_at` text NOT NULL,
+	`finished_at` text,
+	`tool_version` text NOT NULL,
+	`options` text NOT NULL,
+	`status` text NOT NULL,
+	`host` text NOT NULL,
+	`pid` integer NOT NULL,
+	`images` integer NOT NULL,
+	`nuclei` integer NOT NULL,
+	`error` text
+);
+--> statement-breakpoint
 CREATE TABLE `metadata` (
 	`key` text PRIMARY KEY NOT NULL,
 	`value` text NOT NULL
@@ -42,6 +56,7 @@ CREATE TABLE `nuclei` (
 	`eccentricity` real NOT NULL,
 	`orientation` real NOT NULL,
 	`parts` integer NOT NULL,
+	`holes` integer NOT NULL,
 	`overlap_area` integer NOT NULL,
 	`shared_id` integer NOT NULL,
 	`contour` blob NOT NULL,
@@ -51,10 +66,47 @@ CREATE TABLE `nuclei` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `nuclei_image_class_instance` ON `nuclei` (`image_id`,`class_id`,`instance_id`);--> statement-breakpoint
 CREATE INDEX `nuclei_class_area` ON `nuclei` (`class_id`,`area`);--> statement-breakpoint
+CREATE TABLE `sources` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`fold` integer NOT NULL,
+	`role` text NOT NULL,
+	`path` text NOT NULL,
+	`bytes` integer NOT NULL,
+	`mtime` text NOT NULL,
+	`fingerprint` text NOT NULL,
+	`fingerprint_kind` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `sources_fold_role` ON `sources` (`fold`,`role`);--> statement-breakpoint
 CREATE TABLE `tissues` (
 	`id` integer PRIMARY KEY NOT NULL,
 	`name` text NOT NULL
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `tissues_name_unique` ON `tissues` (`name`);--> statement-breakpoint
-CREATE VIEW `nucleus_facts` AS select "nuclei"."id" as "nucleus_id", "images"."fold", "nuclei"."image_id", "images"."fold_index", "tissues"."name" as "tissue", "classes"."name" as "class", "nuclei"."class_id", "nuclei"."instance_id", "nuclei"."area", "nuclei"."bbox_x0", "nuclei"."bbox_y0", "nuclei"."bbox_x1", "nuclei"."bbox_y1", "nuclei"."centroid_x", "nuclei"."centroid_y", "nuclei"."perimeter", "nuclei"."major_axis_length", "nuclei"."minor_axis_length", "nuclei"."eccentricity", "nuclei"."orientation", "nuclei"."parts", "nuclei"."overlap_area", "nuclei"."shared_id" from "nuclei" inner join "images" on "images"."id" = "nuclei"."image_id" inner join "tissues" on "tissues"."id" = "images"."tissue_id" inner join "classes" on "classes"."id" = "nuclei"."class_id";
+CREATE VIEW `nucleus_facts` AS select "nuclei"."id" as "nucleus_id", "images"."fold", "nuclei"."image_id", "images"."fold_index", "tissues"."name" as "tissue", "classes"."name" as "class", "nuclei"."class_id", "nuclei"."instance_id", "nuclei"."area", "nuclei"."bbox_x0", "nuclei"."bbox_y0", "nuclei"."bbox_x1", "nuclei"."bbox_y1", "nuclei"."centroid_x", "nuclei"."centroid_y", "nuclei"."perimeter", "nuclei"."major_axis_length", "nuclei"."minor_axis_length", "nuclei"."eccentricity", "nuclei"."orientation", "nuclei"."parts", "nuclei"."holes", "nuclei"."overlap_area", "nuclei"."shared_id" from "nuclei" inner join "images" on "images"."id" = "nuclei"."image_id" inner join "tissues" on "tissues"."id" = "images"."tissue_id" inner join "classes" on "classes"."id" = "nuclei"."class_id";--> statement-breakpoint
+CREATE VIEW `qc_summary` AS 
+  SELECT 'shared_id' AS quirk, count(DISTINCT image_id || ':' || instance_id) AS count, count(DISTINCT image_id) AS images,
+         'ids used in two or more class channels of one image (distinct nuclei)' AS description
+    FROM "nuclei" WHERE shared_id = 1
+  UNION ALL
+  SELECT 'overlap_pixels', coalesce(sum(overlap_pixels), 0), count(*) FILTER (WHERE overlap_pixels > 0),
+         'pixels that belong to nuclei of two or more classes'
+    FROM "images"
+  UNION ALL
+  SELECT 'fragmented', count(*), count(DISTINCT image_id),
+         'nuclei whose pixels form several 4-connected parts (one id, one row)'
+    FROM "nuclei" WHERE parts > 1
+  UNION ALL
+  SELECT 'holes', count(*), count(DISTINCT image_id), 'nuclei with enclosed gaps (interior rings in the outline)'
+    FROM "nuclei" WHERE holes > 0
+  UNION ALL
+  SELECT 'empty_image', count(*), count(*), 'images with no nucleus'
+    FROM "images" WHERE nucleus_count = 0
+  UNION ALL
+  SELECT 'void_image', count(*), count(*), 'images zero in all six mask channels, background included'
+    FROM "images" WHERE void_pixels = width * height
+  UNION ALL
+  SELECT 'tiny_nucleus', count(*), count(DISTINCT image_id), 'nuclei under 10 pixels (often cut by the image border)'
+    FROM "nuclei" WHERE area < 10
+;

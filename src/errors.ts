@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   BAD_OPTION: 'a command-line option is invalid',
   DB_OPEN: 'the database cannot be opened or used',
   DB_SCHEMA: 'the database schema is not one this version knows',
+  DB_LOCKED: 'another ingest is writing the database',
+  SOURCE_CHANGED: 'the files of an ingested fold have changed',
   WORKER: 'an extraction worker failed',
 } as const;
 

@@ -8,7 +8,7 @@
 import { PannukeError } from '../errors.js';
 import { decodeStrings } from '../npy/decode.js';
 import { formatShape, NpyFile } from '../npy/reader.js';
-import type { FoldFiles } from './layout.js';
+import { findFolds, type FoldFiles } from './layout.js';
 
 export const MASK_CHANNELS = 6;
 /** Channels 0..4 hold instances; channel 5 is background and makes no nucleus. */
@@ -75,6 +75,18 @@ export function openFold(files: FoldFiles): OpenFold {
       fold: files.fold, files, count, height, width, masks, tissues,
       close: () => masks.close(),
     };
+  } catch (e) {
+    for (const f of opened) f.close();
+    throw e;
+  }
+}
+
+/** Finds and opens the requested folds under root, checking every one before returning any. */
+export function openFolds(root: string, folds?: readonly number[]): OpenFold[] {
+  const opened: OpenFold[] = [];
+  try {
+    for (const files of findFolds(root, folds)) opened.push(openFold(files));
+    return opened;
   } catch (e) {
     for (const f of opened) f.close();
     throw e;

@@ -24,6 +24,7 @@ export const NUCLEUS_COLUMNS = {
   eccentricity: '√(1 − l2/l1), 0 when l1 = 0 (as scikit-image regionprops).',
   orientation: '½·atan2(2d, a − b), radians in (−π/2, π/2], from +x (columns) towards +y (rows, downwards). Not scikit-image\'s orientation, which is measured from the row axis.',
   parts: 'Number of 4-connected components of P (fragments sharing one id are one row).',
+  holes: 'Interior rings of the outline, over all parts: gaps enclosed by P (4-connected background components not reaching the outside).',
   overlapArea: 'Pixels of P that also belong to a nucleus of another class channel.',
   sharedId: '1 if v is also an id in another class channel of the same image (a different nucleus), else 0.',
   contour: 'Little-endian ISO WKB of the exact pixel-edge outline of P: a Polygon when parts = 1, else a MultiPolygon (one polygon per part, in row-major order of their first pixel). Holes are interior rings; rings are closed, with corner vertices only; exteriors counter-clockwise (positive shoelace area, RFC 7946), holes clockwise; each ring starts at its smallest (y, x) vertex. Diagonal pixels of one part stay joined at a shared corner, so a gap closed off at a corner is a hole touching the exterior at that point. Valid by GEOS; its area equals `area`; the pixel centres inside it are exactly P.',
@@ -45,7 +46,10 @@ export const OTHER_TABLES = {
   classes: '`id`, `name`: 1 Neoplastic, 2 Inflammatory, 3 Connective, 4 Dead, 5 Epithelial (mask channels 0..4).',
   tissues: '`id`, `name`: tissue names verbatim from types.npy, numbered in sorted order as folds are loaded.',
   metadata: '`key`, `value`: `schema_version`, `tool_version` of the last writer.',
-  nucleus_facts: 'View, one flat row per nucleus for BI tools (no blob): nucleus_id, fold, image_id, fold_index, tissue, class, class_id, instance_id, area, bbox_x0, bbox_y0, bbox_x1, bbox_y1, centroid_x, centroid_y, perimeter, major_axis_length, minor_axis_length, eccentricity, orientation, parts, overlap_area, shared_id.',
+  sources: '`fold`, `role` (images / masks / types), `path`, `bytes`, `mtime`, `fingerprint` (SHA-256 of the header, size and sampled records, or of the whole file with `--hash`), `fingerprint_kind` (sampled / full): the files each fold was read from.',
+  ingest_runs: '`started_at`, `finished_at`, `tool_version`, `options` (JSON), `status` (running / finished / failed / interrupted), `host`, `pid`, `images`, `nuclei`, `error`: a log of runs (not data: excluded from content comparisons).',
+  nucleus_facts: 'View, one flat row per nucleus for BI tools (no blob): nucleus_id, fold, image_id, fold_index, tissue, class, class_id, instance_id, area, bbox_x0, bbox_y0, bbox_x1, bbox_y1, centroid_x, centroid_y, perimeter, major_axis_length, minor_axis_length, eccentricity, orientation, parts, holes, overlap_area, shared_id.',
+  qc_summary: 'View, one row per PanNuke quirk (shared_id, overlap_pixels, fragmented, holes, empty_image, void_image, tiny_nucleus): quirk, count, images, description.',
 } as const;
 
 

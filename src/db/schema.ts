@@ -51,6 +51,7 @@ export const nuclei = sqliteTable(
     eccentricity: real('eccentricity').notNull(),
     orientation: real('orientation').notNull(),
     parts: integer('parts').notNull(),
+    holes: integer('holes').notNull(),
     overlapArea: integer('overlap_area').notNull(),
     sharedId: integer('shared_id').notNull(),
     contour: blob('contour', { mode: 'buffer' }).notNull(),
@@ -60,6 +61,37 @@ export const nuclei = sqliteTable(
     index('nuclei_class_area').on(t.classId, t.area),
   ],
 );
+
+/** The files each fold was read from, with a fingerprint to notice when they change. */
+export const sources = sqliteTable(
+  'sources',
+  {
+    id: integer('id').primaryKey(),
+    fold: integer('fold').notNull(),
+    role: text('role', { enum: ['images', 'masks', 'types'] }).notNull(),
+    path: text('path').notNull(),
+    bytes: integer('bytes').notNull(),
+    mtime: text('mtime').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    fingerprintKind: text('fingerprint_kind', { enum: ['sampled', 'full'] }).notNull(),
+  },
+  (t) => [uniqueIndex('sources_fold_role').on(t.fold, t.role)],
+);
+
+/** A log of ingest runs (not part of the data: two runs that load the same data log two rows). */
+export const ingestRuns = sqliteTable('ingest_runs', {
+  id: integer('id').primaryKey(),
+  startedAt: text('started_at').notNull(),
+  finishedAt: text('finished_at'),
+  toolVersion: text('tool_version').notNull(),
+  options: text('options').notNull(),
+  status: text('status', { enum: ['running', 'finished', 'failed', 'interrupted'] }).notNull(),
+  host: text('host').notNull(),
+  pid: integer('pid').notNull(),
+  images: integer('images').notNull(),
+  nuclei: integer('nuclei').notNull(),
+  error: text('error'),
+});
 
 /** Key/value facts about the file itself: schema version, the tool version that last wrote it. */
 export const metadata = sqliteTable('metadata', {
@@ -92,6 +124,7 @@ export const nucleusFacts = sqliteView('nucleus_facts').as((qb) =>
       eccentricity: nuclei.eccentricity,
       orientation: nuclei.orientation,
       parts: nuclei.parts,
+      holes: nuclei.holes,
       overlapArea: nuclei.overlapArea,
       sharedId: nuclei.sharedId,
     })
@@ -100,6 +133,38 @@ export const nucleusFacts = sqliteView('nucleus_facts').as((qb) =>
     .innerJoin(tissues, sql`${tissues.id} = ${images.tissueId}`)
     .innerJoin(classes, sql`${classes.id} = ${nuclei.classId}`),
 );
+
+/** PanNuke's quirks, one row each: how many, and in how many images. */
+export const qcSummary = sqliteView('qc_summary', {
+  quirk: text('quirk').notNull(),
+  count: integer('count').notNull(),
+  images: integer('images').notNull(),
+  description: text('description').notNull(),
+}).as(sql`
+  SELECT 'shared_id' AS quirk, count(DISTINCT image_id || ':' || instance_id) AS count, count(DISTINCT image_id) AS images,
+         'ids used in two or more class channels of one image (distinct nuclei)' AS description
+    FROM ${nuclei} WHERE shared_id = 1
+  UNION ALL
+  SELECT 'overlap_pixels', coalesce(sum(overlap_pixels), 0), count(*) FILTER (WHERE overlap_pixels > 0),
+         'pixels that belong to nuclei of two or more classes'
+    FROM ${images}
+  UNION ALL
+  SELECT 'fragmented', count(*), count(DISTINCT image_id),
+         'nuclei whose pixels form several 4-connected parts (one id, one row)'
+    FROM ${nuclei} WHERE parts > 1
+  UNION ALL
+  SELECT 'holes', count(*), count(DISTINCT image_id), 'nuclei with enclosed gaps (interior rings in the outline)'
+    FROM ${nuclei} WHERE holes > 0
+  UNION ALL
+  SELECT 'empty_image', count(*), count(*), 'images with no nucleus'
+    FROM ${images} WHERE nucleus_count = 0
+  UNION ALL
+  SELECT 'void_image', count(*), count(*), 'images zero in all six mask channels, background included'
+    FROM ${images} WHERE void_pixels = width * height
+  UNION ALL
+  SELECT 'tiny_nucleus', count(*), count(DISTINCT image_id), 'nuclei under 10 pixels (often cut by the image border)'
+    FROM ${nuclei} WHERE area < 10
+`);
 
 export type Image = typeof images.$inferSelect;
 export type NewImage = typeof images.$inferInsert;

@@ -6,7 +6,7 @@
 import { eq, getTableColumns, gt, max, type Table } from 'drizzle-orm';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './open.js';
-import { images, nuclei, tissues, type NewImage, type NewNucleus } from './schema.js';
+import { images, nuclei, sources, tissues, type NewImage, type NewNucleus } from './schema.js';
 
 /** An image ready to load: its row (without id) and its nuclei (without id and image id). */
 export interface ImageToLoad {
@@ -24,7 +24,10 @@ function insertStatement(db: Db, table: Table, name: string, omit: readonly stri
 export interface WriteMark {
   imageId: number;
   tissueId: number;
+  sourceId: number;
 }
+
+export type SourceRow = Omit<typeof sources.$inferInsert, 'id'>;
 
 export class BulkWriter {
   private readonly db: Db;
@@ -63,7 +66,8 @@ export class BulkWriter {
   mark(): WriteMark {
     const image = this.db.select({ id: max(images.id) }).from(images).get();
     const tissue = this.db.select({ id: max(tissues.id) }).from(tissues).get();
-    return { imageId: image?.id ?? 0, tissueId: tissue?.id ?? 0 };
+    const source = this.db.select({ id: max(sources.id) }).from(sources).get();
+    return { imageId: image?.id ?? 0, tissueId: tissue?.id ?? 0, sourceId: source?.id ?? 0 };
   }
 
   /** Removes every image (with its nuclei, by cascade) and tissue added since `mark`, in one transaction. */
@@ -71,7 +75,27 @@ export class BulkWriter {
     this.db.transaction((tx) => {
       tx.delete(images).where(gt(images.id, mark.imageId)).run();
       tx.delete(tissues).where(gt(tissues.id, mark.tissueId)).run();
+      tx.delete(sources).where(gt(sources.id, mark.sourceId)).run();
     });
+  }
+
+  /** The recorded source files of a fold, by role. */
+  sourcesOf(fold: number): (typeof sources.$inferSelect)[] {
+    return this.db.select().from(sources).where(eq(sources.fold, fold)).all();
+  }
+
+  /** Records (or updates in place) the source files of a fold. */
+  recordSources(rows: readonly SourceRow[]): void {
+    this.db.transaction((tx) => {
+      for (const row of rows) {
+        tx.insert(sources).values(row).onConflictDoUpdate({ target: [sources.fold, sources.role], set: row }).run();
+      }
+    });
+  }
+
+  /** Removes a fold's images (their nuclei go by cascade). */
+  deleteFold(fold: number): void {
+    this.db.delete(images).where(eq(images.fold, fold)).run();
   }
 
   /** Writes the images and their nuclei in one transaction: after a crash, each image is all there or absent. */

@@ -23,6 +23,7 @@ export interface ExtractedNucleus {
   eccentricity: number;
   orientation: number;
   parts: number;
+  holes: number;
   overlapArea: number;
   sharedId: number;
   contour: Uint8Array;
@@ -77,6 +78,7 @@ export function extractImage(values: Float64Array, layout: MaskLayout, context: 
       perimeter: outline.perimeter,
       ...shapeDescriptors(r),
       parts: outline.polygons.length,
+      holes: outline.polygons.reduce((sum, rings) => sum + rings.length - 1, 0),
       overlapArea: r.overlap,
       sharedId: (channelsOfValue.get(r.value) as number) > 1 ? 1 : 0,
       contour: encodeWkb(outline.polygons),

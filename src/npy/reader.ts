@@ -80,6 +80,13 @@ export class NpyFile {
     return view;
   }
 
+  /** The raw header bytes (magic to the end of the dict). */
+  headerBytes(): Uint8Array {
+    const out = new Uint8Array(this.header.dataOffset);
+    readFully(this.requireFd(), out, 0, this.path);
+    return out;
+  }
+
   /** Reads all the data bytes; for small files only (types.npy is 140 kB). */
   readAll(): Uint8Array {
     const out = new Uint8Array(this.count * this.recordBytes);

@@ -8,22 +8,29 @@
  * mid-run (a NaN id in image 1,900, say) undoes the run's writes, so the database is left as it was.
  */
 import os from 'node:os';
-import { openFold, CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
-import { findFolds } from '../dataset/layout.js';
+import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
+import { fingerprintFile } from '../dataset/fingerprint.js';
 import type { Db } from '../db/open.js';
-import { BulkWriter, type ImageToLoad } from '../db/writer.js';
+import { BulkWriter, type ImageToLoad, type SourceRow } from '../db/writer.js';
 import { PannukeError } from '../errors.js';
 import type { ExtractedImage } from '../extract/image.js';
 import { WorkerPool } from './pool.js';
+import { finishRun, startRun } from './runs.js';
 
 export interface IngestOptions {
-  root: string;
-  folds?: readonly number[];
+  /** The database file, for messages. */
+  dbFile: string;
   /** Extraction threads (default: the machine's available parallelism). */
   workers?: number;
   /** Images per transaction. */
   batchSize?: number;
+  /** Re-ingest folds whose files changed since they were loaded (each such fold is replaced in one transaction). */
+  replace?: boolean;
+  /** Fingerprint sources by hashing every byte instead of sampling records. */
+  hash?: boolean;
   onProgress?: (event: IngestProgress) => void;
+  /** Short notes on what is happening ("fingerprinting fold 1"). */
+  onStage?: (message: string) => void;
 }
 
 export interface IngestProgress {
@@ -37,7 +44,7 @@ export interface IngestProgress {
 }
 
 export interface IngestSummary {
-  folds: { fold: number; images: number; skipped: number }[];
+  folds: { fold: number; images: number; skipped: number; replaced: boolean }[];
   images: number;
   skipped: number;
   nuclei: number;
@@ -48,41 +55,53 @@ export interface IngestSummary {
   warnings: string[];
 }
 
-export async function ingest(db: Db, options: IngestOptions): Promise<IngestSummary> {
+const ROLES = ['images', 'masks', 'types'] as const;
+
+/**
+ * Loads the (already opened and checked) folds into `db`. The caller keeps ownership of `folds`.
+ */
+export async function ingest(db: Db, folds: readonly OpenFold[], options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
-  const files = findFolds(options.root, options.folds);
-  const folds: OpenFold[] = [];
   const writer = new BulkWriter(db);
+  const runId = startRun(db, options.dbFile, {
+    folds: folds.map((f) => f.fold), root: folds[0]?.files.masks, replace: options.replace === true, hash: options.hash === true,
+  });
+  const summary: IngestSummary = {
+    folds: [], images: 0, skipped: 0, nuclei: 0, nucleiPerClass: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, seconds: 0,
+    warnings: folds.filter((f) => f.count === 0).map((f) => `fold ${f.fold} has no images (N = 0): ${f.files.masks}`),
+  };
   try {
-    for (const f of files) folds.push(openFold(f));
-    const todo = folds.map((f) => {
-      const loaded = writer.loadedIndexes(f.fold);
-      const indexes: number[] = [];
-      for (let i = 0; i < f.count; i++) if (!loaded.has(i)) indexes.push(i);
-      return { fold: f, indexes, skipped: loaded.size };
-    });
-    const summary: IngestSummary = {
-      folds: todo.map((t) => ({ fold: t.fold.fold, images: t.indexes.length, skipped: t.skipped })),
-      images: 0, skipped: todo.reduce((s, t) => s + t.skipped, 0), nuclei: 0,
-      nucleiPerClass: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, seconds: 0,
-      warnings: folds.filter((f) => f.count === 0).map((f) => `fold ${f.fold} has no images (N = 0): ${f.files.masks}`),
-    };
-    const total = todo.reduce((s, t) => s + t.indexes.length, 0);
-    if (total === 0) {
-      summary.seconds = (performance.now() - started) / 1000;
-      return summary;
-    }
-    const pool = new WorkerPool(Math.max(1, options.workers ?? os.availableParallelism()));
+    const plan = planFolds(writer, folds, options);
+    summary.folds = plan.map((p) => ({ fold: p.fold.fold, images: p.indexes.length, skipped: p.fold.count - p.indexes.length, replaced: p.replace }));
+    summary.skipped = summary.folds.reduce((s, f) => s + f.skipped, 0);
+    const total = plan.reduce((s, p) => s + p.indexes.length, 0);
     const mark = writer.mark();
+    const pool = total === 0 ? undefined : new WorkerPool(Math.max(1, options.workers ?? os.availableParallelism()));
     try {
-      for (const t of todo) {
-        if (t.indexes.length === 0) continue;
-        await ingestFold(t.fold, t.indexes, writer, pool, options.batchSize ?? 64, (image) => {
+      for (const p of plan) {
+        const onImage = (image: ExtractedImage) => {
           summary.images++;
           summary.nuclei += image.nuclei.length;
           for (const n of image.nuclei) summary.nucleiPerClass[n.classId] = (summary.nucleiPerClass[n.classId] ?? 0) + 1;
-          options.onProgress?.({ fold: t.fold.fold, done: summary.images, total, nuclei: summary.nuclei, seconds: (performance.now() - started) / 1000 });
-        });
+          options.onProgress?.({ fold: p.fold.fold, done: summary.images, total, nuclei: summary.nuclei, seconds: (performance.now() - started) / 1000 });
+        };
+        const load = () => (p.indexes.length === 0 ? Promise.resolve() : ingestFold(p.fold, p.indexes, writer, pool as WorkerPool, options.batchSize ?? 64, onImage));
+        if (p.replace) {
+          // The old rows go and the new ones arrive in one transaction: readers and crashes see one or the other.
+          db.$client.exec('BEGIN IMMEDIATE');
+          try {
+            writer.deleteFold(p.fold.fold);
+            writer.recordSources(p.sources);
+            await load();
+            db.$client.exec('COMMIT');
+          } catch (e) {
+            if (db.$client.inTransaction) db.$client.exec('ROLLBACK');
+            throw e;
+          }
+        } else {
+          writer.recordSources(p.sources);
+          await load();
+        }
       }
     } catch (e) {
       // Bad input leaves the database as it was: this run's images are removed. (A crash instead leaves whole
@@ -90,13 +109,54 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestSumm
       writer.rollbackTo(mark);
       throw e;
     } finally {
-      await pool.close();
+      await pool?.close();
     }
     summary.seconds = (performance.now() - started) / 1000;
+    finishRun(db, runId, 'finished', summary);
     return summary;
-  } finally {
-    for (const f of folds) f.close();
+  } catch (e) {
+    finishRun(db, runId, 'failed', summary, e instanceof PannukeError ? e.describe() : String(e));
+    throw e;
   }
+}
+
+interface FoldPlan {
+  fold: OpenFold;
+  sources: SourceRow[];
+  /** fold_index values still to load. */
+  indexes: number[];
+  replace: boolean;
+}
+
+/** Fingerprints every fold and decides what to do with it, refusing changed folds before anything is written. */
+function planFolds(writer: BulkWriter, folds: readonly OpenFold[], options: IngestOptions): FoldPlan[] {
+  const plans = folds.map((fold): FoldPlan => {
+    options.onStage?.(`fingerprinting fold ${fold.fold}${options.hash === true ? ' (full hash)' : ''}`);
+    const sources = ROLES.map((role): SourceRow => {
+      const fp = fingerprintFile(fold.files[role], options.hash === true);
+      return { fold: fold.fold, role, path: fp.path, bytes: fp.bytes, mtime: fp.mtime, fingerprint: fp.fingerprint, fingerprintKind: fp.kind };
+    });
+    const recorded = writer.sourcesOf(fold.fold);
+    const changed = recorded.filter((r) => {
+      const now = sources.find((s) => s.role === r.role) as SourceRow;
+      // A recorded full hash is compared with a full hash, a sampled one with a sampled one.
+      const comparable = r.fingerprintKind === now.fingerprintKind ? now.fingerprint : fingerprintFile(now.path, r.fingerprintKind === 'full').fingerprint;
+      return r.bytes !== now.bytes || r.fingerprint !== comparable;
+    });
+    const loaded = changed.length > 0 ? new Set<number>() : writer.loadedIndexes(fold.fold);
+    const indexes: number[] = [];
+    for (let i = 0; i < fold.count; i++) if (!loaded.has(i)) indexes.push(i);
+    return { fold, sources, indexes, replace: changed.length > 0 ? checkReplace(fold, changed.map((c) => c.role), options) : false };
+  });
+  return plans;
+}
+
+function checkReplace(fold: OpenFold, roles: string[], options: IngestOptions): true {
+  if (options.replace === true) return true;
+  throw new PannukeError('SOURCE_CHANGED', `fold ${fold.fold} was ingested from different files: ${roles.map((r) => `${r}.npy`).join(', ')} changed since (size or fingerprint differs)`, {
+    file: fold.files[roles[0] as 'masks'],
+    hint: 'rerun with --replace to re-ingest this fold (its old rows are replaced in one transaction), or point at the original files',
+  });
 }
 
 async function ingestFold(

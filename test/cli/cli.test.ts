@@ -92,7 +92,7 @@ describe('pannuke CLI', () => {
     const r = await run('ingest', root, '--db', db);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/masks\.npy: byte \d+: file is truncated/);
-    expect(snapshot(db)).toBe('[]\n[]\n[]');
+    expect(fs.existsSync(db)).toBe(false); // the database is not even created
   });
 
   it('--db that is not SQLite, --db in a missing folder, a database from a newer version', async () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { openDatabase } from '../../db/open.js';
+import { openFolds } from '../../dataset/fold.js';
+import { openDatabase, type Db } from '../../db/open.js';
 import { CLASS_NAMES } from '../../db/schema.js';
 import { ingest } from '../../pipeline/ingest.js';
 import { formatTable } from '../format.js';
@@ -12,29 +13,39 @@ export interface IngestCommandOptions {
   folds?: number[];
   workers?: number;
   batchSize?: number;
+  replace?: boolean;
+  hash?: boolean;
 }
 
 export async function runIngest(root: string, opts: IngestCommandOptions, io: Io): Promise<void> {
-  const db = openDatabase(opts.db);
+  // The folds are checked before the database is opened (or created): bad input leaves no trace.
+  const folds = openFolds(root, opts.folds);
   const progress = progressReporter(io, 'ingest');
+  let db: Db | undefined;
   try {
-    const summary = await ingest(db, {
-      root,
-      ...(opts.folds !== undefined && { folds: opts.folds }),
+    db = openDatabase(opts.db);
+    const summary = await ingest(db, folds, {
+      dbFile: opts.db,
       ...(opts.workers !== undefined && { workers: opts.workers }),
       ...(opts.batchSize !== undefined && { batchSize: opts.batchSize }),
+      ...(opts.replace !== undefined && { replace: opts.replace }),
+      ...(opts.hash !== undefined && { hash: opts.hash }),
       onProgress: (e) => progress.update(e.done, e.total, e),
+      onStage: (message) => io.stderr.write(`${message}\n`),
     });
     progress.stop();
     for (const w of summary.warnings) io.stderr.write(`warning: ${w}\n`);
     const skipped = summary.skipped > 0 ? `, ${summary.skipped} already in the database (skipped)` : '';
+    const replaced = summary.folds.filter((f) => f.replaced).map((f) => f.fold);
+    if (replaced.length > 0) io.stdout.write(`replaced fold${replaced.length > 1 ? 's' : ''} ${replaced.join(', ')} (their files had changed)\n`);
     io.stdout.write(
       `ingested ${summary.images} images and ${summary.nuclei} nuclei from fold${summary.folds.length > 1 ? 's' : ''} ${summary.folds.map((f) => f.fold).join(', ')} into ${opts.db} in ${summary.seconds.toFixed(1)} s${skipped}\n`,
     );
     io.stdout.write(formatTable(['class', 'nuclei'], CLASS_NAMES.map((name, i) => [name, summary.nucleiPerClass[i + 1] ?? 0])));
   } finally {
     progress.stop();
-    db.$client.close();
+    db?.$client.close();
+    for (const f of folds) f.close();
   }
 }
 
@@ -47,6 +58,11 @@ export function registerIngest(program: Command, io: Io): void {
     .option('--folds <list>', 'folds to ingest, e.g. 1,3 (default: all found)', parseFolds)
     .option('--workers <n>', 'extraction threads (default: available cores)', parsePositiveInt('--workers'))
     .option('--batch-size <n>', 'images per transaction', parsePositiveInt('--batch-size'))
-    .addHelpText('after', '\nImages already in the database are skipped, so an interrupted ingest can simply be run again.')
+    .option('--replace', 're-ingest folds whose files changed since they were loaded (old rows replaced in one transaction)')
+    .option('--hash', 'fingerprint the source files by hashing every byte (default: header, size and 8 sampled records)')
+    .addHelpText('after', `
+Images already in the database are skipped, so an interrupted ingest (even kill -9) can simply be run again.
+Bad input stops with one line naming the file and place, exit code 1, and the database as it was.
+Exit codes: 0 done, 1 bad input or unusable database, 2 bad usage, 3 internal error.`)
     .action((root: string, opts: IngestCommandOptions) => runIngest(root, opts, io));
 }

@@ -1,0 +1,61 @@
+/**
+ * The ingest_runs log, which doubles as the writer lock: a run claims the database by inserting a `running`
+ * row inside an IMMEDIATE transaction, after checking that no other live process holds one. A row left
+ * `running` by a killed process (its pid is gone) is marked `interrupted` and the new run proceeds, so a
+ * crash never leaves the database locked.
+ */
+import os from 'node:os';
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../db/open.js';
+import { TOOL_VERSION } from '../db/open.js';
+import { ingestRuns } from '../db/schema.js';
+import { PannukeError } from '../errors.js';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function startRun(db: Db, file: string, options: Record<string, unknown>): number {
+  const host = os.hostname();
+  try {
+    return db.$client
+      .transaction(() => {
+        for (const run of db.select().from(ingestRuns).where(eq(ingestRuns.status, 'running')).all()) {
+          const stale = run.host === host && run.pid !== process.pid && !isAlive(run.pid);
+          if (!stale) {
+            throw new PannukeError('DB_LOCKED', `another ingest is writing this database (run ${run.id}, pid ${run.pid} on ${run.host}, started ${run.startedAt})`, {
+              file,
+              hint: run.host === host
+                ? 'wait for it to finish, or stop it; a killed run is detected and its work resumed'
+                : `if that process is gone, mark it: sqlite3 ${file} "UPDATE ingest_runs SET status = 'interrupted' WHERE id = ${run.id}"`,
+            });
+          }
+          db.update(ingestRuns).set({ status: 'interrupted' }).where(and(eq(ingestRuns.id, run.id), eq(ingestRuns.status, 'running'))).run();
+        }
+        const row = db
+          .insert(ingestRuns)
+          .values({ startedAt: new Date().toISOString(), toolVersion: TOOL_VERSION, options: JSON.stringify(options), status: 'running', host, pid: process.pid, images: 0, nuclei: 0 })
+          .returning({ id: ingestRuns.id })
+          .get();
+        return row.id;
+      })
+      .immediate();
+  } catch (e) {
+    if ((e as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new PannukeError('DB_LOCKED', 'another process is writing this database', { file, hint: 'wait for it to finish and run the command again', cause: e });
+    }
+    throw e;
+  }
+}
+
+export function finishRun(db: Db, id: number, status: 'finished' | 'failed', counts: { images: number; nuclei: number }, error?: string): void {
+  db.update(ingestRuns)
+    .set({ status, finishedAt: new Date().toISOString(), images: counts.images, nuclei: counts.nuclei, error: error ?? null })
+    .where(eq(ingestRuns.id, id))
+    .run();
+}
