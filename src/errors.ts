@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   DB_LOCKED: 'another ingest is writing the database',
   SOURCE_CHANGED: 'the files of an ingested fold have changed',
   WORKER: 'an extraction worker failed',
+  VERIFY_FAILED: 'the database does not reproduce the masks',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -7,9 +7,11 @@ import { PannukeError } from '../errors.js';
 import { TOOL_VERSION } from '../db/open.js';
 import { registerDemo } from './commands/demo.js';
 import { registerIngest } from './commands/ingest.js';
+import { registerQc } from './commands/qc.js';
 import { registerSchema } from './commands/schema.js';
 import { registerStats } from './commands/stats.js';
 import { registerSynth } from './commands/synth.js';
+import { registerVerify } from './commands/verify.js';
 import { EXIT, processIo, type Io } from './io.js';
 
 export async function runCli(argv: readonly string[], io: Io = processIo): Promise<number> {
@@ -22,6 +24,8 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
   registerIngest(program, io);
   registerSynth(program, io);
   registerStats(program, io);
+  registerQc(program, io);
+  registerVerify(program, io);
   registerSchema(program, io);
   registerDemo(program, io);
 

@@ -27,7 +27,7 @@ function snapshot(file: string): string {
 }
 
 describe('pannuke CLI', () => {
-  for (const command of ['ingest', 'synth', 'stats', 'schema', 'demo']) {
+  for (const command of ['ingest', 'synth', 'stats', 'qc', 'verify', 'schema', 'demo']) {
     it(`${command} --help prints usage and exits 0`, async () => {
       const r = await run(command, '--help');
       expect(r.code).toBe(0);

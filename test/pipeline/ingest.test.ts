@@ -11,6 +11,7 @@ import { runCli } from '../../src/cli/main.js';
 import { close, insideRings, referenceNuclei, type Mask3D } from '../helpers/reference.js';
 import { tempDir } from '../helpers/tmp.js';
 import { captureIo } from '../helpers/io.js';
+import { dumpDb } from '../helpers/db.js';
 
 const dir = tempDir('ingest');
 const data = path.join(dir, 'data');
@@ -23,14 +24,6 @@ interface NucleusRow {
   bbox_x0: number; bbox_y0: number; bbox_x1: number; bbox_y1: number; centroid_x: number; centroid_y: number;
   perimeter: number; parts: number; major_axis_length: number; minor_axis_length: number; eccentricity: number; orientation: number;
   contour: Buffer;
-}
-
-function dumpDb(file: string): string {
-  const db = new Database(file, { readonly: true });
-  const tables = ['classes', 'tissues', 'images', 'nuclei'];
-  const out = tables.map((t) => JSON.stringify(db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all(), (_k, v) => (v?.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v)));
-  db.close();
-  return out.join('\n');
 }
 
 beforeAll(async () => {
