@@ -76,7 +76,7 @@ describe('traceOutline', () => {
   it('random pixel sets satisfy every outline rule', () => {
     let seed = 7;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (let t = 0; t < 300; t++) {
+    for (let t = 0; t < 1500; t++) {
       const n = 3 + Math.floor(rand() * 9);
       const density = 0.3 + rand() * 0.5;
       const art = Array.from({ length: n }, () => Array.from({ length: n }, () => (rand() < density ? 'X' : '.')).join(''));

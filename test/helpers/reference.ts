@@ -165,6 +165,29 @@ export function outlineProblems(polygons: number[][][], pixels: [number, number]
     });
   });
   if (total !== pixels.length) problems.push(`area ${total}, expected ${pixels.length}`);
+  // GEOS: within a polygon, rings may touch only at points, and the touch graph (rings as nodes) must have no
+  // cycle, or the interior would be disconnected.
+  polygons.forEach((rings, p) => {
+    const vertexSets = rings.map((ring) => {
+      const set = new Set<string>();
+      for (let i = 0; i + 3 < ring.length; i += 2) {
+        const [ax, ay, bx, by] = [ring[i]!, ring[i + 1]!, ring[i + 2]!, ring[i + 3]!];
+        for (let t = 0; t < Math.abs(bx - ax) + Math.abs(by - ay); t++) set.add(`${ax + Math.sign(bx - ax) * t},${ay + Math.sign(by - ay) * t}`);
+      }
+      return set;
+    });
+    const parent = rings.map((_, i) => i);
+    const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+    for (let a = 0; a < rings.length; a++) {
+      for (let b = a + 1; b < rings.length; b++) {
+        const shared = [...vertexSets[a]!].filter((v) => vertexSets[b]!.has(v)).length;
+        if (shared === 0) continue;
+        if (shared > 1) problems.push(`polygon ${p}: rings ${a} and ${b} touch at ${shared} points`);
+        if (find(a) === find(b)) problems.push(`polygon ${p}: ring touches form a cycle (interior disconnected)`);
+        parent[find(a)] = find(b);
+      }
+    }
+  });
   const set = new Set(pixels.map(([r, q]) => `${r},${q}`));
   const rows = pixels.map((p) => p[0]);
   const cols = pixels.map((p) => p[1]);
