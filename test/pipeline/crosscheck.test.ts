@@ -23,7 +23,6 @@ function crosscheck(root: string, db: string) {
 }
 
 describe.skipIf(!available)('cross-check with numpy + GEOS', () => {
-
   it('a synthetic dataset with every quirk', async () => {
     const data = path.join(dir, 'synth');
     expect(await runCli(['synth', data, '--images-per-fold', '6', '--size', '128', '--seed', '17'], captureIo())).toBe(0);
