@@ -1,7 +1,7 @@
 /**
- * The staged ingest: read (positioned reads of one mask record at a time) → extract (worker threads) →
- * load (batched transactions, in fold order). At most `inFlight` records exist at once, whatever the size
- * of the dataset, and record buffers are recycled, so memory stays flat.
+ * The staged ingest: read + extract in worker threads (each reads its mask record with a positioned read
+ * into a buffer it reuses) → load on the main thread (batched transactions, in fold order). A bounded number
+ * of images is in flight, whatever the size of the dataset, so memory stays flat.
  *
  * Every fold is opened and checked before anything is written. Images already in the database are skipped,
  * so an interrupted ingest continues where it stopped and a repeated one changes nothing. An error found
@@ -167,12 +167,10 @@ async function ingestFold(
   batchSize: number,
   onImage: (image: ExtractedImage) => void,
 ): Promise<void> {
-  const dtype = fold.masks.header.dtype;
-  if (dtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the masks dtype');
   const tissueIds = writer.tissueIds([...new Set(fold.tissues)].sort());
   const layout = { height: fold.height, width: fold.width, channels: MASK_CHANNELS, classChannels: CLASS_CHANNELS };
+  // Bounded work in flight: the workers' current images plus a few results waiting for their turn to load.
   const inFlight = pool.size * 2 + 2;
-  const free: ArrayBuffer[] = [];
   const done = new Map<number, ExtractedImage>(); // position in `indexes` → result, until its turn to load
   let nextToLoad = 0;
   let batch: ImageToLoad[] = [];
@@ -205,15 +203,11 @@ async function ingestFold(
   for (let k = 0; k < indexes.length && failure === undefined; k++) {
     while (pending >= inFlight && failure === undefined) await new Promise<void>((r) => (wake = r));
     if (failure !== undefined) break;
-    const i = indexes[k] as number;
-    const buffer = free.pop() ?? new ArrayBuffer(fold.masks.recordBytes);
-    fold.masks.readRecord(i, new Uint8Array(buffer));
     pending++;
     const position = k;
     pool
-      .run({ buffer, byteOffset: 0, byteLength: fold.masks.recordBytes, dtype, layout, context: { file: fold.files.masks, fold: fold.fold, index: i } })
+      .run({ layout, context: { file: fold.files.masks, fold: fold.fold, index: indexes[k] as number } })
       .then((response) => {
-        free.push(response.buffer);
         if (!response.ok) throw PannukeError.fromJSON(response.error);
         done.set(position, response.image);
         loadReady();
@@ -228,6 +222,6 @@ async function ingestFold(
       });
   }
   while (pending > 0) await new Promise<void>((r) => (wake = r));
-  if (batch.length > 0) writer.write(batch);
+  if (batch.length > 0 && failure === undefined) writer.write(batch);
   if (failure !== undefined) throw failure;
 }

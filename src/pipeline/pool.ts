@@ -52,7 +52,7 @@ export class WorkerPool {
     }
   }
 
-  /** Extracts one record on the next free worker; the request's buffer is transferred. */
+  /** Extracts one image on the next free worker. */
   run(request: ExtractRequest): Promise<ExtractResponse> {
     return this.queue.add(
       () =>
@@ -60,7 +60,7 @@ export class WorkerPool {
           if (this.failure !== undefined) return reject(this.failure);
           const slot = this.idle.pop() as Slot;
           slot.settle = { resolve, reject };
-          slot.worker.postMessage(request, [request.buffer]);
+          slot.worker.postMessage(request);
         })
     ) as Promise<ExtractResponse>;
   }

@@ -2,19 +2,11 @@
 import type { SerializedError } from '../errors.js';
 import type { ExtractedImage, MaskLayout } from '../extract/image.js';
 import type { ImageContext } from '../extract/regions.js';
-import type { Dtype } from '../npy/dtype.js';
 
+/** Extract image `context.index` of the masks file `context.file`: the worker reads the record itself. */
 export interface ExtractRequest {
-  /** The raw record bytes (transferred). */
-  buffer: ArrayBuffer;
-  byteOffset: number;
-  byteLength: number;
-  dtype: Extract<Dtype, { kind: 'numeric' }>;
   layout: MaskLayout;
   context: ImageContext;
 }
 
-/** Either result carries the request's buffer back, for reuse. */
-export type ExtractResponse =
-  | { ok: true; image: ExtractedImage; buffer: ArrayBuffer }
-  | { ok: false; error: SerializedError; buffer: ArrayBuffer };
+export type ExtractResponse = { ok: true; image: ExtractedImage } | { ok: false; error: SerializedError };

@@ -1,11 +1,14 @@
 /**
- * An extraction worker: receives one raw mask record (its ArrayBuffer transferred, not copied), decodes and
- * extracts it, and sends back the nuclei with the record's buffer so the reader can reuse it.
+ * An extraction worker: reads one mask record itself (a positioned read into a buffer it reuses), decodes
+ * and extracts it, and sends back the nuclei, their contour buffers transferred rather than copied. Reading
+ * here rather than in the main thread spreads the reads over the workers and keeps the main thread free for
+ * SQLite.
  */
 import { parentPort } from 'node:worker_threads';
 import { PannukeError } from '../errors.js';
 import { extractImage, type ExtractScratch } from '../extract/image.js';
 import { decodeNumeric } from '../npy/decode.js';
+import { NpyFile } from '../npy/reader.js';
 import type { ExtractRequest, ExtractResponse } from './protocol.js';
 
 const port = parentPort;
@@ -13,22 +16,34 @@ if (port === null) throw new Error('worker.ts must run in a worker thread');
 
 const scratch: ExtractScratch = {};
 let decodeScratch: Float64Array | undefined;
+let record: Uint8Array | undefined;
+let masks: NpyFile | undefined;
 
-port.on('message', (request: ExtractRequest) => {
-  const { buffer, byteOffset, byteLength, dtype, layout, context } = request;
+function maskFile(path: string): NpyFile {
+  if (masks?.path !== path) {
+    masks?.close();
+    masks = NpyFile.open(path);
+  }
+  return masks;
+}
+
+port.on('message', ({ layout, context }: ExtractRequest) => {
   let response: ExtractResponse;
   const transfer: ArrayBuffer[] = [];
   try {
-    const bytes = new Uint8Array(buffer, byteOffset, byteLength);
+    const file = maskFile(context.file);
+    const dtype = file.header.dtype;
+    if (dtype.kind !== 'numeric') throw new Error(`${context.file}: masks must be numeric`);
+    if (record === undefined || record.length < file.recordBytes) record = new Uint8Array(file.recordBytes);
+    const bytes = file.readRecord(context.index, record);
     const values = decodeNumeric(bytes, dtype, decodeScratch);
-    if (values.buffer !== buffer) decodeScratch = values;
+    if (values.buffer !== bytes.buffer) decodeScratch = values;
     const image = extractImage(values, layout, context, scratch);
     for (const n of image.nuclei) transfer.push(n.contour.buffer as ArrayBuffer);
-    response = { ok: true, image, buffer };
+    response = { ok: true, image };
   } catch (e) {
     const error = e instanceof PannukeError ? e.toJSON() : { code: 'WORKER' as const, message: String((e as Error).stack ?? e), file: context.file, position: `image ${context.index}`, hint: undefined };
-    response = { ok: false, error, buffer };
+    response = { ok: false, error };
   }
-  transfer.push(buffer);
   port.postMessage(response, transfer);
 });
