@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   DB_LOCKED: 'another ingest is writing the database',
   SOURCE_CHANGED: 'the files of an ingested fold have changed',
   WORKER: 'an extraction worker failed',
+  QUERY: 'a query failed or is not allowed',
+  SUBSET: 'a subset cannot be made, found or stored',
   VERIFY_FAILED: 'the database does not reproduce the masks',
 } as const;
 

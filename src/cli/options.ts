@@ -1,6 +1,7 @@
 /** Option parsers shared by commands: validated with zod at the edge, errors as usage errors. */
 import { z } from 'zod';
 import { PannukeError } from '../errors.js';
+import { FORMATS, type Format } from './output.js';
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, option: string): T {
   const result = schema.safeParse(value);
@@ -21,3 +22,5 @@ export const parsePositiveInt = (option: string) => (value: string): number =>
 
 export const parseNonNegativeInt = (option: string) => (value: string): number =>
   parse(z.coerce.number().int('must be a whole number').nonnegative('must be ≥ 0'), value, option);
+
+export const parseFormat = (value: string): Format => parse(z.enum(FORMATS), value, '--format');

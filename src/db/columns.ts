@@ -49,6 +49,10 @@ export const OTHER_TABLES = {
   sources: '`fold`, `role` (images / masks / types), `path`, `bytes`, `mtime`, `fingerprint` (SHA-256 of the header, size and sampled records, or of the whole file with `--hash`), `fingerprint_kind` (sampled / full): the files each fold was read from.',
   ingest_runs: '`started_at`, `finished_at`, `tool_version`, `options` (JSON), `status` (running / finished / failed / interrupted), `host`, `pid`, `images`, `nuclei`, `error`: a log of runs (not data: excluded from content comparisons).',
   nucleus_facts: 'View, one flat row per nucleus for BI tools (no blob): nucleus_id, fold, image_id, fold_index, tissue, class, class_id, instance_id, area, bbox_x0, bbox_y0, bbox_x1, bbox_y1, centroid_x, centroid_y, perimeter, major_axis_length, minor_axis_length, eccentricity, orientation, parts, holes, overlap_area, shared_id.',
+  class_distribution: 'View for BI tools: fold, tissue, class, nuclei, images (that have the class), mean_area.',
+  image_summary: 'View, one row per image, empty ones included: image_id, fold, fold_index, tissue, neoplastic, inflammatory, connective, dead, epithelial, nuclei (counts per class).',
+  subsets: '`name` (unique), `created_at`, `kind` (nuclei-per-class / images), `options` (JSON: every option), `seed`, `nuclei`, `images`: stored subsets (`pannuke subset`).',
+  subset_members: '`subset_id`, `nucleus_id`, `image_id`: the nuclei of each subset (an image subset lists every nucleus of its images that passes its filters). Join it to `nuclei` or `nucleus_facts`.',
   qc_summary: 'View, one row per PanNuke quirk (shared_id, overlap_pixels, fragmented, holes, empty_image, void_image, tiny_nucleus): quirk, count, images, description.',
 } as const;
 

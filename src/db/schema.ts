@@ -3,7 +3,7 @@
  * migrations/ from this file (`npm run db:generate`); src/db/columns.ts documents every column.
  */
 import { sql } from 'drizzle-orm';
-import { blob, index, integer, real, sqliteTable, sqliteView, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, sqliteView, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const classes = sqliteTable('classes', {
   id: integer('id').primaryKey(),
@@ -133,6 +133,69 @@ export const nucleusFacts = sqliteView('nucleus_facts').as((qb) =>
     .innerJoin(tissues, sql`${tissues.id} = ${images.tissueId}`)
     .innerJoin(classes, sql`${classes.id} = ${nuclei.classId}`),
 );
+
+/** A named, stored selection of nuclei (a balanced training subset, say), reproducible from its options and seed. */
+export const subsets = sqliteTable('subsets', {
+  id: integer('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  createdAt: text('created_at').notNull(),
+  /** `nuclei-per-class` or `images`. */
+  kind: text('kind', { enum: ['nuclei-per-class', 'images'] }).notNull(),
+  /** Every option the subset was made with, as JSON, so it can be made again. */
+  options: text('options').notNull(),
+  seed: integer('seed').notNull(),
+  nuclei: integer('nuclei').notNull(),
+  images: integer('images').notNull(),
+});
+
+export const subsetMembers = sqliteTable(
+  'subset_members',
+  {
+    subsetId: integer('subset_id').notNull().references(() => subsets.id, { onDelete: 'cascade' }),
+    nucleusId: integer('nucleus_id').notNull().references(() => nuclei.id, { onDelete: 'cascade' }),
+    imageId: integer('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.subsetId, t.nucleusId] }), index('subset_members_image').on(t.subsetId, t.imageId), index('subset_members_nucleus').on(t.nucleusId)],
+);
+
+/** Nuclei per fold, tissue and class, with the images that have the class and the mean area: a BI feed. */
+export const classDistribution = sqliteView('class_distribution', {
+  fold: integer('fold').notNull(),
+  tissue: text('tissue').notNull(),
+  class: text('class').notNull(),
+  nuclei: integer('nuclei').notNull(),
+  images: integer('images').notNull(),
+  meanArea: real('mean_area').notNull(),
+}).as(sql`
+  SELECT i.fold AS fold, t.name AS tissue, c.name AS class, count(*) AS nuclei, count(DISTINCT n.image_id) AS images,
+         avg(n.area) AS mean_area
+    FROM ${nuclei} n JOIN ${images} i ON i.id = n.image_id JOIN ${tissues} t ON t.id = i.tissue_id JOIN ${classes} c ON c.id = n.class_id
+   GROUP BY i.fold, t.name, c.id
+`);
+
+/** One row per image (empty ones included) with its nucleus count per class. */
+export const imageSummary = sqliteView('image_summary', {
+  imageId: integer('image_id').notNull(),
+  fold: integer('fold').notNull(),
+  foldIndex: integer('fold_index').notNull(),
+  tissue: text('tissue').notNull(),
+  neoplastic: integer('neoplastic').notNull(),
+  inflammatory: integer('inflammatory').notNull(),
+  connective: integer('connective').notNull(),
+  dead: integer('dead').notNull(),
+  epithelial: integer('epithelial').notNull(),
+  nuclei: integer('nuclei').notNull(),
+}).as(sql`
+  SELECT i.id AS image_id, i.fold AS fold, i.fold_index AS fold_index, t.name AS tissue,
+         count(n.id) FILTER (WHERE n.class_id = 1) AS neoplastic,
+         count(n.id) FILTER (WHERE n.class_id = 2) AS inflammatory,
+         count(n.id) FILTER (WHERE n.class_id = 3) AS connective,
+         count(n.id) FILTER (WHERE n.class_id = 4) AS dead,
+         count(n.id) FILTER (WHERE n.class_id = 5) AS epithelial,
+         count(n.id) AS nuclei
+    FROM ${images} i JOIN ${tissues} t ON t.id = i.tissue_id LEFT JOIN ${nuclei} n ON n.image_id = i.id
+   GROUP BY i.id
+`);
 
 /** PanNuke's quirks, one row each: how many, and in how many images. */
 export const qcSummary = sqliteView('qc_summary', {

@@ -15,7 +15,7 @@ export interface ImageToLoad {
 }
 
 /** `INSERT INTO t (col, ...) VALUES (@key, ...)` for every column of `table` except the omitted keys. */
-function insertStatement(db: Db, table: Table, name: string, omit: readonly string[]): { statement: Statement; keys: string[] } {
+export function insertStatement(db: Db, table: Table, name: string, omit: readonly string[]): { statement: Statement; keys: string[] } {
   const columns = Object.entries(getTableColumns(table)).filter(([key]) => !omit.includes(key));
   const sql = `INSERT INTO "${name}" (${columns.map(([, c]) => `"${c.name}"`).join(', ')}) VALUES (${columns.map(([key]) => `@${key}`).join(', ')})`;
   return { statement: db.$client.prepare(sql), keys: columns.map(([key]) => key) };

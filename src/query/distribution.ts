@@ -1,9 +1,9 @@
 /**
  * The class distribution per tissue, computed by SQL (one GROUP BY over nuclei, one over images).
  */
-import { asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/open.js';
-import { CLASS_NAMES, classes, images, nuclei, tissues } from '../db/schema.js';
+import { CLASS_NAMES, classes, images, nuclei, subsetMembers, tissues } from '../db/schema.js';
 
 export interface TissueRow {
   tissue: string;
@@ -13,20 +13,37 @@ export interface TissueRow {
   total: number;
 }
 
-export function classDistributionByTissue(db: Db): TissueRow[] {
-  const imageCounts = db
-    .select({ tissue: tissues.name, images: count(images.id) })
-    .from(tissues)
-    .innerJoin(images, eq(images.tissueId, tissues.id))
-    .groupBy(tissues.id)
-    .orderBy(asc(tissues.name))
-    .all();
-  const cells = db
+/** With `subsetId`, only the subset's nuclei and the images that hold them count. */
+export function classDistributionByTissue(db: Db, subsetId?: number): TissueRow[] {
+  const imageCounts =
+    subsetId === undefined
+      ? db
+          .select({ tissue: tissues.name, images: count(images.id) })
+          .from(tissues)
+          .innerJoin(images, eq(images.tissueId, tissues.id))
+          .groupBy(tissues.id)
+          .orderBy(asc(tissues.name))
+          .all()
+      : db
+          .select({ tissue: tissues.name, images: sql<number>`count(DISTINCT ${subsetMembers.imageId})` })
+          .from(subsetMembers)
+          .innerJoin(images, eq(images.id, subsetMembers.imageId))
+          .innerJoin(tissues, eq(tissues.id, images.tissueId))
+          .where(eq(subsetMembers.subsetId, subsetId))
+          .groupBy(tissues.id)
+          .orderBy(asc(tissues.name))
+          .all();
+  const base = db
     .select({ tissue: tissues.name, classId: classes.id, nuclei: sql<number>`count(${nuclei.id})` })
     .from(nuclei)
     .innerJoin(images, eq(images.id, nuclei.imageId))
     .innerJoin(tissues, eq(tissues.id, images.tissueId))
-    .innerJoin(classes, eq(classes.id, nuclei.classId))
+    .innerJoin(classes, eq(classes.id, nuclei.classId));
+  const cells = (
+    subsetId === undefined
+      ? base
+      : base.innerJoin(subsetMembers, and(eq(subsetMembers.nucleusId, nuclei.id), eq(subsetMembers.subsetId, subsetId)))
+  )
     .groupBy(tissues.id, classes.id)
     .all();
   const rows = new Map<string, TissueRow>(

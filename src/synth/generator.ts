@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { officialLayout } from '../dataset/layout.js';
 import { encodeUnicode, formatHeader, NpyWriter } from '../npy/writer.js';
-import { checkerboard, cornerHole, ellipse, line, ring, rng, type Pixel } from './shapes.js';
+import { rng } from '../random.js';
+import { checkerboard, cornerHole, ellipse, line, ring, type Pixel } from './shapes.js';
 
 export const TISSUES = [
   'Adrenal_gland', 'Bile-duct', 'Bladder', 'Breast', 'Cervix', 'Colon', 'Esophagus', 'HeadNeck', 'Kidney', 'Liver',

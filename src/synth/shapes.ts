@@ -5,18 +5,6 @@
 
 export type Pixel = readonly [row: number, col: number];
 
-/** A deterministic PRNG (mulberry32): the same seed gives the same dataset on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function ellipse(cy: number, cx: number, ry: number, rx: number, angle: number): Pixel[] {
   const out: Pixel[] = [];
   const r = Math.ceil(Math.max(rx, ry)) + 1;

@@ -26,7 +26,7 @@ export async function runDemo(opts: DemoOptions, io: Io): Promise<void> {
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${opts.db}${suffix}`, { force: true });
   await runIngest(opts.dir, { db: opts.db }, io);
   io.stdout.write('\nNuclei per class and tissue (SQL over nuclei ⋈ images ⋈ tissues):\n');
-  printClassDistribution(opts.db, io);
+  await printClassDistribution(opts.db, io);
   io.stdout.write(`\nDatabase: ${path.resolve(opts.db)}\nTry: sqlite3 ${opts.db} "SELECT class, count(*), avg(area) FROM nucleus_facts GROUP BY class"\n`);
 }
 

@@ -1,0 +1,130 @@
+/**
+ * Making, storing, listing and dropping subsets. Candidates come from `nucleus_facts` with the user's filters;
+ * the choice itself is `select.ts`; the result is stored in `subsets` and `subset_members` in one transaction.
+ */
+import { asc, eq } from 'drizzle-orm';
+import type { Db } from '../db/open.js';
+import { insertStatement } from '../db/writer.js';
+import { CLASS_NAMES, subsetMembers, subsets } from '../db/schema.js';
+import { PannukeError } from '../errors.js';
+import { prepareRead } from '../query/readonly.js';
+import { balancedImages, imbalance, nucleiPerClass, randomImages, totalsOf, type ImageCandidate, type NucleusCandidate, type Shortfall } from './select.js';
+
+export interface SubsetFilters {
+  folds?: number[];
+  tissues?: string[];
+  /** Class ids 1..5. */
+  classes?: number[];
+  minArea?: number;
+  /** A SQL condition on nucleus_facts columns. */
+  where?: string;
+}
+
+export type SubsetSpec = SubsetFilters & { name: string; seed: number } & (
+  | { kind: 'nuclei-per-class'; nucleiPerClass: number; stratify?: 'tissue' | 'fold' }
+  | { kind: 'images'; images: number }
+);
+
+export interface SubsetResult {
+  id: number;
+  nuclei: number;
+  images: number;
+  /** Nuclei per class id 1..5 in the subset. */
+  perClass: number[];
+  shortfalls: Shortfall[];
+  /** For image subsets: the balanced choice against a random draw of as many images with the same seed. */
+  balance?: { imbalance: number; randomImbalance: number; randomPerClass: number[] };
+}
+
+/** Parses class names (any case) or ids into class ids. */
+export function parseClasses(values: readonly string[]): number[] {
+  return values.map((v) => {
+    const byName = CLASS_NAMES.findIndex((n) => n.toLowerCase() === v.trim().toLowerCase());
+    const id = byName >= 0 ? byName + 1 : Number(v);
+    if (!Number.isInteger(id) || id < 1 || id > 5) {
+      throw new PannukeError('BAD_OPTION', `--classes: unknown class '${v}': expected one of ${CLASS_NAMES.join(', ')} or 1..5`);
+    }
+    return id;
+  });
+}
+
+/** The qualifying nuclei, in id order. */
+function candidates(db: Db, file: string, filters: SubsetFilters, stratify: 'tissue' | 'fold' | undefined): NucleusCandidate[] {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filters.folds !== undefined) { where.push(`fold IN (${filters.folds.map(() => '?').join(', ')})`); params.push(...filters.folds); }
+  if (filters.tissues !== undefined) { where.push(`tissue IN (${filters.tissues.map(() => '?').join(', ')})`); params.push(...filters.tissues); }
+  if (filters.classes !== undefined) { where.push(`class_id IN (${filters.classes.map(() => '?').join(', ')})`); params.push(...filters.classes); }
+  if (filters.minArea !== undefined) { where.push('area >= ?'); params.push(filters.minArea); }
+  if (filters.where !== undefined) where.push(`(${filters.where})`);
+  const stratum = stratify === undefined ? "''" : `CAST(${stratify} AS TEXT)`;
+  const statement = prepareRead(db, `SELECT nucleus_id AS id, image_id AS imageId, class_id AS classId, ${stratum} AS stratum FROM nucleus_facts${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY nucleus_id`, file);
+  try {
+    return statement.all(...params) as NucleusCandidate[];
+  } catch (cause) {
+    throw new PannukeError('QUERY', `SQLite: ${(cause as Error).message}`, { file, cause });
+  }
+}
+
+export function createSubset(db: Db, file: string, spec: SubsetSpec): SubsetResult {
+  if (db.select({ id: subsets.id }).from(subsets).where(eq(subsets.name, spec.name)).get() !== undefined) {
+    throw new PannukeError('SUBSET', `a subset named '${spec.name}' already exists`, { file, hint: `drop it first: pannuke subset drop ${spec.name} --db ${file}` });
+  }
+  const pool = candidates(db, file, spec, spec.kind === 'nuclei-per-class' ? spec.stratify : undefined);
+  let members: NucleusCandidate[];
+  let shortfalls: Shortfall[] = [];
+  let balance: SubsetResult['balance'];
+  if (spec.kind === 'nuclei-per-class') {
+    ({ chosen: members, shortfalls } = nucleiPerClass(pool, spec.nucleiPerClass, spec.seed));
+  } else {
+    const byImage = new Map<number, ImageCandidate>();
+    for (const c of pool) {
+      let im = byImage.get(c.imageId);
+      if (im === undefined) byImage.set(c.imageId, (im = { id: c.imageId, counts: [0, 0, 0, 0, 0] }));
+      im.counts[c.classId - 1] = (im.counts[c.classId - 1] as number) + 1;
+    }
+    const classes = spec.classes ?? [1, 2, 3, 4, 5];
+    const images = [...byImage.values()];
+    const chosen = balancedImages(images, spec.images, classes, spec.seed);
+    const random = randomImages(images, spec.images, spec.seed);
+    balance = { imbalance: imbalance(totalsOf(chosen), classes), randomImbalance: imbalance(totalsOf(random), classes), randomPerClass: totalsOf(random) };
+    if (images.length < spec.images) shortfalls = [{ stratum: 'images', classId: 0, available: images.length }];
+    const ids = new Set(chosen.map((im) => im.id));
+    members = pool.filter((c) => ids.has(c.imageId));
+  }
+  const perClass = [0, 0, 0, 0, 0];
+  for (const m of members) perClass[m.classId - 1] = (perClass[m.classId - 1] as number) + 1;
+  const imageCount = new Set(members.map((m) => m.imageId)).size;
+  const { name, seed, kind, ...rest } = spec;
+  const id = db.transaction((tx) => {
+    const row = tx.insert(subsets)
+      .values({ name, createdAt: new Date().toISOString(), kind, options: JSON.stringify({ kind, seed, ...rest }), seed, nuclei: members.length, images: imageCount })
+      .returning({ id: subsets.id })
+      .get();
+    const { statement } = insertStatement(db, subsetMembers, 'subset_members', []);
+    for (const m of members) statement.run({ subsetId: row.id, nucleusId: m.id, imageId: m.imageId });
+    return row.id;
+  });
+  return { id, nuclei: members.length, images: imageCount, perClass, shortfalls, ...(balance !== undefined && { balance }) };
+}
+
+export function findSubset(db: Db, file: string, name: string): typeof subsets.$inferSelect {
+  const row = db.select().from(subsets).where(eq(subsets.name, name)).get();
+  if (row === undefined) {
+    const known = db.select({ name: subsets.name }).from(subsets).orderBy(asc(subsets.name)).all().map((r) => r.name);
+    throw new PannukeError('SUBSET', `no subset named '${name}'${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, { file });
+  }
+  return row;
+}
+
+export function listSubsets(db: Db): (typeof subsets.$inferSelect)[] {
+  return db.select().from(subsets).orderBy(asc(subsets.name)).all();
+}
+
+export function dropSubset(db: Db, file: string, name: string): void {
+  const row = findSubset(db, file, name);
+  db.transaction((tx) => {
+    tx.delete(subsetMembers).where(eq(subsetMembers.subsetId, row.id)).run();
+    tx.delete(subsets).where(eq(subsets.id, row.id)).run();
+  });
+}
