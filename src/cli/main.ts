@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { PannukeError } from '../errors.js';
 import { TOOL_VERSION } from '../db/open.js';
 import { registerDemo } from './commands/demo.js';
+import { registerExport } from './commands/export.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerQc } from './commands/qc.js';
 import { registerQuery } from './commands/query.js';
@@ -28,6 +29,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
   registerStats(program, io);
   registerQuery(program, io);
   registerSubset(program, io);
+  registerExport(program, io);
   registerQc(program, io);
   registerVerify(program, io);
   registerSchema(program, io);

@@ -3,6 +3,7 @@
  * backpressure), so a 200k-row result is never held in memory. Only a terminal `table` looks ahead, at its
  * first 1,000 rows, to size its columns.
  */
+import { csvField, plainText as text } from '../export/csv.js';
 import type { Io } from './io.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'ndjson', 'markdown'] as const;
@@ -18,23 +19,10 @@ export interface RowSink {
 const LOOKAHEAD = 1000;
 const CHUNK = 1 << 16;
 
-/** Text for one value: blobs as hex (JSON: base64), null as empty (JSON: null). */
-function text(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
-  return String(v);
-}
-
 function jsonValue(v: unknown): unknown {
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
   if (typeof v === 'bigint') return v.toString();
   return v ?? null;
-}
-
-/** RFC 4180: quote fields holding a comma, a quote or a line break; double the quotes. */
-export function csvField(v: unknown): string {
-  const s = text(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 export function rowWriter(out: Stream, format: Format, columns: readonly string[]): RowSink {

@@ -21,6 +21,7 @@ export interface OpenFold {
   height: number;
   width: number;
   masks: NpyFile;
+  images: NpyFile;
   /** The tissue name of each image, in order. */
   tissues: string[];
   close(): void;
@@ -69,11 +70,13 @@ export function openFold(files: FoldFiles): OpenFold {
       if (cause instanceof PannukeError) throw cause;
       throw new PannukeError('NPY_BAD_HEADER', `cannot decode the tissue names: ${(cause as Error).message}`, { file: types.path, cause });
     }
-    images.close();
     types.close();
     return {
-      fold: files.fold, files, count, height, width, masks, tissues,
-      close: () => masks.close(),
+      fold: files.fold, files, count, height, width, masks, images, tissues,
+      close: () => {
+        masks.close();
+        images.close();
+      },
     };
   } catch (e) {
     for (const f of opened) f.close();

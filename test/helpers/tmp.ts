@@ -13,3 +13,9 @@ export function tempDir(label: string): string {
 /** ../shared beside the repo (present on developer machines and CI, absent in a user's clone). */
 export const SHARED_SAMPLE = path.resolve(import.meta.dirname, '../../../shared/data/pannuke-sample');
 export const hasShared = fs.existsSync(SHARED_SAMPLE);
+
+/** A file's bytes as an ArrayBuffer of its own (small reads share Node's pool, so `.buffer` alone is wrong). */
+export function fileArrayBuffer(file: string): ArrayBuffer {
+  const b = fs.readFileSync(file);
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+}

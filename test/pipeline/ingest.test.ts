@@ -9,7 +9,7 @@ import { decodeWkb } from '../../src/extract/wkb.js';
 import type { Manifest } from '../../src/synth/generator.js';
 import { runCli } from '../../src/cli/main.js';
 import { close, insideRings, referenceNuclei, type Mask3D } from '../helpers/reference.js';
-import { tempDir } from '../helpers/tmp.js';
+import { fileArrayBuffer, tempDir } from '../helpers/tmp.js';
 import { captureIo } from '../helpers/io.js';
 import { dumpDb } from '../helpers/db.js';
 
@@ -51,7 +51,7 @@ describe('ingest of a synthetic dataset', () => {
 
   it('every row of fold 1 equals the reference implementation, and every contour rasterises back to its pixels', async () => {
     // npyjs reads the whole (small) file: an implementation independent of src/npy.
-    const masks = await load(fs.readFileSync(path.join(data, 'Fold 1', 'masks', 'fold1', 'masks.npy')).buffer as ArrayBuffer);
+    const masks = await load(fileArrayBuffer(path.join(data, 'Fold 1', 'masks', 'fold1', 'masks.npy')));
     expect(masks.shape).toEqual([12, SIZE, SIZE, 6]);
     const values = masks.data as Float64Array;
     const db = new Database(dbFile, { readonly: true });

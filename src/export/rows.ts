@@ -1,0 +1,133 @@
+/**
+ * Exports of `nucleus_facts` (optionally one subset's nuclei): CSV (RFC 4180), Parquet (hyparquet-writer,
+ * one row group per 65,536 rows, so memory stays flat), and GeoJSON (a FeatureCollection of contours with the
+ * nucleus properties, coordinates in pixels). Rows are streamed from SQLite, never all held in memory.
+ */
+import fs from 'node:fs';
+import { ParquetWriter, fileWriter } from 'hyparquet-writer';
+import type { Db } from '../db/open.js';
+import { csvField } from './csv.js';
+import { decodeWkb } from '../extract/wkb.js';
+
+export const ROW_FORMATS = ['csv', 'parquet', 'geojson'] as const;
+export type RowFormat = (typeof ROW_FORMATS)[number];
+
+const ROW_GROUP = 65_536;
+
+function factsQuery(db: Db, subsetId: number | undefined, withContour: boolean) {
+  const join = subsetId === undefined ? '' : 'JOIN subset_members m ON m.nucleus_id = f.nucleus_id AND m.subset_id = @subset';
+  const contour = withContour ? ', n.contour AS contour' : '';
+  const joinNuclei = withContour ? 'JOIN nuclei n ON n.id = f.nucleus_id' : '';
+  const statement = db.$client.prepare(`SELECT f.*${contour} FROM nucleus_facts f ${join} ${joinNuclei} ORDER BY f.nucleus_id`).raw(true);
+  const columns = statement.columns();
+  const rows = (subsetId === undefined ? statement.iterate() : statement.iterate({ subset: subsetId })) as IterableIterator<unknown[]>;
+  return { columns, rows };
+}
+
+export interface ExportSummary {
+  rows: number;
+  bytes: number;
+}
+
+export async function exportRows(db: Db, format: RowFormat, out: string, subsetId?: number): Promise<ExportSummary> {
+  const rows = format === 'csv' ? await writeCsv(db, out, subsetId) : format === 'parquet' ? writeParquet(db, out, subsetId) : await writeGeoJson(db, out, subsetId);
+  return { rows, bytes: fs.statSync(out).size };
+}
+
+/** Appends text to a file through a write stream, waiting when its buffer is full. */
+function textFile(path: string) {
+  const stream = fs.createWriteStream(path);
+  let pending = '';
+  const flush = async () => {
+    if (pending === '') return;
+    const chunk = pending;
+    pending = '';
+    if (!stream.write(chunk)) await new Promise<void>((r) => stream.once('drain', r));
+  };
+  return {
+    async write(text: string) {
+      pending += text;
+      if (pending.length > 1 << 16) await flush();
+    },
+    async close() {
+      await flush();
+      await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    },
+  };
+}
+
+async function writeCsv(db: Db, out: string, subsetId?: number): Promise<number> {
+  const { columns, rows } = factsQuery(db, subsetId, false);
+  const file = textFile(out);
+  await file.write(`${columns.map((c) => csvField(c.name)).join(',')}\r\n`);
+  let n = 0;
+  for (const row of rows) {
+    await file.write(`${row.map(csvField).join(',')}\r\n`);
+    n++;
+  }
+  await file.close();
+  return n;
+}
+
+function writeParquet(db: Db, out: string, subsetId?: number): number {
+  const { columns, rows } = factsQuery(db, subsetId, false);
+  // SQLite's declared types give the Parquet types: INTEGER → INT64 (ids reach 2^53), REAL → DOUBLE, else UTF-8.
+  const types = columns.map((c) => (c.type?.toLowerCase() === 'integer' ? 'INT64' : c.type?.toLowerCase() === 'real' ? 'DOUBLE' : 'STRING'));
+  const writer = new ParquetWriter({
+    writer: fileWriter(out),
+    schema: [
+      { name: 'root', num_children: columns.length },
+      ...columns.map((c, k) =>
+        types[k] === 'STRING'
+          ? { name: c.name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'REQUIRED' as const }
+          : { name: c.name, type: types[k] as 'INT64' | 'DOUBLE', repetition_type: 'REQUIRED' as const },
+      ),
+    ],
+    createdBy: 'pannuke-db',
+  });
+  let n = 0;
+  let batch: unknown[][] = [];
+  const flush = () => {
+    if (batch.length === 0) return;
+    const columnData = columns.map((c, k) => {
+      const values = batch.map((r) => r[k]);
+      const data = types[k] === 'INT64' ? BigInt64Array.from(values, (v) => BigInt(v as number)) : types[k] === 'DOUBLE' ? Float64Array.from(values as number[]) : (values as string[]);
+      return { name: c.name, data };
+    });
+    void writer.write({ columnData, rowGroupSize: batch.length });
+    batch = [];
+  };
+  for (const row of rows) {
+    batch.push(row);
+    n++;
+    if (batch.length === ROW_GROUP) flush();
+  }
+  flush();
+  writer.finish();
+  return n;
+}
+
+async function writeGeoJson(db: Db, out: string, subsetId?: number): Promise<number> {
+  const { columns, rows } = factsQuery(db, subsetId, true);
+  const names = columns.map((c) => c.name);
+  const contourAt = names.indexOf('contour');
+  const file = textFile(out);
+  await file.write('{"type":"FeatureCollection","features":[');
+  let n = 0;
+  for (const row of rows) {
+    const polygons = decodeWkb(row[contourAt] as Uint8Array);
+    const coordinates = polygons.map((rings) => rings.map((ring) => {
+      const pts: number[][] = [];
+      for (let i = 0; i < ring.length; i += 2) pts.push([ring[i] as number, ring[i + 1] as number]);
+      return pts;
+    }));
+    // Exterior rings are counter-clockwise and holes clockwise in these coordinates: RFC 7946's right-hand rule.
+    const geometry = coordinates.length === 1 ? { type: 'Polygon', coordinates: coordinates[0] } : { type: 'MultiPolygon', coordinates };
+    const properties = Object.fromEntries(names.flatMap((name, k) => (k === contourAt ? [] : [[name, row[k]]])));
+    await file.write(`${n === 0 ? '\n' : ',\n'}${JSON.stringify({ type: 'Feature', id: properties.nucleus_id, geometry, properties })}`);
+    n++;
+  }
+  await file.write('\n]}\n');
+  await file.close();
+  return n;
+}

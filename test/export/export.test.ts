@@ -1,0 +1,118 @@
+// Exports read back by independent readers: DuckDB for CSV and Parquet, JSON.parse + shoelace for GeoJSON,
+// npyjs for the training export (bit for bit against the source .npy files).
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import Database from 'better-sqlite3';
+import { load } from 'npyjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, cohortDatabase } from '../helpers/cohort.js';
+import { signedArea } from '../helpers/reference.js';
+import { fileArrayBuffer, tempDir } from '../helpers/tmp.js';
+
+const dir = tempDir('export');
+let db: string;
+let data: string;
+let facts: Record<string, unknown>[];
+
+beforeAll(async () => {
+  ({ db, data } = await cohortDatabase(dir));
+  const raw = new Database(db, { readonly: true });
+  facts = raw.prepare('SELECT * FROM nucleus_facts ORDER BY nucleus_id').all() as Record<string, unknown>[];
+  raw.close();
+  expect((await cli('subset', 'create', 'train', '--db', db, '--images', '7', '--balance', 'class', '--seed', '2')).code).toBe(0);
+}, 60_000);
+
+async function duck(sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const reader = await connection.runAndReadAll(sql);
+  const rows = reader.getRowObjects() as Record<string, unknown>[];
+  connection.closeSync();
+  // DuckDB gives BIGINT as bigint: compare as numbers
+  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
+}
+
+describe('export rows', () => {
+  it('CSV, read back by DuckDB, equals nucleus_facts', async () => {
+    const out = path.join(dir, 'n.csv');
+    expect((await cli('export', '--db', db, '--format', 'csv', '--out', out)).code).toBe(0);
+    expect(await duck(`SELECT * FROM read_csv('${out}', header = true) ORDER BY nucleus_id`)).toEqual(facts);
+  });
+
+  it('Parquet, read back by DuckDB, equals nucleus_facts with typed columns', async () => {
+    const out = path.join(dir, 'n.parquet');
+    expect((await cli('export', '--db', db, '--format', 'parquet', '--out', out)).code).toBe(0);
+    expect(await duck(`SELECT * FROM '${out}' ORDER BY nucleus_id`)).toEqual(facts);
+    const types = await duck(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '${out}')`);
+    expect(types).toEqual(expect.arrayContaining([{ column_name: 'instance_id', column_type: 'BIGINT' }, { column_name: 'eccentricity', column_type: 'DOUBLE' }, { column_name: 'tissue', column_type: 'VARCHAR' }]));
+  });
+
+  it('a subset exports only its nuclei', async () => {
+    const out = path.join(dir, 'train.csv');
+    expect((await cli('export', '--db', db, '--format', 'csv', '--out', out, '--subset', 'train')).code).toBe(0);
+    const raw = new Database(db, { readonly: true });
+    const ids = raw.prepare("SELECT nucleus_id FROM subset_members m JOIN subsets s ON s.id = m.subset_id WHERE s.name = 'train' ORDER BY 1").pluck().all();
+    raw.close();
+    expect((await duck(`SELECT nucleus_id FROM read_csv('${out}', header = true) ORDER BY 1`)).map((r) => r.nucleus_id)).toEqual(ids);
+  });
+
+  it('GeoJSON: one Feature per nucleus with its properties, RFC 7946 ring orientation, areas equal', async () => {
+    const out = path.join(dir, 'n.geojson');
+    expect((await cli('export', '--db', db, '--format', 'geojson', '--out', out)).code).toBe(0);
+    const fc = JSON.parse(fs.readFileSync(out, 'utf8')) as { type: string; features: { geometry: { type: string; coordinates: unknown }; properties: Record<string, unknown> }[] };
+    expect(fc.type).toBe('FeatureCollection');
+    expect(fc.features.map((f) => f.properties)).toEqual(facts);
+    for (const f of fc.features) {
+      const polygons = (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates) as number[][][][];
+      expect(f.geometry.type).toBe(f.properties.parts === 1 ? 'Polygon' : 'MultiPolygon');
+      let area = 0;
+      for (const rings of polygons) {
+        rings.forEach((ring, k) => {
+          const a = signedArea(ring.flat());
+          expect(k === 0 ? a > 0 : a < 0).toBe(true); // exterior counter-clockwise, holes clockwise
+          area += a;
+        });
+      }
+      expect(area).toBe(f.properties.area);
+    }
+  });
+
+  it('bad usage: unknown format, missing --out', async () => {
+    expect((await cli('export', '--db', db, '--format', 'xlsx', '--out', path.join(dir, 'x'))).err).toMatch(/--format: expected one of csv, parquet, geojson/);
+    expect((await cli('export', '--db', db, '--format', 'csv')).code).toBe(2);
+  });
+});
+
+describe('export masks', () => {
+  it('writes PanNuke-format files whose masks equal the source bit for bit', async () => {
+    const out = path.join(dir, 'train');
+    const r = await cli('export', 'masks', '--db', db, '--subset', 'train', '--data', data, '--out', out);
+    expect(r.code, r.err).toBe(0);
+    const index = fs.readFileSync(path.join(out, 'index.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(index).toHaveLength(7);
+    const read = async (p: string) => load(fileArrayBuffer(p));
+    const masks = await read(path.join(out, 'masks.npy'));
+    const images = await read(path.join(out, 'images.npy'));
+    const types = await read(path.join(out, 'types.npy'));
+    expect(masks.shape).toEqual([7, 128, 128, 6]);
+    expect(masks.dtype).toBe('f8');
+    expect(images.shape).toEqual([7, 128, 128, 3]);
+    const record = 128 * 128 * 6;
+    for (const [row, fold, foldIndex, , tissue] of index) {
+      const src = await read(path.join(data, `Fold ${fold}`, 'masks', `fold${fold}`, 'masks.npy'));
+      const srcImages = await read(path.join(data, `Fold ${fold}`, 'images', `fold${fold}`, 'images.npy'));
+      const i = Number(foldIndex), k = Number(row);
+      const want = (src.data as Float64Array).subarray(i * record, (i + 1) * record);
+      const got = (masks.data as Float64Array).subarray(k * record, (k + 1) * record);
+      expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength)), `row ${row}`).toBe(true);
+      const img = 128 * 128 * 3;
+      expect(Array.from((images.data as Float64Array).subarray(k * img, (k + 1) * img))).toEqual(Array.from((srcImages.data as Float64Array).subarray(i * img, (i + 1) * img)));
+      expect((types.data as unknown as string[])[k]).toBe(tissue);
+    }
+  });
+
+  it('needs --data', async () => {
+    expect((await cli('export', 'masks', '--db', db, '--out', path.join(dir, 'm'))).err).toMatch(/needs --data/);
+  });
+});
