@@ -37,6 +37,9 @@ const E = 0, S = 1, W = 2, N = 3;
 /** The left turn on screen (y down): E→N, S→E, W→S, N→W. */
 const leftOf = (d: number) => (d + 3) & 3;
 
+/** Grids reused between calls (one thread traces one outline at a time). */
+const scratch = { part: new Int32Array(0), stack: new Int32Array(0), topVisited: new Uint8Array(0) };
+
 /**
  * Traces the outline of the pixels where `inside(col, row)` holds within the inclusive box
  * [minCol, maxCol] × [minRow, maxRow] (pixels outside the box are outside the set).
@@ -51,13 +54,23 @@ export function traceOutline(
   // A local grid with a one-pixel empty margin, so every neighbour lookup stays in bounds.
   const gw = maxCol - minCol + 3;
   const gh = maxRow - minRow + 3;
-  const part = new Int32Array(gw * gh); // 0 = outside, k > 0 = 4-connected part k
+  const size = gw * gh;
+  if (scratch.part.length < size) {
+    const grown = Math.max(size, scratch.part.length * 2);
+    scratch.part = new Int32Array(grown);
+    scratch.stack = new Int32Array(grown);
+    scratch.topVisited = new Uint8Array(grown);
+  }
+  const part = scratch.part.subarray(0, size); // 0 = outside, k > 0 = 4-connected part k
+  const stack = scratch.stack;
+  const topVisited = scratch.topVisited.subarray(0, size); // the top edge of pixel i has been traced
+  part.fill(0);
+  topVisited.fill(0);
   for (let y = 1; y < gh - 1; y++) {
     for (let x = 1; x < gw - 1; x++) if (inside(x - 1 + minCol, y - 1 + minRow)) part[y * gw + x] = -1;
   }
 
   // Label 4-connected parts in row-major order of their first pixel.
-  const stack = new Int32Array(gw * gh);
   let parts = 0;
   for (let i = 0; i < part.length; i++) {
     if (part[i] !== -1) continue;
@@ -67,16 +80,13 @@ export function traceOutline(
     part[i] = parts;
     while (top > 0) {
       const j = stack[--top] as number;
-      for (const k of [j - 1, j + 1, j - gw, j + gw]) {
-        if (part[k] === -1) {
-          part[k] = parts;
-          stack[top++] = k;
-        }
-      }
+      if (part[j - 1] === -1) { part[j - 1] = parts; stack[top++] = j - 1; }
+      if (part[j + 1] === -1) { part[j + 1] = parts; stack[top++] = j + 1; }
+      if (part[j - gw] === -1) { part[j - gw] = parts; stack[top++] = j - gw; }
+      if (part[j + gw] === -1) { part[j + gw] = parts; stack[top++] = j + gw; }
     }
   }
 
-  const topVisited = new Uint8Array(gw * gh); // the top edge of pixel i has been traced
   const polygons: PolygonRings[] = Array.from({ length: parts }, () => []);
   let perimeter = 0;
 
@@ -84,7 +94,6 @@ export function traceOutline(
     const k = part[i] as number;
     // An unvisited top edge with the part below and outside above starts a new ring of part k.
     if (k === 0 || part[i - gw] === k || topVisited[i] === 1) continue;
-    const is = (x: number, y: number) => part[y * gw + x] === k;
     const sx = i % gw;
     const sy = (i - sx) / gw;
     const corners: number[] = [];
@@ -95,7 +104,8 @@ export function traceOutline(
       y += DY[dir] as number;
       perimeter++;
       // The four pixels around vertex (x, y): a b / c d.
-      const a = is(x - 1, y - 1), b = is(x, y - 1), c = is(x - 1, y), d = is(x, y);
+      const v = y * gw + x;
+      const a = part[v - gw - 1] === k, b = part[v - gw] === k, c = part[v - 1] === k, d = part[v] === k;
       let next: number;
       if (a && d && !b && !c) next = leftOf(dir); // saddle: E or W, turning round the outside pixel
       else if (b && c && !a && !d) next = leftOf(dir); // saddle: N or S

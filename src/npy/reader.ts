@@ -87,6 +87,12 @@ export class NpyFile {
     return out;
   }
 
+  /** Reads `target.length` bytes at a file offset. */
+  readBytes(position: number, target: Uint8Array): Uint8Array {
+    readFully(this.requireFd(), target, position, this.path);
+    return target;
+  }
+
   /** Reads all the data bytes; for small files only (types.npy is 140 kB). */
   readAll(): Uint8Array {
     const out = new Uint8Array(this.count * this.recordBytes);

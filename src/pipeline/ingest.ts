@@ -169,8 +169,8 @@ async function ingestFold(
 ): Promise<void> {
   const tissueIds = writer.tissueIds([...new Set(fold.tissues)].sort());
   const layout = { height: fold.height, width: fold.width, channels: MASK_CHANNELS, classChannels: CLASS_CHANNELS };
-  // Bounded work in flight: the workers' current images plus a few results waiting for their turn to load.
-  const inFlight = pool.size * 2 + 2;
+  // Bounded work in flight: the workers' queued images plus a few results waiting for their turn to load.
+  const inFlight = pool.size * pool.depth + 2;
   const done = new Map<number, ExtractedImage>(); // position in `indexes` → result, until its turn to load
   let nextToLoad = 0;
   let batch: ImageToLoad[] = [];

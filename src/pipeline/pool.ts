@@ -1,6 +1,7 @@
 /**
- * A fixed pool of extraction workers scheduled by p-queue: at most one request per worker at a time, so
- * the queue's concurrency is the pool size and memory in flight stays bounded by the caller.
+ * A fixed pool of extraction workers scheduled by p-queue. Each worker holds up to `depth` requests (it
+ * handles them in order), so it starts the next image while the main thread is still collecting the last
+ * result; p-queue's concurrency (size × depth) bounds the work in flight.
  */
 import { Worker } from 'node:worker_threads';
 import PQueue from 'p-queue';
@@ -13,55 +14,55 @@ function workerEntry(): URL {
   return new URL(fromSource ? './worker-bootstrap.mjs' : './worker.js', import.meta.url);
 }
 
+interface Pending {
+  resolve: (r: ExtractResponse) => void;
+  reject: (e: Error) => void;
+}
+
 interface Slot {
   worker: Worker;
-  settle: { resolve: (r: ExtractResponse) => void; reject: (e: Error) => void } | undefined;
+  /** Requests sent and not yet answered, oldest first (a worker answers in order). */
+  pending: Pending[];
 }
 
 export class WorkerPool {
   readonly size: number;
+  readonly depth: number;
   private readonly queue: PQueue;
-  private readonly idle: Slot[] = [];
   private readonly slots: Slot[] = [];
   private failure: Error | undefined;
   private closing = false;
 
-  constructor(size: number) {
+  constructor(size: number, depth = 2) {
     this.size = size;
-    this.queue = new PQueue({ concurrency: size });
+    this.depth = depth;
+    this.queue = new PQueue({ concurrency: size * depth });
     for (let i = 0; i < size; i++) {
-      const slot: Slot = { worker: new Worker(workerEntry()), settle: undefined };
-      slot.worker.on('message', (response: ExtractResponse) => {
-        const settle = slot.settle;
-        slot.settle = undefined;
-        this.idle.push(slot);
-        settle?.resolve(response);
-      });
+      const slot: Slot = { worker: new Worker(workerEntry()), pending: [] };
+      slot.worker.on('message', (response: ExtractResponse) => slot.pending.shift()?.resolve(response));
       const die = (error: Error) => {
         if (this.closing) return;
         this.failure ??= new PannukeError('WORKER', `extraction worker stopped: ${error.message}`, { cause: error });
-        slot.settle?.reject(this.failure);
-        slot.settle = undefined;
+        for (const p of slot.pending.splice(0)) p.reject(this.failure);
       };
       slot.worker.on('error', die);
       slot.worker.on('exit', (code) => {
         if (code !== 0) die(new Error(`exit code ${code}`));
       });
       this.slots.push(slot);
-      this.idle.push(slot);
     }
   }
 
-  /** Extracts one image on the next free worker. */
+  /** Extracts one image on the least busy worker. */
   run(request: ExtractRequest): Promise<ExtractResponse> {
     return this.queue.add(
       () =>
         new Promise<ExtractResponse>((resolve, reject) => {
           if (this.failure !== undefined) return reject(this.failure);
-          const slot = this.idle.pop() as Slot;
-          slot.settle = { resolve, reject };
+          const slot = this.slots.reduce((a, b) => (b.pending.length < a.pending.length ? b : a));
+          slot.pending.push({ resolve, reject });
           slot.worker.postMessage(request);
-        })
+        }),
     ) as Promise<ExtractResponse>;
   }
 

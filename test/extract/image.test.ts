@@ -167,3 +167,13 @@ describe('extractImage: reused scratch memory', () => {
     expect(extractImage(toRecord(a), layoutOf(a), context, scratch)).toEqual(extractImage(toRecord(a), layoutOf(a), context));
   });
 });
+
+describe('extractImage: other channel layouts', () => {
+  it('a record with an extra trailing channel gives the same rows (the general scan path)', () => {
+    const mask = maskFromArt({ 0: ['11..', '1.22', '..22'], 2: ['.33.', '.3..', '....'], 4: ['....', '....', '4444'] });
+    const seven = mask.map((row) => row.map((px) => [...px, 0]));
+    const six = extractImage(toRecord(mask), layoutOf(mask), context);
+    const general = extractImage(toRecord(seven), { ...layoutOf(mask), channels: 7 }, context);
+    expect(general).toEqual(six);
+  });
+});

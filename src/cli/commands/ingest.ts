@@ -59,7 +59,7 @@ export function registerIngest(program: Command, io: Io): void {
     .option('--workers <n>', 'extraction threads (default: available cores)', parsePositiveInt('--workers'))
     .option('--batch-size <n>', 'images per transaction', parsePositiveInt('--batch-size'))
     .option('--replace', 're-ingest folds whose files changed since they were loaded (old rows replaced in one transaction)')
-    .option('--hash', 'fingerprint the source files by hashing every byte (default: header, size and 8 sampled records)')
+    .option('--hash', 'fingerprint the source files by hashing every byte (default: header, size and 16 blocks of 64 KiB)')
     .addHelpText('after', `
 Images already in the database are skipped, so an interrupted ingest (even kill -9) can simply be run again.
 Bad input stops with one line naming the file and place, exit code 1, and the database as it was.
