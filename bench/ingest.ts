@@ -17,6 +17,7 @@ import { Command } from 'commander';
 import { openFold, CLASS_CHANNELS, MASK_CHANNELS } from '../src/dataset/fold.js';
 import { findFolds } from '../src/dataset/layout.js';
 import { openDatabase } from '../src/db/open.js';
+import { classByTissue, groupedStats } from '../src/query/stats.js';
 import { BulkWriter, type ImageToLoad } from '../src/db/writer.js';
 import { extractImage, type ExtractedImage } from '../src/extract/image.js';
 import { decodeNumeric } from '../src/npy/decode.js';
@@ -120,6 +121,34 @@ function loadAlone(results: ReturnType<typeof extractAlone>['results'], file: st
   return seconds;
 }
 
+/**
+ * `pannuke stats` query time on at least `target` nuclei: the ingested database is copied and its nuclei
+ * repeated (ids offset) until it holds that many; then the default table and the grouped statistics are timed.
+ */
+function statsTiming(file: string, target: number): { nuclei: number; defaultMs: number; groupedMs: number } {
+  const copy = `${file}.stats.sqlite`;
+  fs.copyFileSync(file, copy);
+  const db = openDatabase(copy);
+  const base = db.$client.prepare('SELECT max(id) FROM nuclei').pluck().get() as number;
+  const cols = (db.$client.prepare('PRAGMA table_info(nuclei)').all() as { name: string }[]).map((c) => c.name).filter((c) => c !== 'id');
+  for (let k = 1; (db.$client.prepare('SELECT count(*) FROM nuclei').pluck().get() as number) < target; k++) {
+    const select = cols.map((c) => (c === 'instance_id' ? `instance_id + ${k} * 1000000000` : c)).join(', ');
+    db.$client.exec(`INSERT INTO nuclei (${cols.join(', ')}) SELECT ${select} FROM nuclei WHERE id <= ${base}`);
+  }
+  const nuclei = db.$client.prepare('SELECT count(*) FROM nuclei').pluck().get() as number;
+  const time = (f: () => unknown) => {
+    f(); // warm the page cache
+    const t = performance.now();
+    for (let i = 0; i < 5; i++) f();
+    return (performance.now() - t) / 5;
+  };
+  const defaultMs = time(() => classByTissue(db));
+  const groupedMs = time(() => groupedStats(db, ['tissue', 'fold', 'class']));
+  db.$client.close();
+  for (const s of ['', '-wal', '-shm']) fs.rmSync(copy + s, { force: true });
+  return { nuclei, defaultMs, groupedMs };
+}
+
 /** Ingest end to end through the built CLI in a child process. */
 function ingestCli(dir: string, file: string): { seconds: number; rssMb: number; dbBytes: number } {
   for (const s of ['', '-wal', '-shm']) fs.rmSync(file + s, { force: true });
@@ -138,6 +167,14 @@ function table(rows: Row[]): string {
   return [head, ...rows.map((r) => `| ${r.scale}× | ${r.stage} | ${r.seconds.toFixed(3)} | ${fmt(r.images / r.seconds)} | ${fmt(r.nuclei / r.seconds)} | ${r.ratio.toFixed(2)} | ${fmt(r.rssMb)} | ${fmt(r.bytesPerNucleus)} |`)].join('\n');
 }
 
+/** Peak RSS of the warm ingests across scales: flat memory means the largest is close to the smallest. */
+function rssSummary(rows: Row[]): string {
+  const rss = rows.filter((r) => r.stage.startsWith('ingest') && r.rssMb !== undefined).map((r) => [r.scale, r.rssMb as number] as const);
+  if (rss.length < 2) return '';
+  const min = Math.min(...rss.map((r) => r[1])), max = Math.max(...rss.map((r) => r[1]));
+  return `Peak RSS across scales ${rss.map((r) => `${r[0]}×: ${r[1].toFixed(0)} MB`).join(', ')}: the largest is ${(((max - min) / min) * 100).toFixed(1)}% above the smallest.`;
+}
+
 async function main(): Promise<void> {
   const opts = new Command('bench')
     .option('--images-per-fold <n>', 'images per fold at scale 1', (v) => Number(v), 200)
@@ -151,6 +188,7 @@ async function main(): Promise<void> {
 
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
   const rows: Row[] = [];
+  let stats: ReturnType<typeof statsTiming> | undefined;
   const dbFile = path.join(os.tmpdir(), `pannuke-bench-${process.pid}.sqlite`);
   const dirs: string[] = [];
   for (const scale of opts.scale) {
@@ -162,12 +200,20 @@ async function main(): Promise<void> {
     const load = loadAlone(extract.results, dbFile);
     const warm = ingestCli(dir, dbFile);
     const nuclei = extract.nuclei;
+    // The CPU ceiling: every stage's CPU time per image, spread over the cores (reads are CPU here: page-cache copies).
+    const cores = os.availableParallelism();
+    const ceiling = (floor.seconds + extract.seconds + load) / cores;
     rows.push(
       { scale, stage: 'floor: positioned reads only (warm cache)', seconds: floor.seconds, images: floor.images, nuclei, ratio: 1 },
       { scale, stage: 'extract alone (1 thread)', seconds: extract.seconds, images: extract.images, nuclei, ratio: extract.seconds / floor.seconds },
       { scale, stage: 'load alone (SQLite)', seconds: load, images: extract.images, nuclei, ratio: load / floor.seconds },
+      { scale, stage: `ceiling: (read + extract + load) CPU / ${cores} cores`, seconds: ceiling, images: extract.images, nuclei, ratio: ceiling / floor.seconds },
       { scale, stage: 'ingest end to end, CLI (warm cache)', seconds: warm.seconds, images: extract.images, nuclei, ratio: warm.seconds / floor.seconds, rssMb: warm.rssMb, bytesPerNucleus: warm.dbBytes / nuclei },
     );
+    if (scale === opts.scale[0]) {
+      ingestCli(dir, dbFile);
+      stats = statsTiming(dbFile, 200_000);
+    }
     if (dropFromPageCache(dir)) {
       const coldFloor = readFloor(dir);
       dropFromPageCache(dir);
@@ -191,6 +237,10 @@ async function main(): Promise<void> {
     `Dataset: 3 folds × ${opts.imagesPerFold} images × scale, ${opts.size}×${opts.size}, float64, seed ${opts.seed} (synthetic, with the hard cases)`,
     '',
     table(rows),
+    '',
+    stats === undefined ? '' : `\`pannuke stats\` query time on ${stats.nuclei.toLocaleString('en-US')} nuclei (the scale-${opts.scale[0]} database with its nuclei repeated): default class-by-tissue table ${stats.defaultMs.toFixed(1)} ms, \`--by tissue,fold,class\` with area quantiles ${stats.groupedMs.toFixed(1)} ms.`,
+    '',
+    rssSummary(rows),
     '',
     'Ratios are against the floor of the same scale and cache state, measured in the same run. "extract alone" is one thread; ingest runs extraction on all cores. Cold-cache rows appear only when the page cache can be dropped (root).',
   ].join('\n');
