@@ -21,6 +21,7 @@ import { classByTissue, groupedStats } from '../src/query/stats.js';
 import { BulkWriter, type ImageToLoad } from '../src/db/writer.js';
 import { extractImage, type ExtractedImage } from '../src/extract/image.js';
 import { decodeNumeric } from '../src/npy/decode.js';
+import type { NpyFile } from '../src/npy/reader.js';
 import { synthesize } from '../src/synth/generator.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -57,14 +58,15 @@ function dropFromPageCache(dir: string): boolean {
 }
 
 /** The floor: the same positioned reads of every mask record into a reused buffer, nothing else. */
-function readFloor(dir: string): { seconds: number; images: number; bytes: number } {
+async function readFloor(dir: string): Promise<{ seconds: number; images: number; bytes: number }> {
   const t = performance.now();
   let images = 0, bytes = 0;
   for (const files of findFolds(dir)) {
-    const fold = openFold(files);
-    const buf = new Uint8Array(new ArrayBuffer(fold.masks.recordBytes));
+    const fold = await openFold(files);
+    const masks = fold.masks as NpyFile;
+    const buf = new Uint8Array(new ArrayBuffer(masks.recordBytes));
     for (let i = 0; i < fold.count; i++) {
-      fold.masks.readRecord(i, buf);
+      masks.readRecord(i, buf);
       bytes += buf.length;
       images++;
     }
@@ -74,17 +76,18 @@ function readFloor(dir: string): { seconds: number; images: number; bytes: numbe
 }
 
 /** Extraction alone, one thread, records read beforehand one at a time (timed without the reads). */
-function extractAlone(dir: string): { seconds: number; images: number; nuclei: number; results: { fold: number; index: number; tissue: string; image: ExtractedImage; w: number; h: number }[] } {
+async function extractAlone(dir: string): Promise<{ seconds: number; images: number; nuclei: number; results: { fold: number; index: number; tissue: string; image: ExtractedImage; w: number; h: number }[] }> {
   let seconds = 0, images = 0, nuclei = 0;
   const results = [];
   for (const files of findFolds(dir)) {
-    const fold = openFold(files);
-    const dtype = fold.masks.header.dtype;
+    const fold = await openFold(files);
+    const masks = fold.masks as NpyFile;
+    const dtype = masks.header.dtype;
     if (dtype.kind !== 'numeric') throw new Error('numeric masks expected');
-    const buf = new Uint8Array(new ArrayBuffer(fold.masks.recordBytes));
+    const buf = new Uint8Array(new ArrayBuffer(masks.recordBytes));
     const scratch = {};
     for (let i = 0; i < fold.count; i++) {
-      fold.masks.readRecord(i, buf);
+      masks.readRecord(i, buf);
       const t = performance.now();
       const image = extractImage(decodeNumeric(buf, dtype), { height: fold.height, width: fold.width, channels: MASK_CHANNELS, classChannels: CLASS_CHANNELS }, { file: files.masks, fold: fold.fold, index: i }, scratch);
       seconds += (performance.now() - t) / 1000;
@@ -98,7 +101,7 @@ function extractAlone(dir: string): { seconds: number; images: number; nuclei: n
 }
 
 /** Loading alone: the extracted rows into a fresh database, in the pipeline's batch size. */
-function loadAlone(results: ReturnType<typeof extractAlone>['results'], file: string): number {
+function loadAlone(results: Awaited<ReturnType<typeof extractAlone>>['results'], file: string): number {
   for (const s of ['', '-wal', '-shm']) fs.rmSync(file + s, { force: true });
   const db = openDatabase(file);
   const writer = new BulkWriter(db);
@@ -194,9 +197,9 @@ async function main(): Promise<void> {
   for (const scale of opts.scale) {
     const dir = dataset(opts.imagesPerFold * scale, opts.size, opts.seed);
     dirs.push(dir);
-    readFloor(dir); // warm the page cache
-    const floor = readFloor(dir);
-    const extract = extractAlone(dir);
+    await readFloor(dir); // warm the page cache
+    const floor = await readFloor(dir);
+    const extract = await extractAlone(dir);
     const load = loadAlone(extract.results, dbFile);
     const warm = ingestCli(dir, dbFile);
     const nuclei = extract.nuclei;
@@ -215,7 +218,7 @@ async function main(): Promise<void> {
       stats = statsTiming(dbFile, 200_000);
     }
     if (dropFromPageCache(dir)) {
-      const coldFloor = readFloor(dir);
+      const coldFloor = await readFloor(dir);
       dropFromPageCache(dir);
       const cold = ingestCli(dir, dbFile);
       rows.push(

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   NPY_BAD_HEADER: 'the .npy header cannot be parsed',
   NPY_DTYPE: 'unsupported dtype',
   NPY_FORTRAN: 'Fortran-ordered arrays are not supported',
+  ZIP: 'a zip archive cannot be read',
+  FETCH: 'a download failed or did not verify',
   NPY_TRUNCATED: 'the file is shorter than its header says',
   FOLD_NOT_FOUND: 'a fold was not found under the data root',
   FOLD_MISMATCH: 'the files of a fold disagree or have the wrong shape',

@@ -8,7 +8,10 @@
 import { PannukeError } from '../errors.js';
 import { decodeStrings } from '../npy/decode.js';
 import { formatShape, NpyFile } from '../npy/reader.js';
-import { findFolds, type FoldFiles } from './layout.js';
+import type { RecordSource } from '../npy/source.js';
+import { NpyStream } from '../npy/stream.js';
+import { locateFolds, type FoldFiles, type Role } from './layout.js';
+import { openMember } from './zip.js';
 
 export const MASK_CHANNELS = 6;
 /** Channels 0..4 hold instances; channel 5 is background and makes no nucleus. */
@@ -20,52 +23,54 @@ export interface OpenFold {
   count: number;
   height: number;
   width: number;
-  masks: NpyFile;
-  images: NpyFile;
+  /** An NpyFile for unpacked folds (workers then read records themselves), a stream for zip members. */
+  masks: RecordSource;
+  images: RecordSource;
   /** The tissue name of each image, in order. */
   tissues: string[];
   close(): void;
 }
 
 
-export function openFold(files: FoldFiles): OpenFold {
-  const opened: NpyFile[] = [];
-  const open = (p: string) => {
-    const f = NpyFile.open(p);
+export async function openFold(files: FoldFiles): Promise<OpenFold> {
+  const opened: RecordSource[] = [];
+  const open = async (role: Role): Promise<RecordSource> => {
+    const member = files.members?.[role];
+    const f = member === undefined ? NpyFile.open(files[role]) : await NpyStream.open(files[role], member.uncompressedSize, () => openMember(member));
     opened.push(f);
     return f;
   };
   try {
-    const masks = open(files.masks);
-    const images = open(files.images);
-    const types = open(files.types);
+    const masks = await open('masks');
+    const images = await open('images');
+    const types = await open('types');
 
-    const mismatch = (file: NpyFile, expected: string, reason?: string) =>
-      new PannukeError('FOLD_MISMATCH', `fold ${files.fold}: expected shape ${expected}, found ${formatShape(file.shape)} (${file.header.dtype.descr})${reason === undefined ? '' : `: ${reason}`}`, {
+    const mismatch = (file: RecordSource, expected: string, reason?: string) =>
+      new PannukeError('FOLD_MISMATCH', `fold ${files.fold}: expected shape ${expected}, found ${formatShape(file.header.shape)} (${file.header.dtype.descr})${reason === undefined ? '' : `: ${reason}`}`, {
         file: file.path, position: 'header',
       });
 
     if (masks.header.dtype.kind !== 'numeric') throw mismatch(masks, '(N, H, W, 6) of numbers');
-    if (masks.shape.length !== 4 || masks.shape[3] !== MASK_CHANNELS) throw mismatch(masks, '(N, H, W, 6)');
-    const [count, height, width] = masks.shape as [number, number, number, number];
+    if (masks.header.shape.length !== 4 || masks.header.shape[3] !== MASK_CHANNELS) throw mismatch(masks, '(N, H, W, 6)');
+    const [count, height, width] = masks.header.shape as [number, number, number, number];
     if (images.header.dtype.kind !== 'numeric') throw mismatch(images, `(${count}, ${height}, ${width}, 3) of numbers`);
-    if (images.shape.length !== 4 || images.shape[3] !== 3) throw mismatch(images, `(${count}, ${height}, ${width}, 3)`);
+    if (images.header.shape.length !== 4 || images.header.shape[3] !== 3) throw mismatch(images, `(${count}, ${height}, ${width}, 3)`);
     if (types.header.dtype.kind !== 'unicode') {
       throw new PannukeError('FOLD_MISMATCH', `fold ${files.fold}: expected a string array (<U*) of tissue names, found dtype ${types.header.dtype.descr}`, {
         file: types.path, position: 'header',
       });
     }
-    if (types.shape.length !== 1) throw mismatch(types, `(${count},)`);
+    if (types.header.shape.length !== 1) throw mismatch(types, `(${count},)`);
     // The image count is checked before H×W so the message names the first thing that differs.
     if (images.count !== count) throw mismatch(images, `(${count}, ${height}, ${width}, 3)`, `N must equal masks.npy's N = ${count}`);
     if (types.count !== count) throw mismatch(types, `(${count},)`, `N must equal masks.npy's N = ${count}`);
-    if (images.shape[1] !== height || images.shape[2] !== width) {
+    if (images.header.shape[1] !== height || images.header.shape[2] !== width) {
       throw mismatch(images, `(${count}, ${height}, ${width}, 3)`, `H × W must equal masks.npy's ${height} × ${width}`);
     }
 
     let tissues: string[];
     try {
-      tissues = decodeStrings(types.readAll(), types.header.dtype);
+      tissues = decodeStrings(await types.readAll(), types.header.dtype);
     } catch (cause) {
       if (cause instanceof PannukeError) throw cause;
       throw new PannukeError('NPY_BAD_HEADER', `cannot decode the tissue names: ${(cause as Error).message}`, { file: types.path, cause });
@@ -84,11 +89,11 @@ export function openFold(files: FoldFiles): OpenFold {
   }
 }
 
-/** Finds and opens the requested folds under root, checking every one before returning any. */
-export function openFolds(root: string, folds?: readonly number[]): OpenFold[] {
+/** Finds and opens the requested folds under root (folders or zips), checking every one before returning any. */
+export async function openFolds(root: string, folds?: readonly number[]): Promise<OpenFold[]> {
   const opened: OpenFold[] = [];
   try {
-    for (const files of findFolds(root, folds)) opened.push(openFold(files));
+    for (const files of await locateFolds(root, folds)) opened.push(await openFold(files));
     return opened;
   } catch (e) {
     for (const f of opened) f.close();

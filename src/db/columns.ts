@@ -46,7 +46,7 @@ export const OTHER_TABLES = {
   classes: '`id`, `name`: 1 Neoplastic, 2 Inflammatory, 3 Connective, 4 Dead, 5 Epithelial (mask channels 0..4).',
   tissues: '`id`, `name`: tissue names verbatim from types.npy, numbered in sorted order as folds are loaded.',
   metadata: '`key`, `value`: `schema_version`, `tool_version` of the last writer.',
-  sources: '`fold`, `role` (images / masks / types), `path`, `bytes`, `mtime`, `fingerprint` (SHA-256 of the header, the size and 16 blocks of 64 KiB spread over the data, or of every byte with `--hash`), `fingerprint_kind` (sampled / full): the files each fold was read from.',
+  sources: '`fold`, `role` (images / masks / types), `path`, `bytes`, `mtime`, `fingerprint` (SHA-256 of the header, the size and 16 blocks of 64 KiB spread over the data; of every byte with `--hash`; for a zip member, the CRC-32 the archive records), `fingerprint_kind` (sampled / full / zip-crc32): the files each fold was read from.',
   ingest_runs: '`started_at`, `finished_at`, `tool_version`, `options` (JSON), `status` (running / finished / failed / interrupted), `host`, `pid`, `images`, `nuclei`, `error`: a log of runs (not data: excluded from content comparisons).',
   nucleus_facts: 'View, one flat row per nucleus for BI tools (no blob): nucleus_id, fold, image_id, fold_index, tissue, class, class_id, instance_id, area, bbox_x0, bbox_y0, bbox_x1, bbox_y1, centroid_x, centroid_y, perimeter, major_axis_length, minor_axis_length, eccentricity, orientation, parts, holes, overlap_area, shared_id.',
   class_distribution: 'View for BI tools: fold, tissue, class, nuclei, images (that have the class), mean_area.',

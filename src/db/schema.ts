@@ -73,7 +73,7 @@ export const sources = sqliteTable(
     bytes: integer('bytes').notNull(),
     mtime: text('mtime').notNull(),
     fingerprint: text('fingerprint').notNull(),
-    fingerprintKind: text('fingerprint_kind', { enum: ['sampled', 'full'] }).notNull(),
+    fingerprintKind: text('fingerprint_kind', { enum: ['sampled', 'full', 'zip-crc32'] }).notNull(),
   },
   (t) => [uniqueIndex('sources_fold_role').on(t.fold, t.role)],
 );

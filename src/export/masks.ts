@@ -26,7 +26,7 @@ export interface MaskExportSummary {
   dir: string;
 }
 
-export function exportMasks(db: Db, folds: readonly OpenFold[], out: string, subsetId: number | undefined, onImage?: (done: number, total: number) => void): MaskExportSummary {
+export async function exportMasks(db: Db, folds: readonly OpenFold[], out: string, subsetId: number | undefined, onImage?: (done: number, total: number) => void): Promise<MaskExportSummary> {
   const chosen = (subsetId === undefined
     ? db.select({ id: images.id, fold: images.fold, foldIndex: images.foldIndex, tissue: tissues.name }).from(images)
         .innerJoin(tissues, eq(tissues.id, images.tissueId)).orderBy(asc(images.fold), asc(images.foldIndex)).all()
@@ -54,30 +54,43 @@ export function exportMasks(db: Db, folds: readonly OpenFold[], out: string, sub
   let nucleusCount = 0;
   const index: string[] = ['row,fold,fold_index,image_id,tissue'];
   try {
-    chosen.forEach((image, row) => {
-      const fold = byFold.get(image.fold) as OpenFold;
-      // The H&E pixels, as float64 whatever the source dtype.
-      imagesOut.append(readImageRecord(fold, image.foldIndex));
-      // Channel 5 from the source; channels 0..4 rebuilt from the contours.
-      const source = fold.masks.readRecord(image.foldIndex, new Uint8Array(new ArrayBuffer(fold.masks.recordBytes)));
+    let row = 0;
+    for (const fold of folds) {
+      const mine = chosen.filter((c) => c.fold === fold.fold); // in fold_index order
+      if (mine.length === 0) continue;
       const dtype = fold.masks.header.dtype;
-      if (dtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the masks dtype');
-      const values = decodeNumeric(source, dtype);
-      mask.fill(0);
-      for (let p = 0; p < hw; p++) mask[p * MASK_CHANNELS + 5] = values[p * MASK_CHANNELS + 5] as number;
-      const rows = db.select({ classId: nuclei.classId, instanceId: nuclei.instanceId, contour: nuclei.contour }).from(nuclei).where(eq(nuclei.imageId, image.id)).all();
-      for (const r of rows) {
-        const c = r.classId - 1;
-        if (c < 0 || c >= CLASS_CHANNELS) continue;
-        fillPolygons(decodeWkb(r.contour), width, height, (y, x) => {
-          mask[(y * width + x) * MASK_CHANNELS + c] = r.instanceId;
-        });
+      const imageDtype = fold.images.header.dtype;
+      if (dtype.kind !== 'numeric' || imageDtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the dtypes');
+      const indexes = mine.map((c) => c.foldIndex);
+      // Each file is read in one pass, in fold order (a stream from a zip cannot go back).
+      const imageRecords = fold.images.read(indexes)[Symbol.asyncIterator]();
+      let k = 0;
+      for await (const { bytes } of fold.masks.read(indexes)) {
+        const image = mine[k++] as (typeof mine)[number];
+        const pixels = await imageRecords.next();
+        if (pixels.done === true) throw new Error('unreachable: images.npy has as many records as masks.npy');
+        // The H&E pixels, as float64 whatever the source dtype.
+        imagesOut.append(decodeNumeric(pixels.value.bytes, imageDtype));
+        // Channel 5 from the source; channels 0..4 rebuilt from the contours.
+        const values = decodeNumeric(bytes, dtype);
+        mask.fill(0);
+        for (let p = 0; p < hw; p++) mask[p * MASK_CHANNELS + 5] = values[p * MASK_CHANNELS + 5] as number;
+        const rows = db.select({ classId: nuclei.classId, instanceId: nuclei.instanceId, contour: nuclei.contour }).from(nuclei).where(eq(nuclei.imageId, image.id)).all();
+        for (const r of rows) {
+          const c = r.classId - 1;
+          if (c < 0 || c >= CLASS_CHANNELS) continue;
+          fillPolygons(decodeWkb(r.contour), width, height, (y, x) => {
+            mask[(y * width + x) * MASK_CHANNELS + c] = r.instanceId;
+          });
+        }
+        nucleusCount += rows.length;
+        masksOut.append(mask);
+        index.push([row, image.fold, image.foldIndex, image.id, image.tissue].map(csvField).join(','));
+        row++;
+        onImage?.(row, n);
       }
-      nucleusCount += rows.length;
-      masksOut.append(mask);
-      index.push([row, image.fold, image.foldIndex, image.id, image.tissue].map(csvField).join(','));
-      onImage?.(row + 1, n);
-    });
+      await imageRecords.return?.();
+    }
   } finally {
     imagesOut.close();
     masksOut.close();
@@ -87,12 +100,4 @@ export function exportMasks(db: Db, folds: readonly OpenFold[], out: string, sub
   fs.writeFileSync(path.join(out, 'types.npy'), Buffer.concat([formatHeader(`<U${widthChars}`, [n]), encodeUnicode(names, widthChars)]));
   fs.writeFileSync(path.join(out, 'index.csv'), `${index.join('\n')}\n`);
   return { images: n, nuclei: nucleusCount, dir: out };
-}
-
-function readImageRecord(fold: OpenFold, i: number): Float64Array {
-  const file = fold.images;
-  const bytes = file.readRecord(i, new Uint8Array(new ArrayBuffer(file.recordBytes)));
-  const dtype = file.header.dtype;
-  if (dtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the images dtype');
-  return decodeNumeric(bytes, dtype);
 }

@@ -6,8 +6,9 @@
 import fs from 'node:fs';
 import { PannukeError } from '../errors.js';
 import { HEADER_PROBE_BYTES, parseHeader, type NpyHeader } from './header.js';
+import type { NpyRecord, RecordSource } from './source.js';
 
-export class NpyFile {
+export class NpyFile implements RecordSource {
   readonly path: string;
   readonly header: NpyHeader;
   /** shape[0]: the number of records. */
@@ -93,8 +94,16 @@ export class NpyFile {
     return target;
   }
 
+  async *read(indexes: Iterable<number>): AsyncIterable<NpyRecord> {
+    for (const index of indexes) yield { index, bytes: this.readRecord(index, new Uint8Array(this.recordBytes)) };
+  }
+
+  async readAll(): Promise<Uint8Array> {
+    return this.readAllSync();
+  }
+
   /** Reads all the data bytes; for small files only (types.npy is 140 kB). */
-  readAll(): Uint8Array {
+  readAllSync(): Uint8Array {
     const out = new Uint8Array(this.count * this.recordBytes);
     readFully(this.requireFd(), out, this.header.dataOffset, this.path);
     return out;

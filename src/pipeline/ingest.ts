@@ -9,11 +9,13 @@
  */
 import os from 'node:os';
 import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
-import { fingerprintFile } from '../dataset/fingerprint.js';
+import { fingerprint, type FingerprintKind } from '../dataset/fingerprint.js';
+import { ROLES } from '../dataset/layout.js';
 import type { Db } from '../db/open.js';
 import { BulkWriter, type ImageToLoad, type SourceRow } from '../db/writer.js';
 import { PannukeError } from '../errors.js';
 import type { ExtractedImage } from '../extract/image.js';
+import { NpyFile } from '../npy/reader.js';
 import { WorkerPool } from './pool.js';
 import { finishRun, startRun } from './runs.js';
 
@@ -55,8 +57,6 @@ export interface IngestSummary {
   warnings: string[];
 }
 
-const ROLES = ['images', 'masks', 'types'] as const;
-
 /**
  * Loads the (already opened and checked) folds into `db`. The caller keeps ownership of `folds`.
  */
@@ -71,7 +71,7 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
     warnings: folds.filter((f) => f.count === 0).map((f) => `fold ${f.fold} has no images (N = 0): ${f.files.masks}`),
   };
   try {
-    const plan = planFolds(writer, folds, options);
+    const plan = await planFolds(writer, folds, options);
     summary.folds = plan.map((p) => ({ fold: p.fold.fold, images: p.indexes.length, skipped: p.fold.count - p.indexes.length, replaced: p.replace }));
     summary.skipped = summary.folds.reduce((s, f) => s + f.skipped, 0);
     const total = plan.reduce((s, p) => s + p.indexes.length, 0);
@@ -129,25 +129,28 @@ interface FoldPlan {
 }
 
 /** Fingerprints every fold and decides what to do with it, refusing changed folds before anything is written. */
-function planFolds(writer: BulkWriter, folds: readonly OpenFold[], options: IngestOptions): FoldPlan[] {
-  const plans = folds.map((fold): FoldPlan => {
-    options.onStage?.(`fingerprinting fold ${fold.fold}${options.hash === true ? ' (full hash)' : ''}`);
-    const sources = ROLES.map((role): SourceRow => {
-      const fp = fingerprintFile(fold.files[role], options.hash === true);
-      return { fold: fold.fold, role, path: fp.path, bytes: fp.bytes, mtime: fp.mtime, fingerprint: fp.fingerprint, fingerprintKind: fp.kind };
-    });
+async function planFolds(writer: BulkWriter, folds: readonly OpenFold[], options: IngestOptions): Promise<FoldPlan[]> {
+  const plans: FoldPlan[] = [];
+  for (const fold of folds) {
+    options.onStage?.(`fingerprinting fold ${fold.fold}${options.hash === true && fold.files.members === undefined ? ' (full hash)' : ''}`);
+    const sources: SourceRow[] = [];
+    const changed: string[] = [];
     const recorded = writer.sourcesOf(fold.fold);
-    const changed = recorded.filter((r) => {
-      const now = sources.find((s) => s.role === r.role) as SourceRow;
-      // A recorded full hash is compared with a full hash, a sampled one with a sampled one.
-      const comparable = r.fingerprintKind === now.fingerprintKind ? now.fingerprint : fingerprintFile(now.path, r.fingerprintKind === 'full').fingerprint;
-      return r.bytes !== now.bytes || r.fingerprint !== comparable;
-    });
+    for (const role of ROLES) {
+      const kind: FingerprintKind | undefined = options.hash === true && fold.files.members === undefined ? 'full' : undefined;
+      const fp = await fingerprint(fold.files, role, kind);
+      sources.push({ fold: fold.fold, role, path: fp.path, bytes: fp.bytes, mtime: fp.mtime, fingerprint: fp.fingerprint, fingerprintKind: fp.kind });
+      const before = recorded.find((r) => r.role === role);
+      if (before === undefined) continue;
+      // Compare like with like: fingerprint again the way it was recorded when the kinds differ.
+      const now = before.fingerprintKind === fp.kind ? fp.fingerprint : (await fingerprint(fold.files, role, before.fingerprintKind)).fingerprint;
+      if (before.bytes !== fp.bytes || before.fingerprint !== now) changed.push(role);
+    }
     const loaded = changed.length > 0 ? new Set<number>() : writer.loadedIndexes(fold.fold);
     const indexes: number[] = [];
     for (let i = 0; i < fold.count; i++) if (!loaded.has(i)) indexes.push(i);
-    return { fold, sources, indexes, replace: changed.length > 0 ? checkReplace(fold, changed.map((c) => c.role), options) : false };
-  });
+    plans.push({ fold, sources, indexes, replace: changed.length > 0 ? checkReplace(fold, changed, options) : false });
+  }
   return plans;
 }
 
@@ -200,13 +203,22 @@ async function ingestFold(
     }
   };
 
-  for (let k = 0; k < indexes.length && failure === undefined; k++) {
+  const dtype = fold.masks.header.dtype;
+  if (dtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the masks dtype');
+  // An .npy on disk is read by the workers themselves (positioned reads); a zip member is streamed here, in
+  // order, and each record's buffer handed over.
+  const records: AsyncIterable<{ index: number; record?: ArrayBuffer }> =
+    fold.masks instanceof NpyFile
+      ? (async function* () { for (const index of indexes) yield { index }; })()
+      : (async function* () { for await (const r of fold.masks.read(indexes)) yield { index: r.index, record: r.bytes.buffer as ArrayBuffer }; })();
+  let k = 0;
+  for await (const { index, record } of records) {
     while (pending >= inFlight && failure === undefined) await new Promise<void>((r) => (wake = r));
     if (failure !== undefined) break;
     pending++;
-    const position = k;
+    const position = k++;
     pool
-      .run({ layout, context: { file: fold.files.masks, fold: fold.fold, index: indexes[k] as number } })
+      .run({ layout, context: { file: fold.files.masks, fold: fold.fold, index }, ...(record !== undefined && { record: { buffer: record, dtype } }) })
       .then((response) => {
         if (!response.ok) throw PannukeError.fromJSON(response.error);
         done.set(position, response.image);

@@ -61,7 +61,7 @@ export class WorkerPool {
           if (this.failure !== undefined) return reject(this.failure);
           const slot = this.slots.reduce((a, b) => (b.pending.length < a.pending.length ? b : a));
           slot.pending.push({ resolve, reject });
-          slot.worker.postMessage(request);
+          slot.worker.postMessage(request, request.record === undefined ? [] : [request.record.buffer]);
         }),
     ) as Promise<ExtractResponse>;
   }

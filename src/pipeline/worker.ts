@@ -28,15 +28,22 @@ function maskFile(path: string): NpyFile {
   return masks;
 }
 
-port.on('message', ({ layout, context }: ExtractRequest) => {
+/** The record's bytes and dtype: sent along (streams), or read here from the .npy file. */
+function recordOf({ context, record: sent }: ExtractRequest) {
+  if (sent !== undefined) return { bytes: new Uint8Array(sent.buffer), dtype: sent.dtype };
+  const file = maskFile(context.file);
+  const dtype = file.header.dtype;
+  if (dtype.kind !== 'numeric') throw new Error(`${context.file}: masks must be numeric`);
+  if (record === undefined || record.length < file.recordBytes) record = new Uint8Array(file.recordBytes);
+  return { bytes: file.readRecord(context.index, record), dtype };
+}
+
+port.on('message', (request: ExtractRequest) => {
+  const { layout, context } = request;
   let response: ExtractResponse;
   const transfer: ArrayBuffer[] = [];
   try {
-    const file = maskFile(context.file);
-    const dtype = file.header.dtype;
-    if (dtype.kind !== 'numeric') throw new Error(`${context.file}: masks must be numeric`);
-    if (record === undefined || record.length < file.recordBytes) record = new Uint8Array(file.recordBytes);
-    const bytes = file.readRecord(context.index, record);
+    const { bytes, dtype } = recordOf(request);
     const values = decodeNumeric(bytes, dtype, decodeScratch);
     if (values.buffer !== bytes.buffer) decodeScratch = values;
     const image = extractImage(values, layout, context, scratch);

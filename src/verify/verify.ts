@@ -33,7 +33,7 @@ export interface VerifyOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export function verify(db: Db, folds: readonly OpenFold[], options: VerifyOptions = {}): VerifyReport {
+export async function verify(db: Db, folds: readonly OpenFold[], options: VerifyOptions = {}): Promise<VerifyReport> {
   const cap = options.maxMismatches ?? 20;
   const report: VerifyReport = { images: 0, nuclei: 0, mismatches: [], truncated: false };
   const total = folds.reduce((s, f) => s + f.count, 0);
@@ -52,12 +52,13 @@ export function verify(db: Db, folds: readonly OpenFold[], options: VerifyOption
     const dtype = fold.masks.header.dtype;
     if (dtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the masks dtype');
     const hw = fold.height * fold.width;
-    const buffer = new Uint8Array(new ArrayBuffer(fold.masks.recordBytes));
     const raster = new Float64Array(CLASS_CHANNELS * hw);
     const extra = db.select({ i: images.foldIndex }).from(images).where(and(eq(images.fold, fold.fold), gte(images.foldIndex, fold.count))).all();
     for (const { i } of extra) add({ fold: fold.fold, foldIndex: i, problem: `image in the database but not in the fold (N = ${fold.count})` });
 
-    for (let i = 0; i < fold.count && !report.truncated; i++) {
+    const indexes = Array.from({ length: fold.count }, (_, i) => i);
+    for await (const { index: i, bytes } of fold.masks.read(indexes)) {
+      if (report.truncated) break;
       report.images++;
       options.onProgress?.(report.images, total);
       const image = findImage(fold.fold, i);
@@ -86,7 +87,7 @@ export function verify(db: Db, folds: readonly OpenFold[], options: VerifyOption
         if (clash) add({ fold: fold.fold, foldIndex: i, channel: c, problem: `contour of id ${row.instanceId} overlaps another nucleus of its class` });
         if (filled !== row.area) add({ fold: fold.fold, foldIndex: i, channel: c, problem: `contour of id ${row.instanceId} covers ${filled} pixels, area is ${row.area}` });
       }
-      const values = decodeNumeric(fold.masks.readRecord(i, buffer), dtype);
+      const values = decodeNumeric(bytes, dtype);
       for (let c = 0; c < CLASS_CHANNELS; c++) {
         for (let p = 0; p < hw; p++) {
           const source = values[p * MASK_CHANNELS + c] as number;

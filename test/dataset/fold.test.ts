@@ -22,6 +22,16 @@ function errorOf(f: () => unknown): PannukeError {
   throw new Error('expected an error');
 }
 
+async function asyncErrorOf(f: () => Promise<unknown>): Promise<PannukeError> {
+  try {
+    await f();
+  } catch (e) {
+    if (e instanceof PannukeError) return e;
+    throw e;
+  }
+  throw new Error('expected an error');
+}
+
 describe('findFolds', () => {
   it('finds the official zip layout, types under images/', () => {
     const r = root();
@@ -75,28 +85,28 @@ describe('openFold: the three files must agree', () => {
     ['images without 3 channels', { imagesShape: [2, 4, 4, 4] }, 'images.npy', /expected shape \(2, 4, 4, 3\)/],
   ];
   for (const [name, spec, file, message] of cases) {
-    it(name, () => {
+    it(name, async () => {
       const r = root();
       writeTinyFold(r, 1, 'flat', spec);
-      const e = errorOf(() => openFold(findFolds(r)[0]!));
+      const e = await asyncErrorOf(() => openFold(findFolds(r)[0]!));
       expect(e.code).toBe('FOLD_MISMATCH');
       expect(path.basename(e.file!)).toBe(file);
       expect(e.message).toMatch(message);
     });
   }
 
-  it('types.npy that is not a string array', () => {
+  it('types.npy that is not a string array', async () => {
     const r = root();
     writeTinyFold(r, 1, 'flat');
     fs.copyFileSync(path.join(r, 'fold1', 'masks.npy'), path.join(r, 'fold1', 'types.npy'));
-    const e = errorOf(() => openFold(findFolds(r)[0]!));
+    const e = await asyncErrorOf(() => openFold(findFolds(r)[0]!));
     expect(e.message).toMatch(/expected a string array \(<U\*\) of tissue names, found dtype <f8/);
   });
 
-  it('an empty fold (N = 0) opens with zero images', () => {
+  it('an empty fold (N = 0) opens with zero images', async () => {
     const r = root();
     writeTinyFold(r, 1, 'flat', { n: 0, types: [] });
-    const fold = openFold(findFolds(r)[0]!);
+    const fold = await openFold(findFolds(r)[0]!);
     expect([fold.count, fold.tissues]).toEqual([0, []]);
     fold.close();
   });

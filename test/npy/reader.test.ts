@@ -171,13 +171,13 @@ describe('types.npy strings', () => {
     const file = NpyFile.open(le);
     expect(file.header.dtype.kind).toBe('unicode');
     if (file.header.dtype.kind !== 'unicode') return;
-    expect(decodeStrings(file.readAll(), file.header.dtype)).toEqual(['Breast', 'Adrenal_gland', 'A\u00e9']);
+    expect(decodeStrings(file.readAllSync(), file.header.dtype)).toEqual(['Breast', 'Adrenal_gland', 'A\u00e9']);
     const be = new Uint8Array(2 * 3 * 4);
     [...'a\u{1F600}'].forEach((c, i) => new DataView(be.buffer).setUint32(i * 4, c.codePointAt(0)!, false));
     const p = write(handMade(1, "{'descr': '>U3', 'fortran_order': False, 'shape': (2,), }", be));
     const f2 = NpyFile.open(p);
     if (f2.header.dtype.kind !== 'unicode') throw new Error('unicode expected');
-    expect(decodeStrings(f2.readAll(), f2.header.dtype)).toEqual(['a\u{1F600}', '']);
+    expect(decodeStrings(f2.readAllSync(), f2.header.dtype)).toEqual(['a\u{1F600}', '']);
   });
 
   describe.skipIf(!hasShared)('the real official types.npy (../shared; skipped when absent)', () => {
@@ -187,7 +187,7 @@ describe('types.npy strings', () => {
         expect(npy.header).toMatchObject({ version: '1.0', dataOffset: 128, shape: [count] });
         expect(npy.header.dtype).toMatchObject({ kind: 'unicode', chars: 13, byteOrder: 'little' });
         if (npy.header.dtype.kind !== 'unicode') return;
-        const names = decodeStrings(npy.readAll(), npy.header.dtype);
+        const names = decodeStrings(npy.readAllSync(), npy.header.dtype);
         expect(names).toHaveLength(count);
         expect(new Set(names).size).toBe(19);
         const csv = fs.readFileSync(path.join(SHARED_SAMPLE, 'cellvit-derived', `fold${fold}`, 'types.csv'), 'utf8').trim().split('\n').slice(1);

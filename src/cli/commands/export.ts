@@ -21,13 +21,13 @@ async function runExport(what: string | undefined, o: ExportOptions, io: Io): Pr
   if (o.out === undefined) throw new PannukeError('BAD_OPTION', '--out is required');
   if (what === 'masks') {
     if (o.data === undefined) throw new PannukeError('BAD_OPTION', 'export masks needs --data <root>: the folder the database was ingested from');
-    const folds = openFolds(o.data);
+    const folds = await openFolds(o.data);
     const db = openDatabase(o.db, { readonly: true });
     const progress = progressReporter(io, 'export');
     const started = performance.now();
     try {
       const subsetId = o.subset === undefined ? undefined : findSubset(db, o.db, o.subset).id;
-      const r = exportMasks(db, folds, o.out, subsetId, (done, total) => progress.update(done, total, { nuclei: 0, seconds: (performance.now() - started) / 1000 }));
+      const r = await exportMasks(db, folds, o.out, subsetId, (done, total) => progress.update(done, total, { nuclei: 0, seconds: (performance.now() - started) / 1000 }));
       progress.stop();
       io.stdout.write(`wrote images.npy, masks.npy, types.npy and index.csv for ${r.images} images (${r.nuclei} nuclei) to ${r.dir}\n`);
     } finally {

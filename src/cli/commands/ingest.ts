@@ -19,7 +19,7 @@ export interface IngestCommandOptions {
 
 export async function runIngest(root: string, opts: IngestCommandOptions, io: Io): Promise<void> {
   // The folds are checked before the database is opened (or created): bad input leaves no trace.
-  const folds = openFolds(root, opts.folds);
+  const folds = await openFolds(root, opts.folds);
   const progress = progressReporter(io, 'ingest');
   let db: Db | undefined;
   try {

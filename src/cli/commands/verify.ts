@@ -13,13 +13,13 @@ export interface VerifyCommandOptions {
   maxMismatches: number;
 }
 
-export function runVerify(root: string, opts: VerifyCommandOptions, io: Io): void {
-  const folds = openFolds(root, opts.folds);
+export async function runVerify(root: string, opts: VerifyCommandOptions, io: Io): Promise<void> {
+  const folds = await openFolds(root, opts.folds);
   const db = openDatabase(opts.db, { readonly: true });
   const progress = progressReporter(io, 'verify');
   const started = performance.now();
   try {
-    const report = verify(db, folds, {
+    const report = await verify(db, folds, {
       maxMismatches: opts.maxMismatches,
       onProgress: (done, total) => progress.update(done, total, { nuclei: 0, seconds: (performance.now() - started) / 1000 }),
     });

@@ -1,0 +1,133 @@
+/**
+ * An .npy file read as a stream of bytes (a zip member through inflate): the header is parsed from the start
+ * of the stream, then records are cut from it in order. Memory is one record, whatever the file size; images
+ * before the wanted ones are read and discarded (that is how a resumed ingest skips finished images).
+ */
+import type { Readable } from 'node:stream';
+import { PannukeError } from '../errors.js';
+import { HEADER_PROBE_BYTES, parseHeader, type NpyHeader } from './header.js';
+import { formatShape } from './reader.js';
+import type { NpyRecord, RecordSource } from './source.js';
+
+export class NpyStream implements RecordSource {
+  readonly path: string;
+  readonly header: NpyHeader;
+  readonly count: number;
+  readonly recordBytes: number;
+  /** Uncompressed size of the whole .npy, when the container says it (zip central directory). */
+  readonly totalBytes: number;
+  private readonly open: () => Readable;
+
+  private constructor(path: string, header: NpyHeader, totalBytes: number, open: () => Readable) {
+    this.path = path;
+    this.header = header;
+    this.totalBytes = totalBytes;
+    this.open = open;
+    this.count = header.shape[0] ?? 1;
+    this.recordBytes = header.shape.slice(1).reduce((a, b) => a * b, 1) * header.dtype.itemSize;
+  }
+
+  /** Parses the header from the first bytes of `open()` and checks the declared size against `totalBytes`. */
+  static async open(path: string, totalBytes: number, open: () => Readable): Promise<NpyStream> {
+    const probe = await readPrefix(open(), Math.min(HEADER_PROBE_BYTES, totalBytes), path);
+    const header = parseHeader(probe, path);
+    if (header.shape.length === 0) {
+      throw new PannukeError('FOLD_MISMATCH', 'expected an array with at least one dimension, found a 0-d scalar', { file: path, position: 'header' });
+    }
+    const file = new NpyStream(path, header, totalBytes, open);
+    const expected = header.dataOffset + file.count * file.recordBytes;
+    if (totalBytes < expected) {
+      throw new PannukeError('NPY_TRUNCATED', `file is truncated: shape ${formatShape(header.shape)} of ${header.dtype.descr} needs ${expected} bytes, found ${totalBytes}`, {
+        file: path, position: `byte ${totalBytes}`, hint: 'the archive is incomplete; download it again',
+      });
+    }
+    return file;
+  }
+
+  async *read(indexes: Iterable<number>): AsyncIterable<NpyRecord> {
+    const wanted = [...indexes];
+    if (wanted.length === 0) return;
+    const stream = this.open();
+    try {
+      let skip = this.header.dataOffset; // bytes still to discard before the current record
+      let next = 0; // position in `wanted`
+      let index = 0; // the record the next data byte belongs to
+      let record: Uint8Array | undefined;
+      let filled = 0;
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        let at = 0;
+        while (at < chunk.length && next < wanted.length) {
+          if (skip > 0) {
+            const n = Math.min(skip, chunk.length - at);
+            skip -= n;
+            at += n;
+            continue;
+          }
+          if (index < (wanted[next] as number)) {
+            skip = ((wanted[next] as number) - index) * this.recordBytes;
+            index = wanted[next] as number;
+            continue;
+          }
+          record ??= new Uint8Array(this.recordBytes);
+          const n = Math.min(this.recordBytes - filled, chunk.length - at);
+          record.set(chunk.subarray(at, at + n), filled);
+          filled += n;
+          at += n;
+          if (filled === this.recordBytes) {
+            yield { index, bytes: record };
+            record = undefined;
+            filled = 0;
+            index++;
+            next++;
+          }
+        }
+        if (next === wanted.length) return;
+      }
+      throw new PannukeError('NPY_TRUNCATED', `stream ended inside record ${index} of ${this.count}`, { file: this.path, position: `record ${index}` });
+    } catch (e) {
+      throw streamError(e, this.path);
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  async readAll(): Promise<Uint8Array> {
+    const out = new Uint8Array(this.count * this.recordBytes);
+    let k = 0;
+    for await (const { bytes } of this.read(Array.from({ length: this.count }, (_, i) => i))) {
+      out.set(bytes, k);
+      k += bytes.length;
+    }
+    return out;
+  }
+
+  close(): void {}
+}
+
+/** The first `n` bytes of a stream (or all of it, if shorter); the stream is destroyed after. */
+async function readPrefix(stream: Readable, n: number, path: string): Promise<Uint8Array> {
+  const out = new Uint8Array(n);
+  let filled = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const k = Math.min(n - filled, chunk.length);
+      out.set(chunk.subarray(0, k), filled);
+      filled += k;
+      if (filled === n) break;
+    }
+  } catch (e) {
+    throw streamError(e, path);
+  } finally {
+    stream.destroy();
+  }
+  return out.subarray(0, filled);
+}
+
+function streamError(e: unknown, path: string): unknown {
+  if (e instanceof PannukeError) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err.code === 'string' && err.code.startsWith('Z_')) {
+    return new PannukeError('ZIP', `corrupt compressed data: ${err.message}`, { file: path, hint: 'the archive is damaged; download it again', cause: e });
+  }
+  return new PannukeError('FILE_UNREADABLE', `read failed: ${err.message}`, { file: path, cause: e });
+}
