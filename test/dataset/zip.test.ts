@@ -1,0 +1,96 @@
+// Ingest straight from zip archives: the same database as from the unpacked folder, ZIP64 and stored
+// entries, resuming, and clear errors for damaged archives.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cohort.js';
+import { naturalRows } from '../helpers/db.js';
+import { tempDir } from '../helpers/tmp.js';
+import { zipFold } from '../helpers/zip.js';
+
+const dir = tempDir('zip');
+const data = path.join(dir, 'data');
+const zips = path.join(dir, 'downloads');
+let folderDb: string;
+
+beforeAll(async () => {
+  expect((await cli('synth', data, '--images-per-fold', '8', '--size', '96', '--seed', '31')).code).toBe(0);
+  fs.mkdirSync(zips);
+  for (const k of [1, 2, 3]) await zipFold(data, k, path.join(zips, `fold_${k}.zip`));
+  folderDb = path.join(dir, 'folder.sqlite');
+  expect((await cli('ingest', data, '--db', folderDb)).code).toBe(0);
+}, 60_000);
+
+describe('ingest from zips', () => {
+  it('a folder of the official zips gives the same data as the unpacked folder', async () => {
+    const db = path.join(dir, 'zips.sqlite');
+    const r = await cli('ingest', zips, '--db', db);
+    expect(r.code, r.err).toBe(0);
+    expect(naturalRows(db)).toBe(naturalRows(folderDb));
+    const raw = new Database(db, { readonly: true });
+    const sources = raw.prepare('SELECT role, path, fingerprint_kind FROM sources WHERE fold = 1 ORDER BY role').all();
+    raw.close();
+    expect(sources).toEqual([
+      { role: 'images', path: `${path.join(zips, 'fold_1.zip')}:Fold 1/images/fold1/images.npy`, fingerprint_kind: 'zip-crc32' },
+      { role: 'masks', path: `${path.join(zips, 'fold_1.zip')}:Fold 1/masks/fold1/masks.npy`, fingerprint_kind: 'zip-crc32' },
+      { role: 'types', path: `${path.join(zips, 'fold_1.zip')}:Fold 1/images/fold1/types.npy`, fingerprint_kind: 'zip-crc32' },
+    ]);
+    // verify reads the zips too
+    expect((await cli('verify', zips, '--db', db)).code).toBe(0);
+  });
+
+  it('one zip given directly, ZIP64 format, stored entries', async () => {
+    const z64 = path.join(dir, 'fold2-zip64.zip');
+    await zipFold(data, 2, z64, { zip64: true });
+    const stored = path.join(dir, 'fold3-stored.zip');
+    await zipFold(data, 3, stored, { store: true });
+    // the ZIP64 end of central directory record is there
+    expect(fs.readFileSync(z64).includes(Buffer.from([0x50, 0x4b, 0x06, 0x06]))).toBe(true);
+    const db = path.join(dir, 'single.sqlite');
+    expect((await cli('ingest', z64, '--db', db)).code).toBe(0);
+    const r = await cli('ingest', stored, '--db', db);
+    expect(r.code, r.err).toBe(0);
+    const reference = path.join(dir, 'ref23.sqlite');
+    expect((await cli('ingest', data, '--db', reference, '--folds', '2,3')).code).toBe(0);
+    expect(naturalRows(db)).toBe(naturalRows(reference));
+  });
+
+  it('resumes from a zip (finished images are inflated and skipped) and switching containers changes nothing', async () => {
+    const db = path.join(dir, 'resume.sqlite');
+    expect((await cli('ingest', data, '--db', db, '--folds', '1')).code).toBe(0);
+    // same data, now zipped: fold 1 is recognised as unchanged (fingerprinted again the recorded way)
+    const r = await cli('ingest', zips, '--db', db);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/ingested 16 images.*8 already in the database/);
+    expect(naturalRows(db)).toBe(naturalRows(folderDb));
+  });
+
+  it('a damaged or truncated archive is a clear error and leaves no database', async () => {
+    const bad = path.join(dir, 'bad');
+    fs.mkdirSync(bad);
+    fs.writeFileSync(path.join(bad, 'fold_1.zip'), 'this is not a zip file at all'.repeat(100));
+    const db = path.join(dir, 'bad.sqlite');
+    const r1 = await cli('ingest', bad, '--db', db);
+    expect([r1.code, r1.err]).toEqual([1, expect.stringMatching(/fold_1\.zip: not a readable zip archive/)]);
+    expect(fs.existsSync(db)).toBe(false);
+
+    const cut = path.join(dir, 'cut');
+    fs.mkdirSync(cut);
+    const whole = fs.readFileSync(path.join(zips, 'fold_1.zip'));
+    fs.writeFileSync(path.join(cut, 'fold_1.zip'), whole.subarray(0, whole.length - 200));
+    const r2 = await cli('ingest', cut, '--db', db);
+    expect([r2.code, r2.err]).toEqual([1, expect.stringMatching(/fold_1\.zip: (not a readable|corrupt) zip archive/)]);
+
+    // corrupt deflate data inside an otherwise intact archive
+    const flipped = path.join(dir, 'flipped');
+    fs.mkdirSync(flipped);
+    const copy = Buffer.from(whole);
+    const masksAt = copy.indexOf(Buffer.from('Fold 1/masks/fold1/masks.npy'));
+    for (let i = masksAt + 200; i < masksAt + 400; i++) copy[i] = 0xff;
+    fs.writeFileSync(path.join(flipped, 'fold_1.zip'), copy);
+    const r3 = await cli('ingest', flipped, '--db', path.join(dir, 'flipped.sqlite'));
+    expect(r3.code).toBe(1);
+    expect(r3.err).toMatch(/fold_1\.zip:Fold 1\/masks\/fold1\/masks\.npy: .*(corrupt|truncated|not an \.npy|unsupported|cannot parse)/);
+  });
+});
