@@ -7,6 +7,7 @@ import { PannukeError } from '../errors.js';
 import { TOOL_VERSION } from '../db/open.js';
 import { registerDemo } from './commands/demo.js';
 import { registerExport } from './commands/export.js';
+import { registerFetch } from './commands/fetch.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerQc } from './commands/qc.js';
 import { registerQuery } from './commands/query.js';
@@ -24,6 +25,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
+  registerFetch(program, io);
   registerIngest(program, io);
   registerSynth(program, io);
   registerStats(program, io);

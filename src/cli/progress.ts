@@ -46,3 +46,42 @@ export function progressReporter(io: Io, label: string, intervalSeconds = 5): Pr
     stop() {},
   };
 }
+
+/** Progress of a download: bytes, rate and ETA (a live bar on a terminal, a line every few seconds otherwise). */
+export function byteProgress(io: Io, label: string, intervalSeconds = 5) {
+  const mb = (b: number) => (b / 1e6).toFixed(1);
+  const started = performance.now();
+  if (io.stderr.isTTY === true) {
+    const bar = new cliProgress.SingleBar(
+      { format: `${label} [{bar}] {percentage}% | {mb}/{totalMb} MB | {rate} MB/s | ETA {eta_formatted}`, stream: io.stderr as NodeJS.WritableStream, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    let startedBar = false;
+    return {
+      update(received: number, total: number | undefined) {
+        const t = total ?? received;
+        if (!startedBar) {
+          bar.start(t, 0, { mb: '0', totalMb: mb(t), rate: '0' });
+          startedBar = true;
+        }
+        bar.setTotal(t);
+        bar.update(received, { mb: mb(received), totalMb: mb(t), rate: (received / 1e6 / Math.max((performance.now() - started) / 1000, 1e-3)).toFixed(1) });
+      },
+      stop() {
+        if (startedBar) bar.stop();
+      },
+    };
+  }
+  let last = -Infinity;
+  return {
+    update(received: number, total: number | undefined) {
+      const seconds = (performance.now() - started) / 1000;
+      if (seconds - last < intervalSeconds && received !== total) return;
+      last = seconds;
+      const rate = received / Math.max(seconds, 1e-3);
+      const eta = total === undefined || rate === 0 ? '?' : ((total - received) / rate).toFixed(0);
+      io.stderr.write(`${label}: ${mb(received)}${total === undefined ? '' : `/${mb(total)}`} MB, ${(rate / 1e6).toFixed(1)} MB/s, ETA ${eta} s\n`);
+    },
+    stop() {},
+  };
+}

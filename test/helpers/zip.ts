@@ -11,7 +11,7 @@ export async function zipFold(root: string, fold: number, out: string, options: 
     zip.addFile(path.join(dir, rel), `Fold ${fold}/${rel}`, { compress: options.store !== true, forceZip64Format: options.zip64 === true });
   }
   zip.addBuffer(Buffer.from('PanNuke fold README'), `Fold ${fold}/README.txt`);
-  zip.end({ forceZip64Format: options.zip64 === true });
+  zip.end({ forceZip64Format: options.zip64 === true, comment: '' });
   await new Promise<void>((resolve, reject) => {
     const stream = fs.createWriteStream(out);
     zip.outputStream.pipe(stream).on('close', resolve).on('error', reject);
