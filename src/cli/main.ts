@@ -11,6 +11,7 @@ import { registerFetch } from './commands/fetch.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerQc } from './commands/qc.js';
 import { registerQuery } from './commands/query.js';
+import { registerReport } from './commands/report.js';
 import { registerSchema } from './commands/schema.js';
 import { registerStats } from './commands/stats.js';
 import { registerSubset } from './commands/subset.js';
@@ -33,6 +34,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
   registerSubset(program, io);
   registerExport(program, io);
   registerQc(program, io);
+  registerReport(program, io);
   registerVerify(program, io);
   registerSchema(program, io);
   registerDemo(program, io);

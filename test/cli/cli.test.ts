@@ -27,7 +27,7 @@ function snapshot(file: string): string {
 }
 
 describe('pannuke CLI', () => {
-  for (const command of ['ingest', 'synth', 'stats', 'query', 'subset', 'subset create', 'subset list', 'subset show', 'subset drop', 'export', 'qc', 'verify', 'schema', 'demo']) {
+  for (const command of ['report', 'fetch', 'ingest', 'synth', 'stats', 'query', 'subset', 'subset create', 'subset list', 'subset show', 'subset drop', 'export', 'qc', 'verify', 'schema', 'demo']) {
     it(`${command} --help prints usage and exits 0`, async () => {
       const r = await run(...command.split(' '), '--help');
       expect(r.code).toBe(0);

@@ -149,7 +149,8 @@ describe('verify', () => {
     const r1 = await cli('verify', data, '--db', bad);
     expect(r1.code).toBe(1);
     expect(r1.out).toContain(`✗ fold ${a!.fold}, image ${a!.fold_index}, channel ${a!.class_id - 1}`);
-    expect(r1.err).toMatch(/mismatch\(es\) between the database and the masks/);
+    expect(r1.out).toMatch(/✗ \d+ mismatch\(es\) between the database and the masks/);
+    expect(r1.err).toMatch(/check\(s\) failed/);
 
     const deleted = path.join(dir, 'deleted.sqlite');
     fs.copyFileSync(good, deleted);
