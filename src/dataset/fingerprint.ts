@@ -63,35 +63,35 @@ export async function fingerprint(files: FoldFiles, role: Role, kind?: Fingerpri
     for await (const chunk of fs.createReadStream(path, { highWaterMark: 8 << 20 }) as AsyncIterable<Buffer>) crc = zlib.crc32(chunk, crc);
     return { ...base, fingerprint: crcText(crc), kind: want };
   }
-  return { ...base, fingerprint: await hashStream(fs.createReadStream(path, { highWaterMark: 8 << 20 }), stat.size, want === 'full', path), kind: want };
+  const hash = want === 'full' ? await hashStream(fs.createReadStream(path, { highWaterMark: 8 << 20 }), stat.size, true) : sampledFile(path, stat.size);
+  return { ...base, fingerprint: hash, kind: want };
 }
 
-/**
- * SHA-256 of a stream: every byte (`full`), or the header, the size and the sampled blocks. A file on disk
- * (`path`) is sampled by positioned reads instead of reading it through.
- */
-async function hashStream(stream: Readable, size: number, full: boolean, path?: string): Promise<string> {
+/** The sampled fingerprint of a file on disk, by positioned reads. */
+function sampledFile(path: string, size: number): string {
+  const hash = crypto.createHash('sha256');
+  const fd = fs.openSync(path, 'r');
+  try {
+    const probe = Buffer.alloc(Math.min(HEADER_PROBE_BYTES, size));
+    fs.readSync(fd, probe, 0, probe.length, 0);
+    const header = parseHeader(probe, path);
+    hash.update(probe.subarray(0, header.dataOffset)).update(String(size));
+    for (const { start, length } of sampledBlocks(size, header.dataOffset)) {
+      const block = Buffer.alloc(length);
+      fs.readSync(fd, block, 0, length, start);
+      hash.update(block);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** SHA-256 of a stream: every byte (`full`), or the header, the size and the sampled blocks. */
+async function hashStream(stream: Readable, size: number, full: boolean): Promise<string> {
   const hash = crypto.createHash('sha256');
   if (full) {
     for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk);
-    return hash.digest('hex');
-  }
-  if (path !== undefined) {
-    stream.destroy();
-    const fd = fs.openSync(path, 'r');
-    try {
-      const probe = Buffer.alloc(Math.min(HEADER_PROBE_BYTES, size));
-      fs.readSync(fd, probe, 0, probe.length, 0);
-      const header = parseHeader(probe, path);
-      hash.update(probe.subarray(0, header.dataOffset)).update(String(size));
-      for (const { start, length } of sampledBlocks(size, header.dataOffset)) {
-        const block = Buffer.alloc(length);
-        fs.readSync(fd, block, 0, length, start);
-        hash.update(block);
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
     return hash.digest('hex');
   }
   // A stream: read it through, keeping the header and the sampled blocks as they pass.

@@ -94,8 +94,8 @@ export class NpyFile implements RecordSource {
     return target;
   }
 
-  async *read(indexes: Iterable<number>): AsyncIterable<NpyRecord> {
-    for (const index of indexes) yield { index, bytes: this.readRecord(index, new Uint8Array(this.recordBytes)) };
+  async *read(indexes: Iterable<number>, allocate = () => new Uint8Array(this.recordBytes)): AsyncIterable<NpyRecord> {
+    for (const index of indexes) yield { index, bytes: this.readRecord(index, allocate()) };
   }
 
   async readAll(): Promise<Uint8Array> {

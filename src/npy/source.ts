@@ -17,8 +17,11 @@ export interface RecordSource {
   readonly header: NpyHeader;
   readonly count: number;
   readonly recordBytes: number;
-  /** The records at `indexes`, which must be increasing. */
-  read(indexes: Iterable<number>): AsyncIterable<NpyRecord>;
+  /**
+   * The records at `indexes`, which must be increasing. `allocate`, if given, supplies the buffers (so a
+   * caller can recycle them); it must return at least recordBytes bytes.
+   */
+  read(indexes: Iterable<number>, allocate?: () => Uint8Array): AsyncIterable<NpyRecord>;
   /** All the data bytes (small arrays only: types.npy). */
   readAll(): Promise<Uint8Array>;
   close(): void;

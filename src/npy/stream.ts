@@ -44,7 +44,7 @@ export class NpyStream implements RecordSource {
     return file;
   }
 
-  async *read(indexes: Iterable<number>): AsyncIterable<NpyRecord> {
+  async *read(indexes: Iterable<number>, allocate = () => new Uint8Array(this.recordBytes)): AsyncIterable<NpyRecord> {
     const wanted = [...indexes];
     if (wanted.length === 0) return;
     const stream = this.open();
@@ -68,7 +68,7 @@ export class NpyStream implements RecordSource {
             index = wanted[next] as number;
             continue;
           }
-          record ??= new Uint8Array(this.recordBytes);
+          record ??= allocate().subarray(0, this.recordBytes);
           const n = Math.min(this.recordBytes - filled, chunk.length - at);
           record.set(chunk.subarray(at, at + n), filled);
           filled += n;

@@ -207,10 +207,13 @@ async function ingestFold(
   if (dtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the masks dtype');
   // An .npy on disk is read by the workers themselves (positioned reads); a zip member is streamed here, in
   // order, and each record's buffer handed over.
+  // Streamed record buffers come back from the workers and are filled again: no allocation per image.
+  const free: ArrayBuffer[] = [];
+  const allocate = () => new Uint8Array(free.pop() ?? new ArrayBuffer(fold.masks.recordBytes));
   const records: AsyncIterable<{ index: number; record?: ArrayBuffer }> =
     fold.masks instanceof NpyFile
       ? (async function* () { for (const index of indexes) yield { index }; })()
-      : (async function* () { for await (const r of fold.masks.read(indexes)) yield { index: r.index, record: r.bytes.buffer as ArrayBuffer }; })();
+      : (async function* () { for await (const r of fold.masks.read(indexes, allocate)) yield { index: r.index, record: r.bytes.buffer as ArrayBuffer }; })();
   let k = 0;
   for await (const { index, record } of records) {
     while (pending >= inFlight && failure === undefined) await new Promise<void>((r) => (wake = r));
@@ -220,6 +223,7 @@ async function ingestFold(
     pool
       .run({ layout, context: { file: fold.files.masks, fold: fold.fold, index }, ...(record !== undefined && { record: { buffer: record, dtype } }) })
       .then((response) => {
+        if (response.record !== undefined) free.push(response.record);
         if (!response.ok) throw PannukeError.fromJSON(response.error);
         done.set(position, response.image);
         loadReady();

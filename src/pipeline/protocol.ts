@@ -14,4 +14,5 @@ export interface ExtractRequest {
   record?: { buffer: ArrayBuffer; dtype: Extract<Dtype, { kind: 'numeric' }> };
 }
 
-export type ExtractResponse = { ok: true; image: ExtractedImage } | { ok: false; error: SerializedError };
+/** A record sent along comes back (transferred) for reuse. */
+export type ExtractResponse = ({ ok: true; image: ExtractedImage } | { ok: false; error: SerializedError }) & { record?: ArrayBuffer };

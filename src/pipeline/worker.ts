@@ -61,5 +61,9 @@ port.on('message', (request: ExtractRequest) => {
     const error = e instanceof PannukeError ? e.toJSON() : { code: 'WORKER' as const, message: String((e as Error).stack ?? e), file: context.file, position: `image ${context.index}`, hint: undefined };
     response = { ok: false, error };
   }
+  if (request.record !== undefined) {
+    response.record = request.record.buffer; // back to the reader, to be filled again
+    transfer.push(request.record.buffer);
+  }
   port.postMessage(response, transfer);
 });
