@@ -185,6 +185,19 @@ function table(rows: Row[]): string {
   return [head, ...rows.map((r) => `| ${r.scale}× | ${r.stage} | ${r.seconds.toFixed(3)} | ${fmt(r.images / r.seconds)} | ${fmt(r.nuclei / r.seconds)} | ${r.ratio.toFixed(2)} | ${fmt(r.rssMb)} | ${fmt(r.bytesPerNucleus)} |`)].join('\n');
 }
 
+/**
+ * The steady rate between the smallest and the largest scale (Δimages / Δseconds of the warm ingests): what a
+ * large dataset sees once the fixed start-up cost (process, workers, fingerprints) is paid.
+ */
+function marginalRate(rows: Row[]): string {
+  const warm = rows.filter((r) => r.stage.startsWith('ingest end to end, CLI (warm'));
+  if (warm.length < 2) return '';
+  const a = warm[0] as Row, b = warm.at(-1) as Row;
+  const rate = (b.images - a.images) / (b.seconds - a.seconds);
+  const fixed = a.seconds - a.images / rate;
+  return `Steady ingest rate between ${a.scale}× and ${b.scale}×: ${rate.toFixed(0)} images/s, after a fixed start-up of ${fixed.toFixed(2)} s; the full release (7,901 images) would take about ${(fixed + 7901 / rate).toFixed(1)} s from page cache.`;
+}
+
 /** Peak RSS of the warm ingests across scales: flat memory means the largest is close to the smallest. */
 function rssSummary(rows: Row[]): string {
   const rss = rows.filter((r) => r.stage.startsWith('ingest end to end, CLI (warm') && r.rssMb !== undefined).map((r) => [r.scale, r.rssMb as number] as const);
@@ -264,6 +277,8 @@ async function main(): Promise<void> {
     stats === undefined ? '' : `\`pannuke stats\` query time on ${stats.nuclei.toLocaleString('en-US')} nuclei (the scale-${opts.scale[0]} database with its nuclei repeated): default class-by-tissue table ${stats.defaultMs.toFixed(1)} ms, \`--by tissue,fold,class\` with area quantiles ${stats.groupedMs.toFixed(1)} ms.`,
     '',
     rssSummary(rows),
+    '',
+    marginalRate(rows),
     '',
     'Ratios are against the floor of the same scale and cache state, measured in the same run. "extract alone" is one thread; ingest runs extraction on all cores. Cold-cache rows appear only when the page cache can be dropped (root).',
   ].join('\n');
