@@ -6,21 +6,16 @@
  * whole, finite, non-negative numbers (ids are never cast: 65,536 and 2^24 + 1 stay themselves).
  */
 import { PannukeError } from '../errors.js';
+import type { MomentSums } from './shape.js';
 
-export interface Region {
+/** A nucleus found by the scan: |P| and the exact sums Σcol, Σrow, Σcol², Σrow², Σcol·row (`MomentSums`). */
+export interface Region extends MomentSums {
   /** Mask channel 0..4 (class_id = channel + 1). */
   channel: number;
   /** The instance id v. */
   value: number;
   /** Dense index + 1 of the region in this image: its mark in `RegionScan.labels`. */
   label: number;
-  /** |P| and the exact sums Σcol, Σrow, Σcol², Σrow², Σcol·row (integers, exact in float64 here). */
-  n: number;
-  sx: number;
-  sy: number;
-  sxx: number;
-  syy: number;
-  sxy: number;
   /** Inclusive pixel bounds. */
   minCol: number;
   minRow: number;

@@ -15,6 +15,7 @@
  * gives exactly l1 = l2 and eccentricity 0, and a straight line exactly l2 = 0.
  */
 
+/** |P| and the exact integer sums Σcol, Σrow, Σcol², Σrow², Σcol·row (exact in float64 at PanNuke's sizes). */
 export interface MomentSums {
   n: number;
   sx: number;

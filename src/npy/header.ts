@@ -141,3 +141,8 @@ export function parsePythonLiteral(text: string): PyValue {
   if (pos !== text.length) throw new Error(`unexpected text after the dict at character ${pos}`);
   return result;
 }
+
+/** Records in the array (shape[0]) and bytes per record (itemSize × product of the other dimensions). */
+export function recordGeometry(header: NpyHeader): { count: number; recordBytes: number } {
+  return { count: header.shape[0] ?? 1, recordBytes: header.shape.slice(1).reduce((a, b) => a * b, 1) * header.dtype.itemSize };
+}

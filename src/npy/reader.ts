@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { PannukeError } from '../errors.js';
-import { HEADER_PROBE_BYTES, parseHeader, type NpyHeader } from './header.js';
+import { HEADER_PROBE_BYTES, parseHeader, recordGeometry, type NpyHeader } from './header.js';
 import type { NpyRecord, RecordSource } from './source.js';
 
 export class NpyFile implements RecordSource {
@@ -23,8 +23,7 @@ export class NpyFile implements RecordSource {
     this.fd = fd;
     this.header = header;
     this.fileBytes = fileBytes;
-    this.count = header.shape[0] ?? 1;
-    this.recordBytes = header.shape.slice(1).reduce((a, b) => a * b, 1) * header.dtype.itemSize;
+    ({ count: this.count, recordBytes: this.recordBytes } = recordGeometry(header));
   }
 
   /** Opens and validates a file: magic, version, header, dtype, order, and that the data is all there. */

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { PannukeError } from '../errors.js';
-import { HEADER_PROBE_BYTES, parseHeader, type NpyHeader } from './header.js';
+import { HEADER_PROBE_BYTES, parseHeader, recordGeometry, type NpyHeader } from './header.js';
 import { formatShape } from './reader.js';
 import type { NpyRecord, RecordSource } from './source.js';
 
@@ -23,8 +23,7 @@ export class NpyStream implements RecordSource {
     this.header = header;
     this.totalBytes = totalBytes;
     this.open = open;
-    this.count = header.shape[0] ?? 1;
-    this.recordBytes = header.shape.slice(1).reduce((a, b) => a * b, 1) * header.dtype.itemSize;
+    ({ count: this.count, recordBytes: this.recordBytes } = recordGeometry(header));
   }
 
   /** Parses the header from the first bytes of `open()` and checks the declared size against `totalBytes`. */

@@ -4,33 +4,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openFold } from '../../src/dataset/fold.js';
 import { findFolds } from '../../src/dataset/layout.js';
-import { PannukeError } from '../../src/errors.js';
 import { writeTinyFold } from '../helpers/folds.js';
 import { tempDir } from '../helpers/tmp.js';
+import { asyncErrorOf, errorOf } from '../helpers/errors.js';
 
 const dir = tempDir('fold');
 let k = 0;
 const root = () => path.join(dir, `r${k++}`);
 
-function errorOf(f: () => unknown): PannukeError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PannukeError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
-async function asyncErrorOf(f: () => Promise<unknown>): Promise<PannukeError> {
-  try {
-    await f();
-  } catch (e) {
-    if (e instanceof PannukeError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 describe('findFolds', () => {
   it('finds the official zip layout, types under images/', () => {

@@ -5,8 +5,8 @@ import { dump } from 'npyjs';
 import { describe, expect, it } from 'vitest';
 import { decodeNumeric, decodeStrings } from '../../src/npy/decode.js';
 import { NpyFile } from '../../src/npy/reader.js';
-import { PannukeError } from '../../src/errors.js';
 import { hasShared, SHARED_SAMPLE, tempDir } from '../helpers/tmp.js';
+import { errorOf } from '../helpers/errors.js';
 
 const dir = tempDir('npy');
 let n = 0;
@@ -32,15 +32,6 @@ function handMade(version: 1 | 2 | 3, dict: string, data: Uint8Array, magic = '\
   return out;
 }
 
-function errorOf(f: () => unknown): PannukeError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PannukeError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 function readAllRecords(file: NpyFile): number[] {
   const out: number[] = [];
