@@ -64,19 +64,24 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
   const started = performance.now();
   const writer = new BulkWriter(db);
   const runId = startRun(db, options.dbFile, {
-    folds: folds.map((f) => f.fold), root: folds[0]?.files.masks, replace: options.replace === true, hash: options.hash === true,
+    folds: folds.map((f) => f.fold), masks: folds.map((f) => f.files.masks), replace: options.replace === true, hash: options.hash === true,
   });
   const summary: IngestSummary = {
     folds: [], images: 0, skipped: 0, nuclei: 0, nucleiPerClass: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, seconds: 0,
     warnings: folds.filter((f) => f.count === 0).map((f) => `fold ${f.fold} has no images (N = 0): ${f.files.masks}`),
   };
+  // Workers start (loading their modules) while the main thread fingerprints the sources.
+  let pool = folds.some((f) => f.count > 0) ? new WorkerPool(Math.max(1, options.workers ?? os.availableParallelism())) : undefined;
   try {
     const plan = await planFolds(writer, folds, options);
     summary.folds = plan.map((p) => ({ fold: p.fold.fold, images: p.indexes.length, skipped: p.fold.count - p.indexes.length, replaced: p.replace }));
     summary.skipped = summary.folds.reduce((s, f) => s + f.skipped, 0);
     const total = plan.reduce((s, p) => s + p.indexes.length, 0);
     const mark = writer.mark();
-    const pool = total === 0 ? undefined : new WorkerPool(Math.max(1, options.workers ?? os.availableParallelism()));
+    if (total === 0) {
+      await pool?.close();
+      pool = undefined;
+    }
     try {
       for (const p of plan) {
         const onImage = (image: ExtractedImage) => {
@@ -108,8 +113,6 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
       // images only, and a rerun resumes after them.)
       writer.rollbackTo(mark);
       throw e;
-    } finally {
-      await pool?.close();
     }
     summary.seconds = (performance.now() - started) / 1000;
     finishRun(db, runId, 'finished', summary);
@@ -117,6 +120,8 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
   } catch (e) {
     finishRun(db, runId, 'failed', summary, e instanceof PannukeError ? e.describe() : String(e));
     throw e;
+  } finally {
+    await pool?.close();
   }
 }
 
