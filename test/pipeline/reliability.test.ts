@@ -76,6 +76,20 @@ describe('kill -9 at random moments, then rerun', () => {
   }, 180_000);
 });
 
+describe('Ctrl-C', () => {
+  it('SIGINT mid-ingest exits 130; the same command then finishes the job', async () => {
+    const db = path.join(dir, 'sigint.sqlite');
+    const child = spawnCli(['ingest', data, '--db', db, '--batch-size', '2', '--workers', '1']);
+    const t0 = Date.now();
+    while (imageCount(db) < 5 && child.exitCode === null && Date.now() - t0 < 20_000) await sleep(2);
+    child.kill('SIGINT');
+    expect((await exitOf(child)).code).toBe(130);
+    expect(imageCount(db)).toBeLessThan(TOTAL);
+    expect((await cli('ingest', data, '--db', db)).code).toBe(0);
+    expect(contentHash(db)).toBe(cleanHash);
+  }, 60_000);
+});
+
 describe('concurrency', () => {
   it('a second ingest refuses at once while one runs; readers see only whole images', async () => {
     const db = path.join(dir, 'busy.sqlite');
