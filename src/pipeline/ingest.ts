@@ -9,13 +9,12 @@
  */
 import os from 'node:os';
 import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
-import { fingerprint, type FingerprintKind } from '../dataset/fingerprint.js';
-import { ROLES } from '../dataset/layout.js';
 import type { Db } from '../db/open.js';
-import { BulkWriter, type ImageToLoad, type SourceRow } from '../db/writer.js';
+import { BulkWriter, type ImageToLoad } from '../db/writer.js';
 import { PannukeError } from '../errors.js';
 import type { ExtractedImage } from '../extract/image.js';
 import { NpyFile } from '../npy/reader.js';
+import { planFolds } from './plan.js';
 import { WorkerPool } from './pool.js';
 import { finishRun, startRun } from './runs.js';
 
@@ -123,48 +122,6 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
   } finally {
     await pool?.close();
   }
-}
-
-interface FoldPlan {
-  fold: OpenFold;
-  sources: SourceRow[];
-  /** fold_index values still to load. */
-  indexes: number[];
-  replace: boolean;
-}
-
-/** Fingerprints every fold and decides what to do with it, refusing changed folds before anything is written. */
-async function planFolds(writer: BulkWriter, folds: readonly OpenFold[], options: IngestOptions): Promise<FoldPlan[]> {
-  const plans: FoldPlan[] = [];
-  for (const fold of folds) {
-    options.onStage?.(`fingerprinting fold ${fold.fold}${options.hash === true && fold.files.members === undefined ? ' (full hash)' : ''}`);
-    const sources: SourceRow[] = [];
-    const changed: string[] = [];
-    const recorded = writer.sourcesOf(fold.fold);
-    for (const role of ROLES) {
-      const kind: FingerprintKind | undefined = options.hash === true && fold.files.members === undefined ? 'full' : undefined;
-      const fp = await fingerprint(fold.files, role, kind);
-      sources.push({ fold: fold.fold, role, path: fp.path, bytes: fp.bytes, mtime: fp.mtime, fingerprint: fp.fingerprint, fingerprintKind: fp.kind });
-      const before = recorded.find((r) => r.role === role);
-      if (before === undefined) continue;
-      // Compare like with like: fingerprint again the way it was recorded when the kinds differ.
-      const now = before.fingerprintKind === fp.kind ? fp.fingerprint : (await fingerprint(fold.files, role, before.fingerprintKind)).fingerprint;
-      if (before.bytes !== fp.bytes || before.fingerprint !== now) changed.push(role);
-    }
-    const loaded = changed.length > 0 ? new Set<number>() : writer.loadedIndexes(fold.fold);
-    const indexes: number[] = [];
-    for (let i = 0; i < fold.count; i++) if (!loaded.has(i)) indexes.push(i);
-    plans.push({ fold, sources, indexes, replace: changed.length > 0 ? checkReplace(fold, changed, options) : false });
-  }
-  return plans;
-}
-
-function checkReplace(fold: OpenFold, roles: string[], options: IngestOptions): true {
-  if (options.replace === true) return true;
-  throw new PannukeError('SOURCE_CHANGED', `fold ${fold.fold} was ingested from different files: ${roles.map((r) => `${r}.npy`).join(', ')} changed since (size or fingerprint differs)`, {
-    file: fold.files[roles[0] as 'masks'],
-    hint: 'rerun with --replace to re-ingest this fold (its old rows are replaced in one transaction), or point at the original files',
-  });
 }
 
 async function ingestFold(
