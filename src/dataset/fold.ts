@@ -3,7 +3,7 @@
  *
  *   images.npy  (N, H, W, 3)  numeric
  *   masks.npy   (N, H, W, 6)  numeric; channels 0..4 are instance ids per class, 5 is background
- *   types.npy   (N,)          unicode strings (the tissue of each image)
+ *   types.npy   (N,)          strings, <U* (or |S*): the tissue of each image
  */
 import { PannukeError } from '../errors.js';
 import { decodeStrings } from '../npy/decode.js';
@@ -55,8 +55,8 @@ export async function openFold(files: FoldFiles): Promise<OpenFold> {
     const [count, height, width] = masks.header.shape as [number, number, number, number];
     if (images.header.dtype.kind !== 'numeric') throw mismatch(images, `(${count}, ${height}, ${width}, 3) of numbers`);
     if (images.header.shape.length !== 4 || images.header.shape[3] !== 3) throw mismatch(images, `(${count}, ${height}, ${width}, 3)`);
-    if (types.header.dtype.kind !== 'unicode') {
-      throw new PannukeError('FOLD_MISMATCH', `fold ${files.fold}: expected a string array (<U*) of tissue names, found dtype ${types.header.dtype.descr}`, {
+    if (types.header.dtype.kind === 'numeric') {
+      throw new PannukeError('FOLD_MISMATCH', `fold ${files.fold}: expected a string array (<U* or |S*) of tissue names, found dtype ${types.header.dtype.descr}`, {
         file: types.path, position: 'header',
       });
     }

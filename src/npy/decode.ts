@@ -5,7 +5,7 @@
 import type { Dtype, NumericKind } from './dtype.js';
 
 type NumericDtype = Extract<Dtype, { kind: 'numeric' }>;
-type UnicodeDtype = Extract<Dtype, { kind: 'unicode' }>;
+type StringDtype = Extract<Dtype, { kind: 'unicode' | 'bytes' }>;
 
 const VIEWS = {
   f4: Float32Array, i1: Int8Array, i2: Int16Array, i4: Int32Array, u1: Uint8Array, u2: Uint16Array, u4: Uint32Array,
@@ -46,8 +46,20 @@ export function swapBytes(bytes: Uint8Array, size: number): void {
   }
 }
 
-/** Decodes a `<U*` array: UTF-32 code points, trailing NULs trimmed (numpy's own semantics). */
-export function decodeStrings(bytes: Uint8Array, dtype: UnicodeDtype): string[] {
+/**
+ * Decodes a `<U*` array (UTF-32 code points) or an `|S*` array (bytes, read as Latin-1), trailing NULs
+ * trimmed (numpy's own semantics).
+ */
+export function decodeStrings(bytes: Uint8Array, dtype: StringDtype): string[] {
+  if (dtype.kind === 'bytes') {
+    const out: string[] = [];
+    for (let off = 0; off + dtype.itemSize <= bytes.length; off += dtype.itemSize) {
+      let end = dtype.itemSize;
+      while (end > 0 && bytes[off + end - 1] === 0) end--;
+      out.push(Buffer.from(bytes.subarray(off, off + end)).toString('latin1'));
+    }
+    return out;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const little = dtype.byteOrder === 'little';
   const out: string[] = [];

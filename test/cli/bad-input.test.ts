@@ -49,7 +49,7 @@ const CASES: [string, (root: string) => void, RegExp][] = [
   ['infinite id', (r) => writeTinyFold(r, 2, 'flat', { n: 3, masks: nanAt(Number.NEGATIVE_INFINITY) }), /fold 2, image 1, channel 1, row 2, col 3: mask value -Infinity is infinite/],
   ['negative id', (r) => writeTinyFold(r, 2, 'flat', { n: 3, masks: nanAt(-4) }), /fold 2, image 1, channel 1, row 2, col 3: mask value -4 is negative/],
   ['fractional id', (r) => writeTinyFold(r, 2, 'flat', { n: 3, masks: nanAt(2.5) }), /fold 2, image 1, channel 1, row 2, col 3: mask value 2\.5 is fractional/],
-  ['types.npy that is not a string array', (r) => fs.copyFileSync(path.join(r, 'fold2', 'masks.npy'), path.join(r, 'fold2', 'types.npy')), /types\.npy: header: fold 2: expected a string array \(<U\*\) of tissue names, found dtype <f8/],
+  ['types.npy that is not a string array', (r) => fs.copyFileSync(path.join(r, 'fold2', 'masks.npy'), path.join(r, 'fold2', 'types.npy')), /types\.npy: header: fold 2: expected a string array \(<U\* or \|S\*\) of tissue names, found dtype <f8/],
 ];
 
 describe('bad input: a clear one-line error, exit 1, and an unchanged database', () => {

@@ -171,6 +171,17 @@ describe('types.npy strings', () => {
     expect(decodeStrings(f2.readAllSync(), f2.header.dtype)).toEqual(['a\u{1F600}', '']);
   });
 
+  it('decodes |S byte strings (older re-saves of types.npy), trimming NULs', () => {
+    const data = new Uint8Array(2 * 6);
+    data.set(Buffer.from('Colon'), 0);
+    data.set(Buffer.from('Lung'), 6);
+    const p = write(handMade(1, "{'descr': '|S6', 'fortran_order': False, 'shape': (2,), }", data));
+    const file = NpyFile.open(p);
+    expect(file.header.dtype).toMatchObject({ kind: 'bytes', chars: 6 });
+    if (file.header.dtype.kind !== 'bytes') return;
+    expect(decodeStrings(file.readAllSync(), file.header.dtype)).toEqual(['Colon', 'Lung']);
+  });
+
   describe.skipIf(!hasShared)('the real official types.npy (../shared; skipped when absent)', () => {
     for (const [file, fold, count] of [['fold1-types.npy', 0, 2656], ['fold3-types.npy', 2, 2722]] as const) {
       it(`${file}: ${count} entries, 19 tissues, equal to CellViT's types.csv`, () => {
