@@ -24,7 +24,7 @@ export const NUCLEUS_COLUMNS = {
   eccentricity: '√(1 − l2/l1), 0 when l1 = 0 (as scikit-image regionprops).',
   orientation: '½·atan2(2d, a − b), radians in (−π/2, π/2], from +x (columns) towards +y (rows, downwards). Not scikit-image\'s orientation, which is measured from the row axis.',
   parts: 'Number of 4-connected components of P (fragments sharing one id are one row).',
-  holes: 'Interior rings of the outline, over all parts: gaps enclosed by P (4-connected background components not reaching the outside).',
+  holes: 'Interior rings of the outline, summed over the parts: for each 4-connected part, the 4-connected components of its complement (other parts included) that do not reach the outside.',
   overlapArea: 'Pixels of P that also belong to a nucleus of another class channel.',
   sharedId: '1 if v is also an id in another class channel of the same image (a different nucleus), else 0.',
   contour: 'Little-endian ISO WKB of the exact pixel-edge outline of P: a Polygon when parts = 1, else a MultiPolygon (one polygon per part, in row-major order of their first pixel). Holes are interior rings; rings are closed, with corner vertices only; exteriors counter-clockwise (positive shoelace area, RFC 7946), holes clockwise; each ring starts at its smallest (y, x) vertex. Diagonal pixels of one part stay joined at a shared corner, so a gap closed off at a corner is a hole touching the exterior at that point. Valid by GEOS; its area equals `area`; the pixel centres inside it are exactly P.',
