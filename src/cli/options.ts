@@ -1,7 +1,7 @@
 /** Option parsers shared by commands: validated with zod at the edge, errors as usage errors. */
 import { z } from 'zod';
 import { PannukeError } from '../errors.js';
-import { FORMATS, type Format } from './output.js';
+import { FORMATS, type Format } from '../export/text.js';
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, option: string): T {
   const result = schema.safeParse(value);

@@ -1,87 +1,85 @@
 /**
  * Progress for long work: a live bar on a terminal, a plain line every few seconds otherwise (CI logs, pipes).
+ * One mechanism, two units: images (ingest, verify, synth, export) and bytes (fetch).
  */
 import cliProgress from 'cli-progress';
 import type { Io } from './io.js';
 
 export interface ProgressReporter {
-  update(done: number, total: number, extra: { nuclei: number; seconds: number }): void;
+  update(done: number, total: number | undefined, extra?: { nuclei?: number }): void;
   stop(): void;
 }
 
-export function progressReporter(io: Io, label: string, intervalSeconds = 5): ProgressReporter {
+interface Units {
+  /** The bar's text after the percentage, with {placeholders} filled by `fields`. */
+  bar: string;
+  fields(done: number, total: number, seconds: number, nuclei: number): Record<string, string>;
+  /** The plain line (without the label). */
+  line(done: number, total: number | undefined, seconds: number, nuclei: number): string;
+}
+
+function reporter(io: Io, label: string, units: Units, intervalSeconds: number): ProgressReporter {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
   if (io.stderr.isTTY === true) {
     const bar = new cliProgress.SingleBar(
-      {
-        format: `${label} [{bar}] {percentage}% | {value}/{total} images | {rate} img/s | {nuclei} nuclei | ETA {eta_formatted}`,
-        stream: io.stderr as NodeJS.WritableStream,
-        hideCursor: true,
-        etaBuffer: 50,
-      },
+      { format: `${label} [{bar}] {percentage}% | ${units.bar} | ETA {eta_formatted}`, stream: io.stderr as NodeJS.WritableStream, hideCursor: true, etaBuffer: 50 },
       cliProgress.Presets.shades_classic,
     );
-    let started = false;
+    let running = false;
     return {
-      update(done, total, { nuclei, seconds }) {
-        if (!started) {
-          bar.start(total, 0, { rate: '0', nuclei: 0 });
-          started = true;
+      update(done, total, extra) {
+        const t = total ?? done;
+        const fields = units.fields(done, t, seconds(), extra?.nuclei ?? 0);
+        if (!running) {
+          bar.start(t, 0, fields);
+          running = true;
         }
-        bar.update(done, { rate: (done / Math.max(seconds, 1e-3)).toFixed(0), nuclei });
+        bar.setTotal(t);
+        bar.update(done, fields);
       },
       stop() {
-        if (started) bar.stop();
+        if (running) bar.stop();
+        running = false;
       },
     };
   }
   let last = -Infinity;
   return {
-    update(done, total, { nuclei, seconds }) {
-      if (seconds - last < intervalSeconds && done !== total) return;
-      last = seconds;
-      const rate = done / Math.max(seconds, 1e-3);
-      const eta = rate > 0 ? (total - done) / rate : 0;
-      io.stderr.write(`${label}: ${done}/${total} images (${((100 * done) / total).toFixed(1)}%), ${nuclei} nuclei, ${rate.toFixed(0)} img/s, ETA ${eta.toFixed(0)} s\n`);
+    update(done, total, extra) {
+      const s = seconds();
+      if (s - last < intervalSeconds && done !== total) return;
+      last = s;
+      io.stderr.write(`${label}: ${units.line(done, total, s, extra?.nuclei ?? 0)}\n`);
     },
     stop() {},
   };
 }
 
-/** Progress of a download: bytes, rate and ETA (a live bar on a terminal, a line every few seconds otherwise). */
-export function byteProgress(io: Io, label: string, intervalSeconds = 5) {
-  const mb = (b: number) => (b / 1e6).toFixed(1);
-  const started = performance.now();
-  if (io.stderr.isTTY === true) {
-    const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {percentage}% | {mb}/{totalMb} MB | {rate} MB/s | ETA {eta_formatted}`, stream: io.stderr as NodeJS.WritableStream, hideCursor: true },
-      cliProgress.Presets.shades_classic,
-    );
-    let startedBar = false;
-    return {
-      update(received: number, total: number | undefined) {
-        const t = total ?? received;
-        if (!startedBar) {
-          bar.start(t, 0, { mb: '0', totalMb: mb(t), rate: '0' });
-          startedBar = true;
-        }
-        bar.setTotal(t);
-        bar.update(received, { mb: mb(received), totalMb: mb(t), rate: (received / 1e6 / Math.max((performance.now() - started) / 1000, 1e-3)).toFixed(1) });
-      },
-      stop() {
-        if (startedBar) bar.stop();
-      },
-    };
-  }
-  let last = -Infinity;
-  return {
-    update(received: number, total: number | undefined) {
-      const seconds = (performance.now() - started) / 1000;
-      if (seconds - last < intervalSeconds && received !== total) return;
-      last = seconds;
-      const rate = received / Math.max(seconds, 1e-3);
-      const eta = total === undefined || rate === 0 ? '?' : ((total - received) / rate).toFixed(0);
-      io.stderr.write(`${label}: ${mb(received)}${total === undefined ? '' : `/${mb(total)}`} MB, ${(rate / 1e6).toFixed(1)} MB/s, ETA ${eta} s\n`);
+const eta = (done: number, total: number | undefined, rate: number) => (total === undefined || rate === 0 ? '?' : ((total - done) / rate).toFixed(0));
+
+/** Images: count, rate, nuclei so far, ETA. */
+export function progressReporter(io: Io, label: string, intervalSeconds = 5): ProgressReporter {
+  return reporter(io, label, {
+    bar: '{value}/{total} images | {rate} img/s | {nuclei} nuclei',
+    fields: (done, _total, s, nuclei) => ({ rate: (done / Math.max(s, 1e-3)).toFixed(0), nuclei: String(nuclei) }),
+    line: (done, total, s, nuclei) => {
+      const rate = done / Math.max(s, 1e-3);
+      const share = total === undefined || total === 0 ? '' : ` (${((100 * done) / total).toFixed(1)}%)`;
+      return `${done}/${total ?? '?'} images${share}, ${nuclei} nuclei, ${rate.toFixed(0)} img/s, ETA ${eta(done, total, rate)} s`;
     },
-    stop() {},
-  };
+  }, intervalSeconds);
+}
+
+/** Bytes of a download: MB, rate, ETA. */
+export function byteProgress(io: Io, label: string, intervalSeconds = 5): ProgressReporter {
+  const mb = (b: number) => (b / 1e6).toFixed(1);
+  return reporter(io, label, {
+    bar: '{mb}/{totalMb} MB | {rate} MB/s',
+    fields: (done, total, s) => ({ mb: mb(done), totalMb: mb(total), rate: (done / 1e6 / Math.max(s, 1e-3)).toFixed(1) }),
+    line: (done, total, s) => {
+      const rate = done / Math.max(s, 1e-3);
+      return `${mb(done)}${total === undefined ? '' : `/${mb(total)}`} MB, ${(rate / 1e6).toFixed(1)} MB/s, ETA ${eta(done, total, rate)} s`;
+    },
+  }, intervalSeconds);
 }

@@ -18,7 +18,7 @@ import { fillPolygons } from '../extract/raster.js';
 import { decodeWkb } from '../extract/wkb.js';
 import { decodeNumeric } from '../npy/decode.js';
 import { encodeUnicode, formatHeader, NpyWriter } from '../npy/writer.js';
-import { csvField } from './csv.js';
+import { csvField } from './text.js';
 
 export interface MaskExportSummary {
   images: number;

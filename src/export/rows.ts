@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import type { Db } from '../db/open.js';
-import { csvField } from './csv.js';
+import { rowWriter, textSink } from './text.js';
 import { decodeWkb } from '../extract/wkb.js';
 
 export const ROW_FORMATS = ['csv', 'parquet', 'geojson'] as const;
@@ -34,38 +34,24 @@ export async function exportRows(db: Db, format: RowFormat, out: string, subsetI
   return { rows, bytes: fs.statSync(out).size };
 }
 
-/** Appends text to a file through a write stream, waiting when its buffer is full. */
-function textFile(path: string) {
+/** A file to write text to, and a way to wait until it is all on disk. */
+function fileOut(path: string) {
   const stream = fs.createWriteStream(path);
-  let pending = '';
-  const flush = async () => {
-    if (pending === '') return;
-    const chunk = pending;
-    pending = '';
-    if (!stream.write(chunk)) await new Promise<void>((r) => stream.once('drain', r));
-  };
-  return {
-    async write(text: string) {
-      pending += text;
-      if (pending.length > 1 << 16) await flush();
-    },
-    async close() {
-      await flush();
-      await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
-    },
-  };
+  const closed = () => new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  return { stream, closed };
 }
 
 async function writeCsv(db: Db, out: string, subsetId?: number): Promise<number> {
   const { columns, rows } = factsQuery(db, subsetId, false);
-  const file = textFile(out);
-  await file.write(`${columns.map((c) => csvField(c.name)).join(',')}\r\n`);
+  const file = fileOut(out);
+  const sink = rowWriter(file.stream, 'csv', columns.map((c) => c.name));
   let n = 0;
   for (const row of rows) {
-    await file.write(`${row.map(csvField).join(',')}\r\n`);
+    await sink.write(row);
     n++;
   }
-  await file.close();
+  await sink.end();
+  await file.closed();
   return n;
 }
 
@@ -111,8 +97,9 @@ async function writeGeoJson(db: Db, out: string, subsetId?: number): Promise<num
   const { columns, rows } = factsQuery(db, subsetId, true);
   const names = columns.map((c) => c.name);
   const contourAt = names.indexOf('contour');
-  const file = textFile(out);
-  await file.write('{"type":"FeatureCollection","features":[');
+  const file = fileOut(out);
+  const text = textSink(file.stream);
+  await text.write('{"type":"FeatureCollection","features":[');
   let n = 0;
   for (const row of rows) {
     const polygons = decodeWkb(row[contourAt] as Uint8Array);
@@ -124,10 +111,11 @@ async function writeGeoJson(db: Db, out: string, subsetId?: number): Promise<num
     // Exterior rings are counter-clockwise and holes clockwise in these coordinates: RFC 7946's right-hand rule.
     const geometry = coordinates.length === 1 ? { type: 'Polygon', coordinates: coordinates[0] } : { type: 'MultiPolygon', coordinates };
     const properties = Object.fromEntries(names.flatMap((name, k) => (k === contourAt ? [] : [[name, row[k]]])));
-    await file.write(`${n === 0 ? '\n' : ',\n'}${JSON.stringify({ type: 'Feature', id: properties.nucleus_id, geometry, properties })}`);
+    await text.write(`${n === 0 ? '\n' : ',\n'}${JSON.stringify({ type: 'Feature', id: properties.nucleus_id, geometry, properties })}`);
     n++;
   }
-  await file.write('\n]}\n');
-  await file.close();
+  await text.write('\n]}\n');
+  await text.flush();
+  await file.closed();
   return n;
 }

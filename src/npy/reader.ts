@@ -15,14 +15,12 @@ export class NpyFile implements RecordSource {
   readonly count: number;
   /** Bytes in one record: itemSize × product(shape[1..]). */
   readonly recordBytes: number;
-  readonly fileBytes: number;
   private fd: number | undefined;
 
-  private constructor(path: string, fd: number, header: NpyHeader, fileBytes: number) {
+  private constructor(path: string, fd: number, header: NpyHeader) {
     this.path = path;
     this.fd = fd;
     this.header = header;
-    this.fileBytes = fileBytes;
     ({ count: this.count, recordBytes: this.recordBytes } = recordGeometry(header));
   }
 
@@ -45,7 +43,7 @@ export class NpyFile implements RecordSource {
       if (header.shape.length === 0) {
         throw new PannukeError('FOLD_MISMATCH', 'expected an array with at least one dimension, found a 0-d scalar', { file: path, position: 'header' });
       }
-      const file = new NpyFile(path, fd, header, stat.size);
+      const file = new NpyFile(path, fd, header);
       const expected = header.dataOffset + file.count * file.recordBytes;
       if (stat.size < expected) {
         const whole = Math.floor((stat.size - header.dataOffset) / Math.max(1, file.recordBytes));
@@ -69,13 +67,7 @@ export class NpyFile implements RecordSource {
   /** Reads record i into `target` (at least recordBytes long) and returns the filled view. */
   readRecord(i: number, target: Uint8Array): Uint8Array {
     if (!Number.isInteger(i) || i < 0 || i >= this.count) throw new RangeError(`record ${i} out of range 0..${this.count - 1}`);
-    return this.readRecords(i, 1, target);
-  }
-
-  /** Reads `n` consecutive records starting at record i into `target`. */
-  readRecords(i: number, n: number, target: Uint8Array): Uint8Array {
-    const length = n * this.recordBytes;
-    const view = target.subarray(0, length);
+    const view = target.subarray(0, this.recordBytes);
     readFully(this.requireFd(), view, this.header.dataOffset + i * this.recordBytes, this.path);
     return view;
   }

@@ -24,10 +24,9 @@ async function runExport(what: string | undefined, o: ExportOptions, io: Io): Pr
     const folds = await openFolds(o.data);
     const db = openDatabase(o.db, { readonly: true });
     const progress = progressReporter(io, 'export');
-    const started = performance.now();
     try {
       const subsetId = o.subset === undefined ? undefined : findSubset(db, o.db, o.subset).id;
-      const r = await exportMasks(db, folds, o.out, subsetId, (done, total) => progress.update(done, total, { nuclei: 0, seconds: (performance.now() - started) / 1000 }));
+      const r = await exportMasks(db, folds, o.out, subsetId, (done, total) => progress.update(done, total));
       progress.stop();
       io.stdout.write(`wrote images.npy, masks.npy, types.npy and index.csv for ${r.images} images (${r.nuclei} nuclei) to ${r.dir}\n`);
     } finally {

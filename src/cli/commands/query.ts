@@ -3,7 +3,7 @@ import { openDatabase } from '../../db/open.js';
 import { runReadOnly } from '../../query/readonly.js';
 import type { Io } from '../io.js';
 import { parseFormat } from '../options.js';
-import { rowWriter, type Format } from '../output.js';
+import { rowWriter, type Format } from '../../export/text.js';
 
 export async function runQuery(sql: string, opts: { db: string; format: Format }, io: Io): Promise<void> {
   const db = openDatabase(opts.db, { readonly: true });

@@ -5,7 +5,7 @@ import { classByTissue, GROUP_KEYS, groupedStats, type GroupKey } from '../../qu
 import { findSubset } from '../../subset/store.js';
 import type { Io } from '../io.js';
 import { parseFormat } from '../options.js';
-import { writeRows, type Format } from '../output.js';
+import { writeRows, type Format } from '../../export/text.js';
 
 export interface StatsOptions {
   db: string;

@@ -7,7 +7,7 @@ import { createSubset, dropSubset, findSubset, listSubsets, parseClasses, type S
 import { formatTable } from '../format.js';
 import type { Io } from '../io.js';
 import { parseFolds, parseNonNegativeInt, parsePositiveInt } from '../options.js';
-import { writeRows } from '../output.js';
+import { writeRows } from '../../export/text.js';
 
 interface CreateOptions {
   db: string;

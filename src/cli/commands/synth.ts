@@ -16,11 +16,10 @@ export function runSynth(dir: string, opts: SynthCommandOptions, io: Io): void {
   const folds = opts.folds ?? [1, 2, 3];
   const total = folds.length * opts.imagesPerFold;
   const progress = progressReporter(io, 'synth');
-  const started = performance.now();
   let done = 0;
   const manifest = synthesize({
     dir, imagesPerFold: opts.imagesPerFold, seed: opts.seed, size: opts.size, folds,
-    onImage: () => progress.update(++done, total, { nuclei: 0, seconds: (performance.now() - started) / 1000 }),
+    onImage: () => progress.update(++done, total),
   });
   progress.stop();
   const nuclei = manifest.totals.reduce((a, b) => a + b, 0);

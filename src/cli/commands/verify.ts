@@ -51,11 +51,10 @@ async function checkMasks(root: string, opts: VerifyCommandOptions, io: Io): Pro
   const folds = await openFolds(root, opts.folds);
   const db = openDatabase(opts.db, { readonly: true });
   const progress = progressReporter(io, 'verify');
-  const started = performance.now();
   try {
     const report = await verify(db, folds, {
       maxMismatches: opts.maxMismatches,
-      onProgress: (done, total) => progress.update(done, total, { nuclei: 0, seconds: (performance.now() - started) / 1000 }),
+      onProgress: (done, total) => progress.update(done, total),
     });
     progress.stop();
     if (report.mismatches.length === 0) {

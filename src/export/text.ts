@@ -1,0 +1,138 @@
+/**
+ * Rows as text in the formats other tools read (table, CSV per RFC 4180, JSON, NDJSON, Markdown), streamed:
+ * a row is written as soon as it is produced, with backpressure, so a 200k-row result is never held in
+ * memory. Only `table` looks ahead, at its first 1,000 rows, to size its columns. The same writers serve the
+ * terminal (stats, query) and files (export).
+ */
+
+export const FORMATS = ['table', 'csv', 'json', 'ndjson', 'markdown'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** Anything with `write` (a terminal, a file stream, a test buffer); `once('drain')` gives backpressure. */
+export interface TextOut {
+  write(chunk: string): unknown;
+  once?: (event: 'drain', listener: () => void) => unknown;
+}
+
+export interface RowSink {
+  write(row: readonly unknown[]): Promise<void>;
+  end(): Promise<void>;
+}
+
+const LOOKAHEAD = 1000;
+const CHUNK = 1 << 16;
+
+/** Text for one value: null as empty, blobs as hex. */
+export function plainText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  return String(v);
+}
+
+/** RFC 4180: quote a field holding a comma, a quote or a line break, doubling its quotes. */
+export function csvField(v: unknown): string {
+  const s = plainText(v);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+function jsonValue(v: unknown): unknown {
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  if (typeof v === 'bigint') return v.toString();
+  return v ?? null;
+}
+
+/** Buffers text into 64 KiB chunks and waits for `drain` when the destination is full. */
+export function textSink(out: TextOut) {
+  let buffer = '';
+  const flush = async (force: boolean) => {
+    if ((buffer.length < CHUNK && !force) || buffer === '') return;
+    const chunk = buffer;
+    buffer = '';
+    if (out.write(chunk) === false && typeof out.once === 'function') await new Promise<void>((r) => out.once?.('drain', r));
+  };
+  return {
+    write: (text: string) => {
+      buffer += text;
+      return flush(false);
+    },
+    flush: () => flush(true),
+  };
+}
+
+/** Aligned columns: numeric columns right-aligned, a rule under the header. */
+export function tableLayout(header: readonly string[], sample: readonly (readonly string[])[], numeric: readonly boolean[]) {
+  const widths = header.map((h, k) => Math.max(h.length, ...sample.map((r) => (r[k] ?? '').length)));
+  const line = (cells: readonly string[]) => `${cells.map((c, k) => (numeric[k] ? c.padStart(widths[k] ?? 0) : c.padEnd(widths[k] ?? 0))).join('  ').trimEnd()}\n`;
+  return { line, head: line(header) + `${widths.map((w) => '─'.repeat(w)).join('  ')}\n` };
+}
+
+export function rowWriter(out: TextOut, format: Format, columns: readonly string[]): RowSink {
+  const sink = textSink(out);
+  const object = (row: readonly unknown[]) => Object.fromEntries(columns.map((c, k) => [c, jsonValue(row[k])]));
+  const lines = (head: string, line: (row: readonly unknown[]) => string): RowSink => {
+    let started = false;
+    return {
+      write: (row) => {
+        const text = (started ? '' : head) + line(row);
+        started = true;
+        return sink.write(text);
+      },
+      end: async () => {
+        if (!started) await sink.write(head);
+        await sink.flush();
+      },
+    };
+  };
+
+  switch (format) {
+    case 'csv':
+      return lines(`${columns.map(csvField).join(',')}\r\n`, (row) => `${row.map(csvField).join(',')}\r\n`);
+    case 'ndjson':
+      return lines('', (row) => `${JSON.stringify(object(row))}\n`);
+    case 'json': {
+      let n = 0;
+      return {
+        write: (row) => sink.write(`${n++ === 0 ? '[\n' : ',\n'}${JSON.stringify(object(row))}`),
+        end: async () => {
+          await sink.write(n === 0 ? '[]\n' : '\n]\n');
+          await sink.flush();
+        },
+      };
+    }
+    case 'markdown': {
+      const cell = (v: unknown) => plainText(v).replaceAll('|', '\\|').replace(/\r?\n/g, ' ');
+      return lines(`| ${columns.map(cell).join(' | ')} |\n|${columns.map(() => '---').join('|')}|\n`, (row) => `| ${row.map(cell).join(' | ')} |\n`);
+    }
+    case 'table': {
+      const ahead: string[][] = [];
+      let line: ((cells: readonly string[]) => string) | undefined;
+      const start = () => {
+        const numeric = columns.map((_, k) => ahead.length > 0 && ahead.every((r) => r[k] === '' || /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(r[k] ?? '')));
+        const layout = tableLayout(columns, ahead, numeric);
+        line = layout.line;
+        const text = layout.head + ahead.map(layout.line).join('');
+        ahead.length = 0;
+        return sink.write(text);
+      };
+      return {
+        write: async (row) => {
+          const cells = row.map(plainText);
+          if (line !== undefined) return sink.write(line(cells));
+          ahead.push(cells);
+          if (ahead.length >= LOOKAHEAD) await start();
+        },
+        end: async () => {
+          if (line === undefined) await start();
+          await sink.flush();
+        },
+      };
+    }
+  }
+}
+
+/** Writes whole rows in one call. */
+export async function writeRows(out: TextOut, format: Format, columns: readonly string[], rows: Iterable<readonly unknown[]>): Promise<void> {
+  const sink = rowWriter(out, format, columns);
+  for (const row of rows) await sink.write(row);
+  await sink.end();
+}
