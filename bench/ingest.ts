@@ -111,7 +111,7 @@ function loadAlone(results: Awaited<ReturnType<typeof extractAlone>>['results'],
   for (const r of results) {
     batch.push({
       image: { fold: r.fold, foldIndex: r.index, tissueId: tissueIds.get(r.tissue) as number, width: r.w, height: r.h, nucleusCount: r.image.nuclei.length, voidPixels: r.image.voidPixels, overlapPixels: r.image.overlapPixels },
-      nuclei: r.image.nuclei.map((n) => ({ ...n, contour: Buffer.from(n.contour.buffer, n.contour.byteOffset, n.contour.byteLength) })),
+      nuclei: r.image.nuclei,
     });
     if (batch.length >= 64) {
       writer.write(batch);

@@ -11,7 +11,8 @@ import { images, nuclei, sources, tissues, type NewImage, type NewNucleus } from
 /** An image ready to load: its row (without id) and its nuclei (without id and image id). */
 export interface ImageToLoad {
   image: Omit<NewImage, 'id'>;
-  nuclei: Omit<NewNucleus, 'id' | 'imageId'>[];
+  /** The contour may be any Uint8Array (better-sqlite3 binds it as a BLOB), so extracted rows go in as they are. */
+  nuclei: (Omit<NewNucleus, 'id' | 'imageId' | 'contour'> & { contour: Uint8Array })[];
 }
 
 /** `INSERT INTO t (col, ...) VALUES (@key, ...)` for every column of `table` except the omitted keys. */

@@ -153,7 +153,7 @@ async function ingestFold(
           width: fold.width, height: fold.height, nucleusCount: image.nuclei.length,
           voidPixels: image.voidPixels, overlapPixels: image.overlapPixels,
         },
-        nuclei: image.nuclei.map((n) => ({ ...n, contour: Buffer.from(n.contour.buffer, n.contour.byteOffset, n.contour.byteLength) })),
+        nuclei: image.nuclei,
       });
       onImage(image);
       nextToLoad++;
