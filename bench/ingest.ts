@@ -217,7 +217,7 @@ async function main(): Promise<void> {
     .parse(process.argv.slice(2), { from: 'user' })
     .opts<{ imagesPerFold: number; size: number; seed: number; scale: number[]; save?: boolean; keep?: boolean }>();
 
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'entry.js'))) throw new Error('run `npm run build` first');
   const rows: Row[] = [];
   let stats: ReturnType<typeof statsTiming> | undefined;
   const dbFile = path.join(os.tmpdir(), `pannuke-bench-${process.pid}.sqlite`);

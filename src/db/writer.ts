@@ -15,10 +15,13 @@ export interface ImageToLoad {
   nuclei: (Omit<NewNucleus, 'id' | 'imageId' | 'contour'> & { contour: Uint8Array })[];
 }
 
-/** `INSERT INTO t (col, ...) VALUES (@key, ...)` for every column of `table` except the omitted keys. */
+/**
+ * `INSERT INTO t (col, ...) VALUES (?, ...)` for every column of `table` except the omitted keys, and the
+ * keys in parameter order. Positional parameters: binding an array is cheaper than an object per row.
+ */
 export function insertStatement(db: Db, table: Table, name: string, omit: readonly string[]): { statement: Statement; keys: string[] } {
   const columns = Object.entries(getTableColumns(table)).filter(([key]) => !omit.includes(key));
-  const sql = `INSERT INTO "${name}" (${columns.map(([, c]) => `"${c.name}"`).join(', ')}) VALUES (${columns.map(([key]) => `@${key}`).join(', ')})`;
+  const sql = `INSERT INTO "${name}" (${columns.map(([, c]) => `"${c.name}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
   return { statement: db.$client.prepare(sql), keys: columns.map(([key]) => key) };
 }
 
@@ -33,15 +36,14 @@ export type SourceRow = Omit<typeof sources.$inferInsert, 'id'>;
 export class BulkWriter {
   private readonly db: Db;
   private readonly insertImage: Statement;
+  private readonly imageKeys: string[];
   private readonly insertNucleus: Statement;
   private readonly nucleusKeys: string[];
 
   constructor(db: Db) {
     this.db = db;
-    this.insertImage = insertStatement(db, images, 'images', ['id']).statement;
-    const n = insertStatement(db, nuclei, 'nuclei', ['id']);
-    this.insertNucleus = n.statement;
-    this.nucleusKeys = n.keys;
+    ({ statement: this.insertImage, keys: this.imageKeys } = insertStatement(db, images, 'images', ['id']));
+    ({ statement: this.insertNucleus, keys: this.nucleusKeys } = insertStatement(db, nuclei, 'nuclei', ['id']));
   }
 
   /** Ids of the given tissue names, inserting the new ones in the order given. */
@@ -101,12 +103,19 @@ export class BulkWriter {
 
   /** Writes the images and their nuclei in one transaction: after a crash, each image is all there or absent. */
   write(batch: readonly ImageToLoad[]): void {
+    const imageKeys = this.imageKeys;
+    const nucleusKeys = this.nucleusKeys;
+    const imageParams: unknown[] = new Array(imageKeys.length);
+    const params: unknown[] = new Array(nucleusKeys.length); // one array reused for every row (values are copied on bind)
     const run = this.db.$client.transaction(() => {
       for (const { image, nuclei: rows } of batch) {
-        const imageId = Number(this.insertImage.run(image).lastInsertRowid);
+        for (let k = 0; k < imageKeys.length; k++) imageParams[k] = (image as Record<string, unknown>)[imageKeys[k] as string];
+        const imageId = Number(this.insertImage.run(imageParams).lastInsertRowid);
         for (const row of rows) {
-          const params: Record<string, unknown> = { imageId };
-          for (const key of this.nucleusKeys) if (key !== 'imageId') params[key] = (row as Record<string, unknown>)[key];
+          for (let k = 0; k < nucleusKeys.length; k++) {
+            const key = nucleusKeys[k] as string;
+            params[k] = key === 'imageId' ? imageId : (row as Record<string, unknown>)[key];
+          }
           this.insertNucleus.run(params);
         }
       }

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { PannukeError } from '../errors.js';
 import { HEADER_PROBE_BYTES, parseHeader, recordGeometry, type NpyHeader } from './header.js';
+import { readFully, type RecordLayout } from './records.js';
 import type { NpyRecord, RecordSource } from './source.js';
 
 export class NpyFile implements RecordSource {
@@ -64,6 +65,11 @@ export class NpyFile implements RecordSource {
     return this.header.shape;
   }
 
+  /** Where the records are, for a reader in another thread (`RecordFile`). */
+  get recordLayout(): RecordLayout {
+    return { path: this.path, dataOffset: this.header.dataOffset, recordBytes: this.recordBytes, count: this.count };
+  }
+
   /** Reads record i into `target` (at least recordBytes long) and returns the filled view. */
   readRecord(i: number, target: Uint8Array): Uint8Array {
     if (!Number.isInteger(i) || i < 0 || i >= this.count) throw new RangeError(`record ${i} out of range 0..${this.count - 1}`);
@@ -108,27 +114,6 @@ export class NpyFile implements RecordSource {
   private requireFd(): number {
     if (this.fd === undefined) throw new Error(`${this.path} is closed`);
     return this.fd;
-  }
-}
-
-/** A positioned read that loops over short reads (they happen on network file systems and pipes). */
-function readFully(fd: number, target: Uint8Array, position: number, path: string): void {
-  let done = 0;
-  while (done < target.length) {
-    let n: number;
-    try {
-      n = fs.readSync(fd, target, done, target.length - done, position + done);
-    } catch (cause) {
-      throw new PannukeError('FILE_UNREADABLE', `read failed: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, {
-        file: path, position: `byte ${position + done}`, cause,
-      });
-    }
-    if (n === 0) {
-      throw new PannukeError('NPY_TRUNCATED', `file ended early: expected ${target.length - done} more bytes`, {
-        file: path, position: `byte ${position + done}`,
-      });
-    }
-    done += n;
   }
 }
 

@@ -16,6 +16,7 @@ import type { ExtractedImage } from '../extract/image.js';
 import { NpyFile } from '../npy/reader.js';
 import { planFolds } from './plan.js';
 import { WorkerPool } from './pool.js';
+import { unpackImage, type ExtractRequest } from './protocol.js';
 import { finishRun, startRun } from './runs.js';
 
 export interface IngestOptions {
@@ -172,10 +173,11 @@ async function ingestFold(
   // Streamed record buffers come back from the workers and are filled again: no allocation per image.
   const free: ArrayBuffer[] = [];
   const allocate = () => new Uint8Array(free.pop() ?? new ArrayBuffer(fold.masks.recordBytes));
-  const records: AsyncIterable<{ index: number; record?: ArrayBuffer }> =
-    fold.masks instanceof NpyFile
-      ? (async function* () { for (const index of indexes) yield { index }; })()
-      : (async function* () { for await (const r of fold.masks.read(indexes, allocate)) yield { index: r.index, record: r.bytes.buffer as ArrayBuffer }; })();
+  const masks = fold.masks;
+  const records: AsyncIterable<{ index: number; record: ExtractRequest['record'] }> =
+    masks instanceof NpyFile
+      ? (async function* () { for (const index of indexes) yield { index, record: { file: masks.recordLayout } }; })()
+      : (async function* () { for await (const r of masks.read(indexes, allocate)) yield { index: r.index, record: { buffer: r.bytes.buffer as ArrayBuffer } }; })();
   let k = 0;
   for await (const { index, record } of records) {
     while (pending >= inFlight && failure === undefined) await new Promise<void>((r) => (wake = r));
@@ -183,11 +185,11 @@ async function ingestFold(
     pending++;
     const position = k++;
     pool
-      .run({ layout, context: { file: fold.files.masks, fold: fold.fold, index }, ...(record !== undefined && { record: { buffer: record, dtype } }) })
+      .run({ layout, context: { file: fold.files.masks, fold: fold.fold, index }, dtype, record })
       .then((response) => {
         if (response.record !== undefined) free.push(response.record);
         if (!response.ok) throw PannukeError.fromJSON(response.error);
-        done.set(position, response.image);
+        done.set(position, unpackImage(response.image));
         loadReady();
       })
       .catch((e: unknown) => {

@@ -8,10 +8,13 @@ import PQueue from 'p-queue';
 import { PannukeError } from '../errors.js';
 import type { ExtractRequest, ExtractResponse } from './protocol.js';
 
-/** dist/ runs worker.js; TypeScript sources (tests, tsx) need the bootstrap that registers tsx. */
+/**
+ * dist/ runs the bundled worker.js; TypeScript sources (tests, tsx) need the bootstrap that registers tsx.
+ * The URL climbs out of this module's folder because in dist/ this code is part of dist/cli/entry.js.
+ */
 function workerEntry(): URL {
   const fromSource = import.meta.url.endsWith('.ts');
-  return new URL(fromSource ? './worker-bootstrap.mjs' : './worker.js', import.meta.url);
+  return new URL(fromSource ? '../pipeline/worker-bootstrap.mjs' : '../pipeline/worker.js', import.meta.url);
 }
 
 interface Pending {
@@ -61,7 +64,7 @@ export class WorkerPool {
           if (this.failure !== undefined) return reject(this.failure);
           const slot = this.slots.reduce((a, b) => (b.pending.length < a.pending.length ? b : a));
           slot.pending.push({ resolve, reject });
-          slot.worker.postMessage(request, request.record === undefined ? [] : [request.record.buffer]);
+          slot.worker.postMessage(request, 'buffer' in request.record ? [request.record.buffer] : []);
         }),
     ) as Promise<ExtractResponse>;
   }
