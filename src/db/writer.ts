@@ -16,13 +16,19 @@ export interface ImageToLoad {
 }
 
 /**
- * `INSERT INTO t (col, ...) VALUES (?, ...)` for every column of `table` except the omitted keys, and the
- * keys in parameter order. Positional parameters: binding an array is cheaper than an object per row.
+ * `INSERT INTO t (col, ...) VALUES (?, ...)` for every column of `table` except the omitted keys, the keys in
+ * parameter order, and `params(row)` to bind an object by them. Positional parameters: binding an array is
+ * cheaper than an object per row (the bulk path reuses one array).
  */
-export function insertStatement(db: Db, table: Table, name: string, omit: readonly string[]): { statement: Statement; keys: string[] } {
+export function insertStatement(db: Db, table: Table, name: string, omit: readonly string[]) {
   const columns = Object.entries(getTableColumns(table)).filter(([key]) => !omit.includes(key));
   const sql = `INSERT INTO "${name}" (${columns.map(([, c]) => `"${c.name}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-  return { statement: db.$client.prepare(sql), keys: columns.map(([key]) => key) };
+  const keys = columns.map(([key]) => key);
+  return {
+    statement: db.$client.prepare(sql),
+    keys,
+    params: (row: Record<string, unknown>): unknown[] => keys.map((key) => row[key]),
+  };
 }
 
 export interface WriteMark {

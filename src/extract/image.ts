@@ -2,6 +2,7 @@
  * Everything measured on one image: a row per nucleus (the public contract, see src/db/columns.ts for the
  * definitions) and the image's own QC counts. Pure: no I/O, no database; runs in worker threads.
  */
+import { scanKernel } from './kernel/scan.js';
 import { clearLabels, scanRegions, type ImageContext } from './regions.js';
 import { traceOutline } from './outline.js';
 import { shapeDescriptors } from './shape.js';
@@ -49,6 +50,14 @@ export interface MaskLayout {
 /** Reusable per-thread memory; pass the same object for every image a thread extracts. */
 export interface ExtractScratch {
   labels?: Int32Array;
+}
+
+/**
+ * A buffer for the next record's bytes, valid until the next call: a float64 record read straight into it
+ * is scanned where it lies (in the scan kernel's memory), without a copy.
+ */
+export function recordBuffer(byteLength: number): Uint8Array {
+  return scanKernel().input(byteLength);
 }
 
 export function extractImage(values: Float64Array, layout: MaskLayout, context: ImageContext, scratch: ExtractScratch = {}): ExtractedImage {

@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { PannukeError } from '../errors.js';
-import { extractImage, type ExtractScratch } from '../extract/image.js';
+import { extractImage, recordBuffer, type ExtractScratch } from '../extract/image.js';
 import { decodeNumeric } from '../npy/decode.js';
 import { RecordFile } from '../npy/records.js';
 import { packImage, type ExtractRequest, type ExtractResponse } from './protocol.js';
@@ -15,18 +15,16 @@ if (port === null) throw new Error('worker.ts must run in a worker thread');
 
 const scratch: ExtractScratch = {};
 let decodeScratch: Float64Array | undefined;
-let buffer: Uint8Array | undefined;
 let masks: RecordFile | undefined;
 
-/** The record's bytes: sent along (streams), or read here from the .npy file into a reused buffer. */
+/** The record's bytes: sent along (streams), or read here from the .npy file into the extractor's buffer. */
 function recordOf({ context, record }: ExtractRequest): Uint8Array {
   if ('buffer' in record) return new Uint8Array(record.buffer);
   if (masks?.layout.path !== record.file.path) {
     masks?.close();
     masks = new RecordFile(record.file);
   }
-  if (buffer === undefined || buffer.length < record.file.recordBytes) buffer = new Uint8Array(record.file.recordBytes);
-  return masks.read(context.index, buffer);
+  return masks.read(context.index, recordBuffer(record.file.recordBytes));
 }
 
 port.on('message', (request: ExtractRequest) => {

@@ -101,8 +101,8 @@ export function createSubset(db: Db, file: string, spec: SubsetSpec): SubsetResu
       .values({ name, createdAt: new Date().toISOString(), kind, options: JSON.stringify({ kind, seed, ...rest }), seed, nuclei: members.length, images: imageCount })
       .returning({ id: subsets.id })
       .get();
-    const { statement } = insertStatement(db, subsetMembers, 'subset_members', []);
-    for (const m of members) statement.run({ subsetId: row.id, nucleusId: m.id, imageId: m.imageId });
+    const { statement, params } = insertStatement(db, subsetMembers, 'subset_members', []);
+    for (const m of members) statement.run(params({ subsetId: row.id, nucleusId: m.id, imageId: m.imageId }));
     return row.id;
   });
   return { id, nuclei: members.length, images: imageCount, perClass, shortfalls, ...(balance !== undefined && { balance }) };

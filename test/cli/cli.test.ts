@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { formatNumber } from '../../src/cli/format.js';
 import { runCli } from '../../src/cli/main.js';
 import { writeTinyFold } from '../helpers/folds.js';
 import { captureIo } from '../helpers/io.js';
@@ -122,5 +123,13 @@ describe('pannuke CLI', () => {
     const r = await run('ingest', root, '--db', path.join(root, 'x.sqlite'));
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/warning: fold 1 has no images/);
+  });
+});
+
+describe('formatNumber', () => {
+  it('writes what toLocaleString("en-US") writes', () => {
+    for (const n of [0, 7, -7, 999, 1000, -1000, 12345, 999999, 1000000, -1234567, 2 ** 53 - 1, 0.5, 1234.5678, -0.25, 1e21]) {
+      expect(formatNumber(n), String(n)).toBe(n.toLocaleString('en-US'));
+    }
   });
 });
