@@ -6,14 +6,21 @@
 import { eq, getTableColumns, gt, max, type Table } from 'drizzle-orm';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './open.js';
+import { NUMBER_FIELDS, packedContour, packedNumbers, type NumberField, type PackedImage } from '../extract/packed.js';
 import { images, nuclei, sources, tissues, type NewImage, type NewNucleus } from './schema.js';
 
-/** An image ready to load: its row (without id) and its nuclei (without id and image id). */
+/** An image ready to load: its row (without id) and its nuclei, packed as the workers send them. */
 export interface ImageToLoad {
   image: Omit<NewImage, 'id'>;
-  /** The contour may be any Uint8Array (better-sqlite3 binds it as a BLOB), so extracted rows go in as they are. */
-  nuclei: (Omit<NewNucleus, 'id' | 'imageId' | 'contour'> & { contour: Uint8Array })[];
+  nuclei: PackedImage;
 }
+
+// Every nuclei column but the ids and the contour is a packed number: a column added to the schema without a
+// value from extraction fails to compile here.
+const everyColumnExtracted: [Exclude<keyof Omit<NewNucleus, 'id' | 'imageId' | 'contour'>, NumberField>] extends [never] ? true : never = true;
+void everyColumnExtracted;
+const IMAGE_ID = -1;
+const CONTOUR = -2;
 
 /**
  * `INSERT INTO t (col, ...) VALUES (?, ...)` for every column of `table` except the omitted keys, the keys in
@@ -44,12 +51,17 @@ export class BulkWriter {
   private readonly insertImage: Statement;
   private readonly imageKeys: string[];
   private readonly insertNucleus: Statement;
-  private readonly nucleusKeys: string[];
+  /** Per nuclei parameter: its field index in a packed nucleus, or IMAGE_ID, or CONTOUR. */
+  private readonly nucleusSources: Int32Array;
 
   constructor(db: Db) {
     this.db = db;
     ({ statement: this.insertImage, keys: this.imageKeys } = insertStatement(db, images, 'images', ['id']));
-    ({ statement: this.insertNucleus, keys: this.nucleusKeys } = insertStatement(db, nuclei, 'nuclei', ['id']));
+    const n = insertStatement(db, nuclei, 'nuclei', ['id']);
+    this.insertNucleus = n.statement;
+    this.nucleusSources = Int32Array.from(n.keys, (key) =>
+      key === 'imageId' ? IMAGE_ID : key === 'contour' ? CONTOUR : NUMBER_FIELDS.indexOf(key as NumberField),
+    );
   }
 
   /** Ids of the given tissue names, inserting the new ones in the order given. */
@@ -110,17 +122,19 @@ export class BulkWriter {
   /** Writes the images and their nuclei in one transaction: after a crash, each image is all there or absent. */
   write(batch: readonly ImageToLoad[]): void {
     const imageKeys = this.imageKeys;
-    const nucleusKeys = this.nucleusKeys;
+    const sources = this.nucleusSources;
+    const fields = NUMBER_FIELDS.length;
     const imageParams: unknown[] = new Array(imageKeys.length);
-    const params: unknown[] = new Array(nucleusKeys.length); // one array reused for every row (values are copied on bind)
+    const params: unknown[] = new Array(sources.length); // one array reused for every row (values are copied on bind)
     const run = this.db.$client.transaction(() => {
-      for (const { image, nuclei: rows } of batch) {
+      for (const { image, nuclei: packed } of batch) {
         for (let k = 0; k < imageKeys.length; k++) imageParams[k] = (image as Record<string, unknown>)[imageKeys[k] as string];
         const imageId = Number(this.insertImage.run(imageParams).lastInsertRowid);
-        for (const row of rows) {
-          for (let k = 0; k < nucleusKeys.length; k++) {
-            const key = nucleusKeys[k] as string;
-            params[k] = key === 'imageId' ? imageId : (row as Record<string, unknown>)[key];
+        const numbers = packedNumbers(packed);
+        for (let i = 0; i < packed.nuclei; i++) {
+          for (let k = 0; k < sources.length; k++) {
+            const source = sources[k] as number;
+            params[k] = source >= 0 ? numbers[i * fields + source] : source === IMAGE_ID ? imageId : packedContour(packed, i);
           }
           this.insertNucleus.run(params);
         }

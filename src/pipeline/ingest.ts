@@ -12,12 +12,16 @@ import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js
 import type { Db } from '../db/open.js';
 import { BulkWriter, type ImageToLoad } from '../db/writer.js';
 import { PannukeError } from '../errors.js';
-import type { ExtractedImage } from '../extract/image.js';
+import { NUMBER_FIELDS, packedNumbers, type PackedImage } from '../extract/packed.js';
 import { NpyFile } from '../npy/reader.js';
 import { planFolds } from './plan.js';
 import { WorkerPool } from './pool.js';
-import { unpackImage, type ExtractRequest } from './protocol.js';
+import type { ExtractRequest } from './protocol.js';
 import { finishRun, startRun } from './runs.js';
+
+const CLASS_ID = NUMBER_FIELDS.indexOf('classId');
+/** SQLite's page cache during ingest, in KiB as `PRAGMA cache_size` takes it (negative: a size, not pages). */
+const INGEST_CACHE_KIB = -4000;
 
 export interface IngestOptions {
   /** The database file, for messages. */
@@ -66,6 +70,10 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
   const runId = startRun(db, options.dbFile, {
     folds: folds.map((f) => f.fold), masks: folds.map((f) => f.files.masks), replace: options.replace === true, hash: options.hash === true,
   });
+  // Rows are appended, so pages once written are rarely read again: a 4 MB page cache loads as fast as
+  // better-sqlite3's default 16 MB, and memory stays the same from a small fold to the whole release.
+  const cacheSize = db.$client.pragma('cache_size', { simple: true });
+  db.$client.pragma(`cache_size = ${INGEST_CACHE_KIB}`);
   const summary: IngestSummary = {
     folds: [], images: 0, skipped: 0, nuclei: 0, nucleiPerClass: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, seconds: 0,
     warnings: folds.filter((f) => f.count === 0).map((f) => `fold ${f.fold} has no images (N = 0): ${f.files.masks}`),
@@ -84,10 +92,14 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
     }
     try {
       for (const p of plan) {
-        const onImage = (image: ExtractedImage) => {
+        const onImage = (image: PackedImage) => {
           summary.images++;
-          summary.nuclei += image.nuclei.length;
-          for (const n of image.nuclei) summary.nucleiPerClass[n.classId] = (summary.nucleiPerClass[n.classId] ?? 0) + 1;
+          summary.nuclei += image.nuclei;
+          const numbers = packedNumbers(image);
+          for (let i = 0; i < image.nuclei; i++) {
+            const classId = numbers[i * NUMBER_FIELDS.length + CLASS_ID] as number;
+            summary.nucleiPerClass[classId] = (summary.nucleiPerClass[classId] ?? 0) + 1;
+          }
           options.onProgress?.({ fold: p.fold.fold, done: summary.images, total, nuclei: summary.nuclei, seconds: (performance.now() - started) / 1000 });
         };
         const load = () => (p.indexes.length === 0 ? Promise.resolve() : ingestFold(p.fold, p.indexes, writer, pool as WorkerPool, options.batchSize ?? 64, onImage));
@@ -122,6 +134,7 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
     throw e;
   } finally {
     await pool?.close();
+    db.$client.pragma(`cache_size = ${Number(cacheSize)}`);
   }
 }
 
@@ -131,13 +144,13 @@ async function ingestFold(
   writer: BulkWriter,
   pool: WorkerPool,
   batchSize: number,
-  onImage: (image: ExtractedImage) => void,
+  onImage: (image: PackedImage) => void,
 ): Promise<void> {
   const tissueIds = writer.tissueIds([...new Set(fold.tissues)].sort());
   const layout = { height: fold.height, width: fold.width, channels: MASK_CHANNELS, classChannels: CLASS_CHANNELS };
   // Bounded work in flight: the workers' queued images plus a few results waiting for their turn to load.
   const inFlight = pool.size * pool.depth + 2;
-  const done = new Map<number, ExtractedImage>(); // position in `indexes` → result, until its turn to load
+  const done = new Map<number, PackedImage>(); // position in `indexes` → result, until its turn to load
   let nextToLoad = 0;
   let batch: ImageToLoad[] = [];
   let failure: unknown;
@@ -151,10 +164,10 @@ async function ingestFold(
       batch.push({
         image: {
           fold: fold.fold, foldIndex, tissueId: tissueIds.get(fold.tissues[foldIndex] as string) as number,
-          width: fold.width, height: fold.height, nucleusCount: image.nuclei.length,
+          width: fold.width, height: fold.height, nucleusCount: image.nuclei,
           voidPixels: image.voidPixels, overlapPixels: image.overlapPixels,
         },
-        nuclei: image.nuclei,
+        nuclei: image,
       });
       onImage(image);
       nextToLoad++;
@@ -189,7 +202,7 @@ async function ingestFold(
       .then((response) => {
         if (response.record !== undefined) free.push(response.record);
         if (!response.ok) throw PannukeError.fromJSON(response.error);
-        done.set(position, unpackImage(response.image));
+        done.set(position, response.image);
         loadReady();
       })
       .catch((e: unknown) => {

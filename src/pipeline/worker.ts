@@ -8,7 +8,8 @@ import { PannukeError } from '../errors.js';
 import { extractImage, recordBuffer, type ExtractScratch } from '../extract/image.js';
 import { decodeNumeric } from '../npy/decode.js';
 import { RecordFile } from '../npy/records.js';
-import { packImage, type ExtractRequest, type ExtractResponse } from './protocol.js';
+import { packImage } from '../extract/packed.js';
+import type { ExtractRequest, ExtractResponse } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker.ts must run in a worker thread');

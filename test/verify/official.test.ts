@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open.js';
 import { BulkWriter } from '../../src/db/writer.js';
+import { packImage } from '../../src/extract/packed.js';
 import { encodeWkb } from '../../src/extract/wkb.js';
 import { decodeStrings } from '../../src/npy/decode.js';
 import { NpyFile } from '../../src/npy/reader.js';
@@ -23,11 +24,11 @@ function releaseLikeDb(file: string): void {
   const writer = new BulkWriter(db);
   const expected = release.folds.get(1)!;
   const tissueIds = writer.tissueIds([...new Set(expected.map((e) => e.tissue))].sort());
-  const square = Buffer.from(encodeWkb([[[0, 0, 1, 0, 1, 1, 0, 1, 0, 0]]]));
+  const square = encodeWkb([[[0, 0, 1, 0, 1, 1, 0, 1, 0, 0]]]);
   const nucleus = { area: 1, bboxX0: 0, bboxY0: 0, bboxX1: 1, bboxY1: 1, centroidX: 0.5, centroidY: 0.5, perimeter: 4, majorAxisLength: 0, minorAxisLength: 0, eccentricity: 0, orientation: 0, parts: 1, holes: 0, overlapArea: 0, sharedId: 0, contour: square };
   writer.write(expected.map((e, i) => ({
     image: { fold: 1, foldIndex: i, tissueId: tissueIds.get(e.tissue)!, width: 256, height: 256, nucleusCount: e.counts.reduce((a, b) => a + b, 0), voidPixels: 0, overlapPixels: 0 },
-    nuclei: e.counts.flatMap((n, c) => Array.from({ length: n }, (_, k) => ({ ...nucleus, classId: c + 1, instanceId: k + 1 }))),
+    nuclei: packImage({ nuclei: e.counts.flatMap((n, c) => Array.from({ length: n }, (_, k) => ({ ...nucleus, classId: c + 1, instanceId: k + 1 }))), voidPixels: 0, overlapPixels: 0 }),
   })));
   db.$client.close();
 }
