@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: ingest throughput against the cost of reading the bytes, measured in one run.
  *
- *   npm run bench -- [--images-per-fold 200] [--size 256] [--seed 1] [--scale 1,2,4] [--save] [--keep]
+ *   npm run bench -- [--images-per-fold 200] [--size 256] [--seed 1] [--scale 1,2,4] [--repeat 3] [--save] [--keep]
  *
  * For each scale it generates (or reuses, cached in bench/data by size, seed and count) a synthetic dataset,
  * then measures: the floor (the same positioned-read loop as ingest, no other work), each stage alone (read,
- * extract on one thread, load), and ingest end to end through the CLI in a child process (wall time, peak RSS).
- * Figures are reported as ratios against the floor measured in the same run. `--save` writes bench/RESULTS.md.
+ * extract on one thread, load), and ingest end to end through the CLI in a child process (wall time; peak
+ * RSS, the highest of the repeats). Figures are reported as ratios against the floor measured in the same run. The floors and the ingests are
+ * run `--repeat` times each and reported by their median (with the range), since the machines are shared
+ * and one run can be off by a third. `--save` writes bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -36,7 +38,20 @@ interface Row {
   ratio: number;
   rssMb?: number;
   bytesPerNucleus?: number;
+  /** Fastest and slowest of the repeated runs, seconds. */
+  range?: readonly [number, number];
 }
+
+/** Runs `f` n times: the run with the median time, the range of times, and every run. */
+async function medianRun<T extends { seconds: number }>(n: number, f: () => T | Promise<T>): Promise<T & { range: readonly [number, number]; runs: T[] }> {
+  const runs: T[] = [];
+  for (let i = 0; i < n; i++) runs.push(await f());
+  runs.sort((a, b) => a.seconds - b.seconds);
+  return { ...(runs[Math.floor((runs.length - 1) / 2)] as T), range: [(runs[0] as T).seconds, (runs.at(-1) as T).seconds], runs };
+}
+
+/** The highest peak RSS of repeated ingests. */
+const peakRss = (runs: { rssMb: number }[]) => Math.max(...runs.map((r) => r.rssMb));
 
 function dataset(imagesPerFold: number, size: number, seed: number): string {
   const dir = path.join(ROOT, 'bench', 'data', `s${size}-seed${seed}-n${imagesPerFold}`);
@@ -198,9 +213,10 @@ function startupCost(size: number, seed: number, dbFile: string): { ingest: numb
 }
 
 function table(rows: Row[]): string {
-  const head = '| scale | stage | wall s | images/s | nuclei/s | ratio to floor | peak RSS MB | DB bytes/nucleus |\n|---:|---|---:|---:|---:|---:|---:|---:|';
+  const head = '| scale | stage | wall s (median) | range s | images/s | nuclei/s | ratio to floor | peak RSS MB | DB bytes/nucleus |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|';
   const fmt = (x: number | undefined, d = 0) => (x === undefined ? '' : x.toFixed(d));
-  return [head, ...rows.map((r) => `| ${r.scale}× | ${r.stage} | ${r.seconds.toFixed(3)} | ${fmt(r.images / r.seconds)} | ${fmt(r.nuclei / r.seconds)} | ${r.ratio.toFixed(2)} | ${fmt(r.rssMb)} | ${fmt(r.bytesPerNucleus)} |`)].join('\n');
+  const range = (r: Row) => (r.range === undefined ? '' : `${r.range[0].toFixed(2)}–${r.range[1].toFixed(2)}`);
+  return [head, ...rows.map((r) => `| ${r.scale}× | ${r.stage} | ${r.seconds.toFixed(3)} | ${range(r)} | ${fmt(r.images / r.seconds)} | ${fmt(r.nuclei / r.seconds)} | ${r.ratio.toFixed(2)} | ${fmt(r.rssMb)} | ${fmt(r.bytesPerNucleus)} |`)].join('\n');
 }
 
 /**
@@ -230,10 +246,11 @@ async function main(): Promise<void> {
     .option('--size <px>', 'image size', (v) => Number(v), 256)
     .option('--seed <s>', 'seed', (v) => Number(v), 1)
     .option('--scale <list>', 'dataset multiples, e.g. 1,2,4', (v) => v.split(',').map(Number), [1])
+    .option('--repeat <n>', 'runs of each floor and ingest (the median is reported)', (v) => Number(v), 3)
     .option('--save', 'write bench/RESULTS.md')
     .option('--keep', 'keep the generated data in bench/data (default: delete it when done)')
     .parse(process.argv.slice(2), { from: 'user' })
-    .opts<{ imagesPerFold: number; size: number; seed: number; scale: number[]; save?: boolean; keep?: boolean }>();
+    .opts<{ imagesPerFold: number; size: number; seed: number; scale: number[]; repeat: number; save?: boolean; keep?: boolean }>();
 
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'entry.js'))) throw new Error('run `npm run build` first');
   const rows: Row[] = [];
@@ -245,20 +262,20 @@ async function main(): Promise<void> {
     const dir = dataset(opts.imagesPerFold * scale, opts.size, opts.seed);
     dirs.push(dir);
     await readFloor(dir); // warm the page cache
-    const floor = await readFloor(dir);
+    const floor = await medianRun(opts.repeat, () => readFloor(dir));
     const extract = await extractAlone(dir);
     const load = loadAlone(extract.results, dbFile);
-    const warm = ingestCli(dir, dbFile);
+    const warm = await medianRun(opts.repeat, () => ingestCli(dir, dbFile));
     const nuclei = extract.nuclei;
     // The CPU ceiling: every stage's CPU time per image, spread over the cores (reads are CPU here: page-cache copies).
     const cores = os.availableParallelism();
     const ceiling = (floor.seconds + extract.seconds + load) / cores;
     rows.push(
-      { scale, stage: 'floor: positioned reads only (warm cache)', seconds: floor.seconds, images: floor.images, nuclei, ratio: 1 },
+      { scale, stage: 'floor: positioned reads only (warm cache)', seconds: floor.seconds, range: floor.range, images: floor.images, nuclei, ratio: 1 },
       { scale, stage: 'extract alone (1 thread)', seconds: extract.seconds, images: extract.images, nuclei, ratio: extract.seconds / floor.seconds },
       { scale, stage: 'load alone (SQLite)', seconds: load, images: extract.images, nuclei, ratio: load / floor.seconds },
       { scale, stage: `ceiling: (read + extract + load) CPU / ${cores} cores`, seconds: ceiling, images: extract.images, nuclei, ratio: ceiling / floor.seconds },
-      { scale, stage: 'ingest end to end, CLI (warm cache)', seconds: warm.seconds, images: extract.images, nuclei, ratio: warm.seconds / floor.seconds, rssMb: warm.rssMb, bytesPerNucleus: warm.dbBytes / nuclei },
+      { scale, stage: 'ingest end to end, CLI (warm cache)', seconds: warm.seconds, range: warm.range, images: extract.images, nuclei, ratio: warm.seconds / floor.seconds, rssMb: peakRss(warm.runs), bytesPerNucleus: warm.dbBytes / nuclei },
     );
     if (scale === opts.scale[0]) {
       const zips = await zipped(dir);
@@ -272,12 +289,17 @@ async function main(): Promise<void> {
       dirs.push(startup.dir);
     }
     if (dropFromPageCache(dir)) {
-      const coldFloor = await readFloor(dir);
-      dropFromPageCache(dir);
-      const cold = ingestCli(dir, dbFile);
+      const coldFloor = await medianRun(opts.repeat, () => {
+        dropFromPageCache(dir);
+        return readFloor(dir);
+      });
+      const cold = await medianRun(opts.repeat, () => {
+        dropFromPageCache(dir);
+        return ingestCli(dir, dbFile);
+      });
       rows.push(
-        { scale, stage: 'floor: positioned reads only (cold cache)', seconds: coldFloor.seconds, images: coldFloor.images, nuclei, ratio: 1 },
-        { scale, stage: 'ingest end to end, CLI (cold cache)', seconds: cold.seconds, images: extract.images, nuclei, ratio: cold.seconds / coldFloor.seconds, rssMb: cold.rssMb, bytesPerNucleus: cold.dbBytes / nuclei },
+        { scale, stage: 'floor: positioned reads only (cold cache)', seconds: coldFloor.seconds, range: coldFloor.range, images: coldFloor.images, nuclei, ratio: 1 },
+        { scale, stage: 'ingest end to end, CLI (cold cache)', seconds: cold.seconds, range: cold.range, images: extract.images, nuclei, ratio: cold.seconds / coldFloor.seconds, rssMb: peakRss(cold.runs), bytesPerNucleus: cold.dbBytes / nuclei },
       );
     }
     process.stderr.write(`scale ${scale}× done\n`);
@@ -303,7 +325,7 @@ async function main(): Promise<void> {
     '',
     marginalRate(rows),
     '',
-    'Ratios are against the floor of the same scale and cache state, measured in the same run. "extract alone" is one thread; ingest runs extraction on all cores. Cold-cache rows appear only when the page cache can be dropped (root).',
+    `Floors and ingests: median of ${opts.repeat} runs (range beside it). Ratios are against the floor of the same scale and cache state, measured in the same run. "extract alone" is one thread; ingest runs extraction on all cores. Cold-cache rows appear only when the page cache can be dropped (root).`,
   ].join('\n');
   process.stdout.write(`${report}\n`);
   if (opts.save === true) fs.writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), `# Benchmark results\n\n${report}\n`);

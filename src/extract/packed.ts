@@ -57,15 +57,3 @@ export function packedContour(packed: PackedImage, i: number): Uint8Array {
   const start = i === 0 ? 0 : (ends[i - 1] as number);
   return new Uint8Array(packed.buffer, packed.nuclei * (F * 8 + 4) + start, (ends[i] as number) - start);
 }
-
-/** The image back as objects (contours are views into the packed buffer). */
-export function unpackImage(packed: PackedImage): ExtractedImage {
-  const numbers = packedNumbers(packed);
-  const nuclei: ExtractedNucleus[] = [];
-  for (let i = 0; i < packed.nuclei; i++) {
-    const nucleus: Partial<ExtractedNucleus> = { contour: packedContour(packed, i) };
-    NUMBER_FIELDS.forEach((field, f) => (nucleus[field] = numbers[i * F + f] as number));
-    nuclei.push(nucleus as ExtractedNucleus);
-  }
-  return { nuclei, voidPixels: packed.voidPixels, overlapPixels: packed.overlapPixels };
-}
