@@ -1,14 +1,15 @@
 /**
- * An extraction worker: reads one mask record itself (a positioned read into a buffer it reuses), decodes
- * and extracts it, and sends back the nuclei packed in one transferred buffer. Reading here rather than in
- * the main thread spreads the reads over the workers and keeps the main thread free for SQLite.
+ * An extraction worker: reads one mask record itself (a positioned read straight into the scan kernel's
+ * memory, so a float64 record is never copied), decodes and extracts it, and sends back the nuclei packed in
+ * one transferred buffer. Reading here rather than in the main thread spreads the reads over the workers and
+ * keeps the main thread free for SQLite.
  */
 import { parentPort } from 'node:worker_threads';
 import { PannukeError } from '../errors.js';
 import { extractImage, recordBuffer, type ExtractScratch } from '../extract/image.js';
+import { packImage } from '../extract/packed.js';
 import { decodeNumeric } from '../npy/decode.js';
 import { RecordFile } from '../npy/records.js';
-import { packImage } from '../extract/packed.js';
 import type { ExtractRequest, ExtractResponse } from './protocol.js';
 
 const port = parentPort;
