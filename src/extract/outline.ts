@@ -34,8 +34,6 @@ export interface Outline {
 const DX = [1, 0, -1, 0] as const;
 const DY = [0, 1, 0, -1] as const;
 const E = 0, S = 1, W = 2, N = 3;
-/** The left turn on screen (y down): E→N, S→E, W→S, N→W. */
-const leftOf = (d: number) => (d + 3) & 3;
 
 /** Grids reused between calls (one thread traces one outline at a time). */
 const scratch = { part: new Int32Array(0), stack: new Int32Array(0), topVisited: new Uint8Array(0) };
@@ -106,9 +104,12 @@ export function traceOutline(
       // The four pixels around vertex (x, y): a b / c d.
       const v = y * gw + x;
       const a = part[v - gw - 1] === k, b = part[v - gw] === k, c = part[v - 1] === k, d = part[v] === k;
+      // At a saddle the tracer turns left on screen (y down: E→N, S→E, W→S, N→W), round the outside pixel.
+      // Computed at every step: code first reached at a rare saddle would throw away V8's optimised code.
+      const left = (dir + 3) & 3;
       let next: number;
-      if (a && d && !b && !c) next = leftOf(dir); // saddle: E or W, turning round the outside pixel
-      else if (b && c && !a && !d) next = leftOf(dir); // saddle: N or S
+      if (a && d && !b && !c) next = left; // saddle: arriving E or W
+      else if (b && c && !a && !d) next = left; // saddle: arriving N or S
       else if (d && !b) next = E;
       else if (c && !d) next = S;
       else if (a && !c) next = W;
