@@ -247,12 +247,13 @@ function bestPossible(rows: Row[], fixed: number): string {
   return lines.length === 0 ? '' : `End to end at best (the fixed cost, then every image at the CPU ceiling): ${lines.join(' ')}`;
 }
 
-/** Peak RSS of the warm ingests across scales: flat memory means the largest is close to the smallest. */
+/** Peak RSS of the warm ingests across scales, each against the first: flat memory stays close to it. */
 function rssSummary(rows: Row[]): string {
   const rss = rows.filter((r) => r.stage.startsWith('ingest end to end, CLI (warm') && r.rssMb !== undefined).map((r) => [r.scale, r.rssMb as number] as const);
   if (rss.length < 2) return '';
-  const min = Math.min(...rss.map((r) => r[1])), max = Math.max(...rss.map((r) => r[1]));
-  return `Peak RSS across scales ${rss.map((r) => `${r[0]}×: ${r[1].toFixed(0)} MB`).join(', ')}: the largest is ${(((max - min) / min) * 100).toFixed(1)}% above the smallest.`;
+  const [first, ...rest] = rss as [readonly [number, number], ...(readonly [number, number])[]];
+  const growth = rest.map(([scale, mb]) => `${scale}×: ${mb.toFixed(0)} MB (${mb >= first[1] ? '+' : ''}${(((mb - first[1]) / first[1]) * 100).toFixed(1)}%)`);
+  return `Peak RSS of the warm ingests: ${first[0]}×: ${first[1].toFixed(0)} MB; ${growth.join(', ')}.`;
 }
 
 async function main(): Promise<void> {
