@@ -343,7 +343,7 @@ async function main(): Promise<void> {
     '',
     marginalRate(rows),
     '',
-    `Floors and ingests: median of ${opts.repeat} run${opts.repeat === 1 ? "" : "s"} (range beside it). Ratios are against the floor of the same scale and cache state, measured in the same run. "extract alone" is one thread; ingest runs extraction on all cores. Cold-cache rows appear only when the page cache can be dropped (root).`,
+    `Floors and ingests: median of ${opts.repeat} run${opts.repeat === 1 ? '' : 's'} (range beside it). Ratios are against the floor of the same scale and cache state, measured in the same run. "extract alone" is one thread; ingest runs extraction on all cores. Cold-cache rows appear only when the page cache can be dropped (root).`,
   ].join('\n');
   process.stdout.write(`${report}\n`);
   if (opts.save === true) fs.writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), `# Benchmark results\n\n${report}\n`);
