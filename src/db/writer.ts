@@ -5,8 +5,8 @@
  */
 import { eq, getTableColumns, gt, max, type Table } from 'drizzle-orm';
 import type { Statement } from 'better-sqlite3';
-import type { Db } from './open.js';
 import { NUMBER_FIELDS, packedContour, packedNumbers, type NumberField, type PackedImage } from '../extract/packed.js';
+import type { Db } from './open.js';
 import { images, nuclei, sources, tissues, type NewImage, type NewNucleus } from './schema.js';
 
 /** An image ready to load: its row (without id) and its nuclei, packed as the workers send them. */
@@ -19,8 +19,8 @@ export interface ImageToLoad {
 // value from extraction fails to compile here.
 const everyColumnExtracted: [Exclude<keyof Omit<NewNucleus, 'id' | 'imageId' | 'contour'>, NumberField>] extends [never] ? true : never = true;
 void everyColumnExtracted;
-const IMAGE_ID = -1;
-const CONTOUR = -2;
+const IMAGE_ID = -2;
+const CONTOUR = -3;
 
 /**
  * `INSERT INTO t (col, ...) VALUES (?, ...)` for every column of `table` except the omitted keys, the keys in
@@ -59,9 +59,11 @@ export class BulkWriter {
     ({ statement: this.insertImage, keys: this.imageKeys } = insertStatement(db, images, 'images', ['id']));
     const n = insertStatement(db, nuclei, 'nuclei', ['id']);
     this.insertNucleus = n.statement;
-    this.nucleusSources = Int32Array.from(n.keys, (key) =>
-      key === 'imageId' ? IMAGE_ID : key === 'contour' ? CONTOUR : NUMBER_FIELDS.indexOf(key as NumberField),
-    );
+    this.nucleusSources = Int32Array.from(n.keys, (key) => {
+      const source = key === 'imageId' ? IMAGE_ID : key === 'contour' ? CONTOUR : NUMBER_FIELDS.indexOf(key as NumberField);
+      if (source === -1) throw new Error(`nuclei column ${key} has no extracted value`);
+      return source;
+    });
   }
 
   /** Ids of the given tissue names, inserting the new ones in the order given. */
@@ -131,7 +133,7 @@ export class BulkWriter {
         for (let k = 0; k < imageKeys.length; k++) imageParams[k] = (image as Record<string, unknown>)[imageKeys[k] as string];
         const imageId = Number(this.insertImage.run(imageParams).lastInsertRowid);
         const numbers = packedNumbers(packed);
-        for (let i = 0; i < packed.nuclei; i++) {
+        for (let i = 0; i < packed.nucleusCount; i++) {
           for (let k = 0; k < sources.length; k++) {
             const source = sources[k] as number;
             params[k] = source >= 0 ? numbers[i * fields + source] : source === IMAGE_ID ? imageId : packedContour(packed, i);

@@ -23,7 +23,7 @@ const F = NUMBER_FIELDS.length;
 
 export interface PackedImage {
   buffer: ArrayBuffer;
-  nuclei: number;
+  nucleusCount: number;
   voidPixels: number;
   overlapPixels: number;
 }
@@ -43,17 +43,17 @@ export function packImage(image: ExtractedImage): PackedImage {
     offset += nucleus.contour.byteLength;
     ends[i] = offset;
   });
-  return { buffer, nuclei: n, voidPixels: image.voidPixels, overlapPixels: image.overlapPixels };
+  return { buffer, nucleusCount: n, voidPixels: image.voidPixels, overlapPixels: image.overlapPixels };
 }
 
 /** Nucleus i's numbers are `numbers[i × NUMBER_FIELDS.length + f]`, f in NUMBER_FIELDS order. */
 export function packedNumbers(packed: PackedImage): Float64Array {
-  return new Float64Array(packed.buffer, 0, packed.nuclei * F);
+  return new Float64Array(packed.buffer, 0, packed.nucleusCount * F);
 }
 
 /** Nucleus i's WKB contour, a view into the packed buffer (no copy). */
 export function packedContour(packed: PackedImage, i: number): Uint8Array {
-  const ends = new Uint32Array(packed.buffer, packed.nuclei * F * 8, packed.nuclei);
+  const ends = new Uint32Array(packed.buffer, packed.nucleusCount * F * 8, packed.nucleusCount);
   const start = i === 0 ? 0 : (ends[i - 1] as number);
-  return new Uint8Array(packed.buffer, packed.nuclei * (F * 8 + 4) + start, (ends[i] as number) - start);
+  return new Uint8Array(packed.buffer, packed.nucleusCount * (F * 8 + 4) + start, (ends[i] as number) - start);
 }

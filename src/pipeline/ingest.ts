@@ -94,9 +94,9 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
       for (const p of plan) {
         const onImage = (image: PackedImage) => {
           summary.images++;
-          summary.nuclei += image.nuclei;
+          summary.nuclei += image.nucleusCount;
           const numbers = packedNumbers(image);
-          for (let i = 0; i < image.nuclei; i++) {
+          for (let i = 0; i < image.nucleusCount; i++) {
             const classId = numbers[i * NUMBER_FIELDS.length + CLASS_ID] as number;
             summary.nucleiPerClass[classId] = (summary.nucleiPerClass[classId] ?? 0) + 1;
           }
@@ -164,7 +164,7 @@ async function ingestFold(
       batch.push({
         image: {
           fold: fold.fold, foldIndex, tissueId: tissueIds.get(fold.tissues[foldIndex] as string) as number,
-          width: fold.width, height: fold.height, nucleusCount: image.nuclei,
+          width: fold.width, height: fold.height, nucleusCount: image.nucleusCount,
           voidPixels: image.voidPixels, overlapPixels: image.overlapPixels,
         },
         nuclei: image,

@@ -20,7 +20,7 @@ const plain = (image: ExtractedImage) => ({ ...image, nuclei: image.nuclei.map((
 /** The packed image read back through the accessors the writer uses. */
 function unpack(packed: PackedImage): ExtractedImage {
   const numbers = packedNumbers(packed);
-  const nuclei = Array.from({ length: packed.nuclei }, (_, i) => ({
+  const nuclei = Array.from({ length: packed.nucleusCount }, (_, i) => ({
     ...Object.fromEntries(NUMBER_FIELDS.map((field, f) => [field, numbers[i * NUMBER_FIELDS.length + f]])),
     contour: packedContour(packed, i),
   })) as ExtractedImage['nuclei'];
