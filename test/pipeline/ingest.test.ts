@@ -11,7 +11,8 @@ import { runCli } from '../../src/cli/main.js';
 import { close, insideRings, referenceNuclei, type Mask3D } from '../helpers/reference.js';
 import { fileArrayBuffer, tempDir } from '../helpers/tmp.js';
 import { captureIo } from '../helpers/io.js';
-import { dumpDb } from '../helpers/db.js';
+import { dumpDb, naturalRows } from '../helpers/db.js';
+import { formatHeader } from '../../src/npy/writer.js';
 
 const dir = tempDir('ingest');
 const data = path.join(dir, 'data');
@@ -109,3 +110,34 @@ describe('ingest of a synthetic dataset', () => {
     expect(dumpDb(other)).toBe(dumpDb(dbFile));
   });
 });
+
+describe('masks saved in another dtype', () => {
+  /** Fold 1's masks re-encoded as `descr` (bytes written here, independently of src/npy's decoder). */
+  function reencode(descr: '>f8' | '<i4' | '>i4', values: Float64Array, shape: number[]): Uint8Array {
+    const size = Number(descr.slice(2));
+    const body = new Uint8Array(values.length * size);
+    const view = new DataView(body.buffer);
+    const little = descr[0] === '<';
+    values.forEach((v, i) => (size === 8 ? view.setFloat64(i * 8, v, little) : view.setInt32(i * 4, v, little)));
+    const header = formatHeader(descr, shape);
+    return Buffer.concat([header, body]);
+  }
+
+  it('gives the same rows as float64 (big-endian float, little- and big-endian int32), through the workers', async () => {
+    const masks = await load(fileArrayBuffer(path.join(data, 'Fold 1', 'masks', 'fold1', 'masks.npy')));
+    const values = masks.data as Float64Array;
+    expect(values.reduce((m, v) => Math.max(m, v), 0)).toBeLessThan(2 ** 31); // the synthetic ids fit int32: every encoding is exact
+    const reference = path.join(dir, 'f8.sqlite');
+    expect(await runCli(['ingest', data, '--db', reference, '--folds', '1'], captureIo())).toBe(0);
+    for (const descr of ['>f8', '<i4', '>i4'] as const) {
+      const root = path.join(dir, `dtype-${descr.replace(/[<>]/, (c) => (c === '<' ? 'le-' : 'be-'))}`);
+      fs.cpSync(path.join(data, 'Fold 1'), path.join(root, 'Fold 1'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'Fold 1', 'masks', 'fold1', 'masks.npy'), reencode(descr, values, masks.shape));
+      const db = path.join(root, 'x.sqlite');
+      const io = captureIo();
+      expect(await runCli(['ingest', root, '--db', db], io), io.err()).toBe(0);
+      expect(naturalRows(db), descr).toBe(naturalRows(reference));
+    }
+  });
+});
+
