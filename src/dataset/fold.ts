@@ -36,7 +36,7 @@ export async function openFold(files: FoldFiles): Promise<OpenFold> {
   const opened: RecordSource[] = [];
   const open = async (role: Role): Promise<RecordSource> => {
     const member = files.members?.[role];
-    const f = member === undefined ? NpyFile.open(files[role]) : await NpyStream.open(files[role], member.uncompressedSize, () => openMember(member));
+    const f = member === undefined ? NpyFile.open(files[role]) : await NpyStream.open(files[role], member.uncompressedSize, (chunkBytes) => openMember(member, chunkBytes));
     opened.push(f);
     return f;
   };

@@ -58,11 +58,12 @@ export async function npyMembers(zipPath: string): Promise<ZipMember[]> {
   return members;
 }
 
-/** The member's uncompressed bytes, streamed. */
-export function openMember(m: ZipMember): Readable {
-  const raw = fs.createReadStream(m.zip, { start: m.dataStart, end: m.dataStart + m.compressedSize - 1, highWaterMark: 1 << 20 });
+/** The member's uncompressed bytes, streamed in chunks of about `chunkBytes` (kept within 64 KiB..16 MiB). */
+export function openMember(m: ZipMember, chunkBytes = 1 << 20): Readable {
+  const chunkSize = Math.min(Math.max(chunkBytes, 1 << 16), 1 << 24);
+  const raw = fs.createReadStream(m.zip, { start: m.dataStart, end: m.dataStart + m.compressedSize - 1, highWaterMark: m.method === 0 ? chunkSize : 1 << 20 });
   if (m.method === 0) return raw;
-  const inflate = zlib.createInflateRaw({ chunkSize: 1 << 20 });
+  const inflate = zlib.createInflateRaw({ chunkSize });
   raw.on('error', (e) => inflate.destroy(e));
   return raw.pipe(inflate);
 }
