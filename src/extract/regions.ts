@@ -40,6 +40,9 @@ export interface RegionScan {
   overlapPixels: number;
 }
 
+/** The kernel addresses its memory with 32-bit offsets: 52 bytes a pixel (record and index) must stay under 2 GiB. */
+const MAX_KERNEL_PIXELS = Math.floor(2 ** 31 / 52);
+
 /** Where an image came from, for error messages. */
 export interface ImageContext {
   file: string;
@@ -120,7 +123,7 @@ export function scanRegions(
     const cc = classChannels;
     const ch = channels;
     let voids = 0;
-    if (ch === 6 && cc === 5) {
+    if (ch === 6 && cc === 5 && hw <= MAX_KERNEL_PIXELS) {
       // PanNuke's layout: the WebAssembly kernel finds the pixels with a class set (and counts the void ones),
       // so JavaScript only visits nucleus pixels.
       const { record, indexes, voids: kernelVoids } = scanKernel().collect(data, hw);
