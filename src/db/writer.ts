@@ -5,7 +5,7 @@
  */
 import { eq, getTableColumns, gt, max, type Table } from 'drizzle-orm';
 import type { Statement } from 'better-sqlite3';
-import { NUMBER_FIELDS, packedContour, packedNumbers, type NumberField, type PackedImage } from '../extract/packed.js';
+import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField, type PackedImage } from '../extract/packed.js';
 import type { Db } from './open.js';
 import { images, nuclei, sources, tissues, type NewImage, type NewNucleus } from './schema.js';
 
@@ -49,14 +49,14 @@ export type SourceRow = Omit<typeof sources.$inferInsert, 'id'>;
 export class BulkWriter {
   private readonly db: Db;
   private readonly insertImage: Statement;
-  private readonly imageKeys: string[];
+  private readonly imageParams: (row: Record<string, unknown>) => unknown[];
   private readonly insertNucleus: Statement;
   /** Per nuclei parameter: its field index in a packed nucleus, or IMAGE_ID, or CONTOUR. */
   private readonly nucleusSources: Int32Array;
 
   constructor(db: Db) {
     this.db = db;
-    ({ statement: this.insertImage, keys: this.imageKeys } = insertStatement(db, images, 'images', ['id']));
+    ({ statement: this.insertImage, params: this.imageParams } = insertStatement(db, images, 'images', ['id']));
     const n = insertStatement(db, nuclei, 'nuclei', ['id']);
     this.insertNucleus = n.statement;
     this.nucleusSources = Int32Array.from(n.keys, (key) => {
@@ -123,20 +123,18 @@ export class BulkWriter {
 
   /** Writes the images and their nuclei in one transaction: after a crash, each image is all there or absent. */
   write(batch: readonly ImageToLoad[]): void {
-    const imageKeys = this.imageKeys;
     const sources = this.nucleusSources;
     const fields = NUMBER_FIELDS.length;
-    const imageParams: unknown[] = new Array(imageKeys.length);
     const params: unknown[] = new Array(sources.length); // one array reused for every row (values are copied on bind)
     const run = this.db.$client.transaction(() => {
       for (const { image, nuclei: packed } of batch) {
-        for (let k = 0; k < imageKeys.length; k++) imageParams[k] = (image as Record<string, unknown>)[imageKeys[k] as string];
-        const imageId = Number(this.insertImage.run(imageParams).lastInsertRowid);
+        const imageId = Number(this.insertImage.run(this.imageParams(image)).lastInsertRowid);
         const numbers = packedNumbers(packed);
+        const contours = packedContours(packed);
         for (let i = 0; i < packed.nucleusCount; i++) {
           for (let k = 0; k < sources.length; k++) {
             const source = sources[k] as number;
-            params[k] = source >= 0 ? numbers[i * fields + source] : source === IMAGE_ID ? imageId : packedContour(packed, i);
+            params[k] = source >= 0 ? numbers[i * fields + source] : source === IMAGE_ID ? imageId : contours[i];
           }
           this.insertNucleus.run(params);
         }

@@ -51,9 +51,13 @@ export function packedNumbers(packed: PackedImage): Float64Array {
   return new Float64Array(packed.buffer, 0, packed.nucleusCount * F);
 }
 
-/** Nucleus i's WKB contour, a view into the packed buffer (no copy). */
-export function packedContour(packed: PackedImage, i: number): Uint8Array {
-  const ends = new Uint32Array(packed.buffer, packed.nucleusCount * F * 8, packed.nucleusCount);
-  const start = i === 0 ? 0 : (ends[i - 1] as number);
-  return new Uint8Array(packed.buffer, packed.nucleusCount * (F * 8 + 4) + start, (ends[i] as number) - start);
+/** Every nucleus's WKB contour, in order: views into the packed buffer (no copy). */
+export function packedContours(packed: PackedImage): Uint8Array[] {
+  const n = packed.nucleusCount;
+  const ends = new Uint32Array(packed.buffer, n * F * 8, n);
+  const contoursAt = n * (F * 8 + 4);
+  return Array.from(ends, (end, i) => {
+    const start = i === 0 ? 0 : (ends[i - 1] as number);
+    return new Uint8Array(packed.buffer, contoursAt + start, end - start);
+  });
 }

@@ -1,7 +1,7 @@
 // The packed form of an extracted image (what workers send and the writer reads): what goes in comes out.
 import { describe, expect, it } from 'vitest';
 import { extractImage, type ExtractedImage } from '../../src/extract/image.js';
-import { NUMBER_FIELDS, packedContour, packedNumbers, packImage, type PackedImage } from '../../src/extract/packed.js';
+import { NUMBER_FIELDS, packedContours, packedNumbers, packImage, type PackedImage } from '../../src/extract/packed.js';
 import { layoutOf, maskFromArt, toRecord } from '../helpers/masks.js';
 
 /** A nucleus with every field distinct, so a swapped pair of fields cannot go unnoticed. */
@@ -20,9 +20,10 @@ const plain = (image: ExtractedImage) => ({ ...image, nuclei: image.nuclei.map((
 /** The packed image read back through the accessors the writer uses. */
 function unpack(packed: PackedImage): ExtractedImage {
   const numbers = packedNumbers(packed);
+  const contours = packedContours(packed);
   const nuclei = Array.from({ length: packed.nucleusCount }, (_, i) => ({
     ...Object.fromEntries(NUMBER_FIELDS.map((field, f) => [field, numbers[i * NUMBER_FIELDS.length + f]])),
-    contour: packedContour(packed, i),
+    contour: contours[i]!,
   })) as ExtractedImage['nuclei'];
   return { nuclei, voidPixels: packed.voidPixels, overlapPixels: packed.overlapPixels };
 }

@@ -51,15 +51,11 @@ export class ScanKernel {
   /** The pixels of `values` (6 channels per pixel) with a class set, and the count of void pixels. */
   collect(values: Float64Array, pixels: number): Collected {
     const bytes = pixels * PIXEL_BYTES;
-    const { memory } = this.exports;
-    if (values.buffer !== memory.buffer || values.byteOffset !== 0) {
-      this.reserve(bytes + pixels * 4);
-      new Float64Array(memory.buffer, 0, pixels * 6).set(values.subarray(0, pixels * 6));
-    } else if (memory.buffer.byteLength < bytes + pixels * 4) {
-      this.reserve(bytes + pixels * 4); // contents survive a grow; only the caller's view is detached
-    }
+    const inPlace = values.buffer === this.exports.memory.buffer && values.byteOffset === 0;
+    this.reserve(bytes + pixels * 4); // contents survive a grow; only views of the old buffer are detached
+    if (!inPlace) new Float64Array(this.exports.memory.buffer, 0, pixels * 6).set(values.subarray(0, pixels * 6));
     const count = this.exports.collect(pixels, bytes);
-    const buffer = memory.buffer;
+    const buffer = this.exports.memory.buffer;
     return { record: new Float64Array(buffer, 0, pixels * 6), indexes: new Int32Array(buffer, bytes, count), voids: this.exports.takeVoids() };
   }
 
