@@ -53,11 +53,11 @@ async function medianRun<T extends { seconds: number }>(n: number, f: () => T | 
 /** The highest peak RSS of repeated ingests. */
 const peakRss = (runs: { rssMb: number }[]) => Math.max(...runs.map((r) => r.rssMb));
 
-function dataset(imagesPerFold: number, size: number, seed: number): string {
+async function dataset(imagesPerFold: number, size: number, seed: number): Promise<string> {
   const dir = path.join(ROOT, 'bench', 'data', `s${size}-seed${seed}-n${imagesPerFold}`);
   if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
     process.stderr.write(`generating ${3 * imagesPerFold} images of ${size}×${size} in ${dir} …\n`);
-    synthesize({ dir, imagesPerFold, seed, size });
+    await synthesize({ dir, imagesPerFold, seed, size });
   }
   return dir;
 }
@@ -198,8 +198,8 @@ function ingestCli(dir: string, file: string): { seconds: number; rssMb: number;
  * The fixed cost of a run, measured directly: ingest of a 3-image dataset (one per fold) into a fresh
  * database, and Node's own start-up (`node -e 0`); medians of 5.
  */
-function startupCost(size: number, seed: number, dbFile: string): { ingest: number; node: number; dir: string } {
-  const dir = dataset(1, size, seed);
+async function startupCost(size: number, seed: number, dbFile: string): Promise<{ ingest: number; node: number; dir: string }> {
+  const dir = await dataset(1, size, seed);
   const median = (f: () => number) => {
     const xs = Array.from({ length: 5 }, f).sort((a, b) => a - b);
     return xs[2] as number;
@@ -271,11 +271,11 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'entry.js'))) throw new Error('run `npm run build` first');
   const rows: Row[] = [];
   let stats: ReturnType<typeof statsTiming> | undefined;
-  let startup: ReturnType<typeof startupCost> | undefined;
+  let startup: Awaited<ReturnType<typeof startupCost>> | undefined;
   const dbFile = path.join(os.tmpdir(), `pannuke-bench-${process.pid}.sqlite`);
   const dirs: string[] = [];
   for (const scale of opts.scale) {
-    const dir = dataset(opts.imagesPerFold * scale, opts.size, opts.seed);
+    const dir = await dataset(opts.imagesPerFold * scale, opts.size, opts.seed);
     dirs.push(dir);
     await readFloor(dir); // warm the page cache
     const floor = await medianRun(opts.repeat, () => readFloor(dir));
@@ -301,7 +301,7 @@ async function main(): Promise<void> {
       rows.push({ scale, stage: `ingest from the zips (deflate, ${(zipBytes / 1e6).toFixed(0)} MB), warm`, seconds: fromZip.seconds, images: extract.images, nuclei, ratio: fromZip.seconds / floor.seconds, rssMb: fromZip.rssMb, bytesPerNucleus: fromZip.dbBytes / nuclei });
       ingestCli(dir, dbFile);
       stats = statsTiming(dbFile, 200_000);
-      startup = startupCost(opts.size, opts.seed, dbFile);
+      startup = await startupCost(opts.size, opts.seed, dbFile);
       dirs.push(startup.dir);
     }
     if (dropFromPageCache(dir)) {

@@ -1,11 +1,25 @@
 /** The process entry of the `pannuke` command (bin/pannuke.mjs runs the built copy of this file). */
+import { runInterruptCleanups } from '../interrupt.js';
+import { EXIT } from './io.js';
 import { runCli } from './main.js';
 
-// Ctrl-C: the database needs nothing (each image commits whole; a rerun resumes), but the terminal gets its
-// cursor back from the progress bar, and scripts get the conventional 130.
+// Ctrl-C: what the running command registered is undone (partial outputs removed, the ingest log updated;
+// each image commits whole, so a rerun resumes), then one line and the conventional 130, terminal or not.
 process.once('SIGINT', () => {
-  if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\ninterrupted: run the same command again to resume\n');
-  process.exit(130);
+  runInterruptCleanups();
+  process.stderr.write(`${process.stderr.isTTY ? '\x1b[?25h\n' : ''}pannuke: interrupted (run the same command again to resume or redo it)\n`);
+  process.exit(EXIT.INTERRUPTED);
 });
+
+// A reader that stops early (`| head`) closes the pipe: that ends the command quietly, not with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') {
+      runInterruptCleanups();
+      process.exit(EXIT.OK);
+    }
+    throw e;
+  });
+}
 
 process.exitCode = await runCli(process.argv.slice(2));

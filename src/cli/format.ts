@@ -1,5 +1,7 @@
 /** Small summary tables for terminals: numbers with thousands separators, laid out like `--format table`. */
-import { tableLayout } from '../export/text.js';
+import { tableLayout, terminalSafe } from '../export/text.js';
+
+export { terminalSafe };
 
 /**
  * 1234567 → "1,234,567", as toLocaleString('en-US') writes it. Integers are grouped by hand: the first
@@ -14,7 +16,7 @@ export function formatNumber(n: number): string {
 }
 
 export function formatTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)));
+  const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : terminalSafe(c))));
   const { head, line } = tableLayout(header, cells, header.map((_, k) => rows.every((r) => typeof r[k] === 'number')));
   return head + cells.map(line).join('');
 }

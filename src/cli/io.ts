@@ -1,6 +1,6 @@
 /** Where a command writes: the process streams in real use, buffers in tests (runCli is driven in-process). */
 export interface Io {
-  stdout: { write(chunk: string): unknown; isTTY?: boolean };
+  stdout: { write(chunk: string): unknown; isTTY?: boolean; once?: (event: 'drain', listener: () => void) => unknown };
   stderr: { write(chunk: string): unknown; isTTY?: boolean };
 }
 
@@ -13,6 +13,8 @@ export const EXIT = {
   FAILURE: 1,
   /** Bad command-line usage. */
   USAGE: 2,
-  /** A bug in pannuke-db: please report it with the stack trace. */
+  /** A bug in pannuke-db: please report it (PANNUKE_DEBUG=1 prints where it happened). */
   INTERNAL: 3,
+  /** Interrupted by Ctrl-C (SIGINT). */
+  INTERRUPTED: 130,
 } as const;

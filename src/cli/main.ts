@@ -3,7 +3,6 @@
  * stderr and an exit code (see EXIT); nothing below this file prints or exits.
  */
 import { Command, CommanderError } from 'commander';
-import { PannukeError } from '../errors.js';
 import { TOOL_VERSION } from '../db/open.js';
 import { registerDemo } from './commands/demo.js';
 import { registerExport } from './commands/export.js';
@@ -17,6 +16,7 @@ import { registerStats } from './commands/stats.js';
 import { registerSubset } from './commands/subset.js';
 import { registerSynth } from './commands/synth.js';
 import { registerVerify } from './commands/verify.js';
+import { describeFailure } from './failure.js';
 import { EXIT, processIo, type Io } from './io.js';
 
 export async function runCli(argv: readonly string[], io: Io = processIo): Promise<number> {
@@ -47,11 +47,8 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
       // --help and --version also end here, with exit code 0.
       return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     }
-    if (e instanceof PannukeError) {
-      io.stderr.write(`pannuke: error: ${e.describe()}\n`);
-      return e.code === 'BAD_OPTION' ? EXIT.USAGE : EXIT.FAILURE;
-    }
-    io.stderr.write(`pannuke: internal error (please report it): ${(e as Error).stack ?? String(e)}\n`);
-    return EXIT.INTERNAL;
+    const failure = describeFailure(e);
+    io.stderr.write(`${failure.line}\n`);
+    return failure.exitCode;
   }
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PannukeError } from '../errors.js';
 import { FORMATS, type Format } from '../export/text.js';
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, option: string): T {
+export function parse<T>(schema: z.ZodType<T>, value: unknown, option: string): T {
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new PannukeError('BAD_OPTION', `${option}: ${result.error.issues.map((i) => i.message).join('; ')} (got '${String(value)}')`);
@@ -17,10 +17,31 @@ const Fold = z.coerce.number().int().min(1, 'folds are 1, 2 or 3').max(3, 'folds
 export const parseFolds = (value: string): number[] =>
   [...new Set(value.split(',').map((s) => parse(Fold, s.trim() === '' ? Number.NaN : s.trim(), '--folds')))].sort();
 
+const wholeNumber = () => z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number);
+
 export const parsePositiveInt = (option: string) => (value: string): number =>
-  parse(z.coerce.number().int('must be a whole number').positive('must be positive'), value, option);
+  parse(wholeNumber().pipe(z.number().positive('must be positive').max(Number.MAX_SAFE_INTEGER, 'too large')), value, option);
 
 export const parseNonNegativeInt = (option: string) => (value: string): number =>
-  parse(z.coerce.number().int('must be a whole number').nonnegative('must be ≥ 0'), value, option);
+  parse(wholeNumber().pipe(z.number().max(Number.MAX_SAFE_INTEGER, 'too large')), value, option);
 
-export const parseFormat = (value: string): Format => parse(z.enum(FORMATS), value, '--format');
+export const parseIntIn = (option: string, min: number, max: number) => (value: string): number =>
+  parse(wholeNumber().pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`)), value, option);
+
+/** One of `values`, in any case ("CSV" is csv). */
+export function parseChoice<T extends string>(option: string, values: readonly T[]) {
+  return (value: string): T => parse(z.string().trim().toLowerCase().pipe(z.enum(values as [T, ...T[]], { error: `expected one of ${values.join(', ')}` })), value, option);
+}
+
+export const parseFormat = (value: string): Format => parseChoice('--format', FORMATS)(value);
+
+/** A comma-separated list of `values` (any case), each at most once. */
+export function parseChoiceList<T extends string>(option: string, values: readonly T[]) {
+  const one = parseChoice(option, values);
+  return (value: string): T[] => {
+    const list = value.split(',').map(one);
+    const repeated = list.find((v, i) => list.indexOf(v) !== i);
+    if (repeated !== undefined) throw new PannukeError('BAD_OPTION', `${option}: '${repeated}' is given twice (got '${value}')`);
+    return list;
+  };
+}

@@ -1,9 +1,11 @@
 /**
  * Progress for long work: a live bar on a terminal, a plain line every few seconds otherwise (CI logs, pipes).
- * One mechanism, two units: images (ingest, verify, synth, export) and bytes (fetch).
+ * One mechanism, three units: images (ingest, verify, synth, export masks) with the nuclei so far, nuclei
+ * (row exports) and bytes (fetch).
  */
 import cliProgress from 'cli-progress';
 import type { Io } from './io.js';
+import { formatNumber } from './format.js';
 
 export interface ProgressReporter {
   update(done: number, total: number | undefined, extra?: { nuclei?: number }): void;
@@ -18,19 +20,31 @@ interface Units {
   line(done: number, total: number | undefined, seconds: number, nuclei: number): string;
 }
 
+/**
+ * Seconds left at the mean rate so far, once there is enough to go on (a second of work and 1 % done): the
+ * first images include start-up, and an estimate from them is wildly off.
+ */
+export function eta(done: number, total: number | undefined, seconds: number): string {
+  if (total !== undefined && done >= total) return '0 s';
+  if (total === undefined || done === 0 || seconds < 1 || done / total < 0.01) return '…';
+  const left = ((total - done) * seconds) / done;
+  return left < 90 ? `${left.toFixed(0)} s` : `${(left / 60).toFixed(0)} min`;
+}
+
 function reporter(io: Io, label: string, units: Units, intervalSeconds: number): ProgressReporter {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   if (io.stderr.isTTY === true) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {percentage}% | ${units.bar} | ETA {eta_formatted}`, stream: io.stderr as NodeJS.WritableStream, hideCursor: true, etaBuffer: 50 },
+      { format: `${label} [{bar}] {percentage}% | ${units.bar} | ETA {left}`, stream: io.stderr as NodeJS.WritableStream, hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
     let running = false;
     return {
       update(done, total, extra) {
         const t = total ?? done;
-        const fields = units.fields(done, t, seconds(), extra?.nuclei ?? 0);
+        const s = seconds();
+        const fields = { ...units.fields(done, t, s, extra?.nuclei ?? 0), left: eta(done, total, s) };
         if (!running) {
           bar.start(t, 0, fields);
           running = true;
@@ -56,18 +70,24 @@ function reporter(io: Io, label: string, units: Units, intervalSeconds: number):
   };
 }
 
-const eta = (done: number, total: number | undefined, rate: number) => (total === undefined || rate === 0 ? '?' : ((total - done) / rate).toFixed(0));
+const share = (done: number, total: number | undefined) => (total === undefined || total === 0 ? '' : ` (${((100 * done) / total).toFixed(1)}%)`);
+const rate = (done: number, s: number) => (done / Math.max(s, 1e-3)).toFixed(0);
 
 /** Images: count, rate, nuclei so far, ETA. */
 export function progressReporter(io: Io, label: string, intervalSeconds = 5): ProgressReporter {
   return reporter(io, label, {
     bar: '{value}/{total} images | {rate} img/s | {nuclei} nuclei',
-    fields: (done, _total, s, nuclei) => ({ rate: (done / Math.max(s, 1e-3)).toFixed(0), nuclei: String(nuclei) }),
-    line: (done, total, s, nuclei) => {
-      const rate = done / Math.max(s, 1e-3);
-      const share = total === undefined || total === 0 ? '' : ` (${((100 * done) / total).toFixed(1)}%)`;
-      return `${done}/${total ?? '?'} images${share}, ${nuclei} nuclei, ${rate.toFixed(0)} img/s, ETA ${eta(done, total, rate)} s`;
-    },
+    fields: (done, _total, s, nuclei) => ({ rate: rate(done, s), nuclei: formatNumber(nuclei) }),
+    line: (done, total, s, nuclei) => `${formatNumber(done)}/${total === undefined ? '?' : formatNumber(total)} images${share(done, total)}, ${formatNumber(nuclei)} nuclei, ${rate(done, s)} img/s, ETA ${eta(done, total, s)}`,
+  }, intervalSeconds);
+}
+
+/** Nuclei (rows): count, rate, ETA. */
+export function rowProgress(io: Io, label: string, intervalSeconds = 5): ProgressReporter {
+  return reporter(io, label, {
+    bar: '{value}/{total} nuclei | {rate} nuclei/s',
+    fields: (done, _total, s) => ({ rate: rate(done, s) }),
+    line: (done, total, s) => `${formatNumber(done)}/${total === undefined ? '?' : formatNumber(total)} nuclei${share(done, total)}, ${rate(done, s)} nuclei/s, ETA ${eta(done, total, s)}`,
   }, intervalSeconds);
 }
 
@@ -77,9 +97,6 @@ export function byteProgress(io: Io, label: string, intervalSeconds = 5): Progre
   return reporter(io, label, {
     bar: '{mb}/{totalMb} MB | {rate} MB/s',
     fields: (done, total, s) => ({ mb: mb(done), totalMb: mb(total), rate: (done / 1e6 / Math.max(s, 1e-3)).toFixed(1) }),
-    line: (done, total, s) => {
-      const rate = done / Math.max(s, 1e-3);
-      return `${mb(done)}${total === undefined ? '' : `/${mb(total)}`} MB, ${(rate / 1e6).toFixed(1)} MB/s, ETA ${eta(done, total, rate)} s`;
-    },
+    line: (done, total, s) => `${mb(done)}${total === undefined ? '' : `/${mb(total)}`} MB, ${(done / 1e6 / Math.max(s, 1e-3)).toFixed(1)} MB/s, ETA ${eta(done, total, s)}`,
   }, intervalSeconds);
 }

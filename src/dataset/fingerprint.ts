@@ -15,7 +15,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { HEADER_PROBE_BYTES, parseHeader } from '../npy/header.js';
+import { headerSize, NPY_PREFIX_BYTES, parseHeader } from '../npy/header.js';
 import type { Role, FoldFiles } from './layout.js';
 import { openMember } from './zip.js';
 
@@ -72,7 +72,9 @@ function sampledFile(path: string, size: number): string {
   const hash = crypto.createHash('sha256');
   const fd = fs.openSync(path, 'r');
   try {
-    const probe = Buffer.alloc(Math.min(HEADER_PROBE_BYTES, size));
+    const prefix = Buffer.alloc(Math.min(NPY_PREFIX_BYTES, size));
+    fs.readSync(fd, prefix, 0, prefix.length, 0);
+    const probe = Buffer.alloc(Math.min(headerSize(prefix, path), size));
     fs.readSync(fd, probe, 0, probe.length, 0);
     const header = parseHeader(probe, path);
     hash.update(probe.subarray(0, header.dataOffset)).update(String(size));
@@ -104,7 +106,7 @@ async function hashStream(stream: Readable, size: number, full: boolean): Promis
     if (blocks === undefined) {
       head.push(chunk);
       headBytes += chunk.length;
-      if (headBytes >= Math.min(HEADER_PROBE_BYTES, size)) {
+      if (headBytes >= Math.min(NPY_PREFIX_BYTES, size) && headBytes >= Math.min(headerSize(Buffer.concat(head), 'stream'), size)) {
         const probe = Buffer.concat(head);
         const header = parseHeader(probe, 'stream');
         hash.update(probe.subarray(0, header.dataOffset)).update(String(size));

@@ -17,6 +17,15 @@ export const MASK_CHANNELS = 6;
 /** Channels 0..4 hold instances; channel 5 is background and makes no nucleus. */
 export const CLASS_CHANNELS = 5;
 
+/**
+ * Memory budgets for what a file declares, checked before anything is allocated: a forged header cannot make
+ * a reader allocate more than this. One mask record is held per worker (PanNuke's is 3 MiB); tissue names
+ * are short (PanNuke's longest is 13 characters).
+ */
+export const MAX_RECORD_BYTES = 1 << 30;
+export const MAX_TISSUE_NAME_CHARS = 256;
+export const MAX_TYPES_BYTES = 64 << 20;
+
 export interface OpenFold {
   fold: number;
   files: FoldFiles;
@@ -53,6 +62,13 @@ export async function openFold(files: FoldFiles): Promise<OpenFold> {
     if (masks.header.dtype.kind !== 'numeric') throw mismatch(masks, '(N, H, W, 6) of numbers');
     if (masks.header.shape.length !== 4 || masks.header.shape[3] !== MASK_CHANNELS) throw mismatch(masks, '(N, H, W, 6)');
     const [count, height, width] = masks.header.shape as [number, number, number, number];
+    if (height === 0 || width === 0) throw mismatch(masks, '(N, H, W, 6) with H, W ≥ 1', 'images of zero pixels');
+    if (masks.recordBytes > MAX_RECORD_BYTES || images.recordBytes > MAX_RECORD_BYTES) {
+      const big = masks.recordBytes > MAX_RECORD_BYTES ? masks : images;
+      throw new PannukeError('FOLD_MISMATCH', `one image of ${formatShape(big.header.shape.slice(1))} ${big.header.dtype.descr} needs ${big.recordBytes} bytes: more than the ${MAX_RECORD_BYTES}-byte budget of one record`, {
+        file: big.path, position: 'header', hint: 'PanNuke images are 256 × 256; split larger images into tiles',
+      });
+    }
     if (images.header.dtype.kind !== 'numeric') throw mismatch(images, `(${count}, ${height}, ${width}, 3) of numbers`);
     if (images.header.shape.length !== 4 || images.header.shape[3] !== 3) throw mismatch(images, `(${count}, ${height}, ${width}, 3)`);
     if (types.header.dtype.kind === 'numeric') {
@@ -68,6 +84,12 @@ export async function openFold(files: FoldFiles): Promise<OpenFold> {
       throw mismatch(images, `(${count}, ${height}, ${width}, 3)`, `H × W must equal masks.npy's ${height} × ${width}`);
     }
 
+    const chars = types.header.dtype.chars;
+    if (chars > MAX_TISSUE_NAME_CHARS || types.count * types.recordBytes > MAX_TYPES_BYTES) {
+      throw new PannukeError('FOLD_MISMATCH', `fold ${files.fold}: tissue names of up to ${chars} characters (${types.header.dtype.descr}) × ${types.count}: expected names of at most ${MAX_TISSUE_NAME_CHARS} characters`, {
+        file: types.path, position: 'header', hint: 'the file is damaged or not a PanNuke types.npy',
+      });
+    }
     let tissues: string[];
     try {
       tissues = decodeStrings(await types.readAll(), types.header.dtype);

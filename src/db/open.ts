@@ -28,46 +28,124 @@ function knownMigrations(): number {
 
 export interface OpenOptions {
   readonly?: boolean;
+  /** How long to wait for another program's lock before failing, in ms (SQLite's busy_timeout). */
+  busyTimeout?: number;
+  /**
+   * Write-ahead logging while this connection writes (ingest: readers are never blocked by the loader).
+   * `closeDatabase` returns the file to rollback-journal mode, so that it needs nothing beside it to be read,
+   * even from a read-only folder or by another user.
+   */
+  wal?: boolean;
+}
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** Bytes 18 and 19 of a SQLite file are 2 in WAL mode (the file format's write and read versions). */
+function isWalFile(file: string): boolean {
+  const header = Buffer.alloc(20);
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    return fs.readSync(fd, header, 0, 20, 0) === 20 && header[18] === 2;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function writable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What is at `file` before SQLite touches it: nothing, a regular file, or something to refuse. */
+function checkPath(file: string, readonly: boolean): boolean {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    if (readonly) throw new PannukeError('FILE_MISSING', 'database does not exist', { file, hint: 'create it with `pannuke ingest <root> --db <file>`' });
+    return false;
+  }
+  // A FIFO or device would block or be read forever; a folder is not a database.
+  if (stat.isDirectory()) throw new PannukeError('DB_OPEN', 'is a folder, not a database file', { file, hint: 'point --db at a .sqlite file' });
+  if (!stat.isFile()) throw new PannukeError('DB_OPEN', 'not a regular file (a FIFO, socket or device)', { file, hint: 'point --db at a .sqlite file' });
+  if (readonly && stat.size === 0) {
+    throw new PannukeError('DB_SCHEMA', 'database is empty (0 bytes): not made by pannuke ingest', { file, hint: 'create it with `pannuke ingest <root> --db <file>`' });
+  }
+  return true;
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  const readonly = options.readonly === true;
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir)) {
     throw new PannukeError('DB_OPEN', `folder '${dir}' does not exist`, { file, hint: 'create the folder first or choose another --db path' });
   }
-  if (options.readonly === true && !fs.existsSync(file)) {
-    throw new PannukeError('FILE_MISSING', 'database does not exist', { file, hint: 'create it with `pannuke ingest <root> --db <file>`' });
+  const exists = checkPath(file, readonly);
+  if (exists && isWalFile(file) && !writable(dir) && !fs.existsSync(`${file}-shm`)) {
+    throw new PannukeError('DB_OPEN', 'database is in WAL mode (an ingest did not finish) and its folder cannot be written, so SQLite cannot read it', {
+      file, hint: 'where it is writable, run `pannuke ingest` again or `sqlite3 <file> "PRAGMA journal_mode=DELETE"`; then it reads from anywhere',
+    });
+  }
+  if (!readonly && exists && !writable(file)) {
+    throw new PannukeError('DB_OPEN', 'database file is read-only', { file, hint: 'reading commands work on it; to change it, make it writable or work on a copy' });
+  }
+  if (!readonly && !writable(dir)) {
+    throw new PannukeError('DB_OPEN', `cannot write in folder ${dir} (SQLite keeps a journal beside the database while it writes)`, { file, hint: 'choose a writable --db path' });
   }
   let client: Database.Database;
   try {
-    client = new Database(file, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
+    client = new Database(file, { readonly, fileMustExist: readonly, timeout: options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS });
   } catch (cause) {
     throw new PannukeError('DB_OPEN', `cannot open database: ${(cause as Error).message}`, { file, cause });
   }
   try {
     // The first statement that touches the file tells whether it is SQLite at all.
     client.pragma('schema_version');
-    if (options.readonly !== true) {
+    if (!readonly && options.wal === true) {
       client.pragma('journal_mode = WAL');
       client.pragma('synchronous = NORMAL');
     }
     client.pragma('foreign_keys = ON');
-    client.pragma('busy_timeout = 5000');
   } catch (cause) {
     client.close();
-    const notDb = (cause as { code?: string }).code === 'SQLITE_NOTADB';
-    if (notDb) throw new PannukeError('DB_OPEN', 'not a SQLite database', { file, cause, hint: 'point --db at a pannuke .sqlite file or a new path' });
+    const code = (cause as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB') throw new PannukeError('DB_OPEN', 'not a SQLite database', { file, cause, hint: 'point --db at a pannuke .sqlite file or a new path' });
+    if (code === 'SQLITE_BUSY') throw new PannukeError('DB_LOCKED', 'the database is locked by another program', { file, cause, hint: 'wait for it to finish (or raise --busy-timeout) and run the command again' });
     throw new PannukeError('DB_OPEN', `cannot use database: ${(cause as Error).message}`, { file, cause });
   }
   const db = drizzle(client, { schema }) as Db;
   try {
-    if (options.readonly !== true) upgrade(db, file);
-    else checkSchema(db, file);
+    if (!readonly) upgrade(db, file);
+    else checkSchema(db, file, true);
   } catch (e) {
     client.close();
+    if ((e as { code?: string }).code === 'SQLITE_BUSY') throw new PannukeError('DB_LOCKED', 'the database is locked by another program', { file, cause: e, hint: 'wait for it to finish (or raise --busy-timeout) and run the command again' });
     throw e;
   }
   return db;
+}
+
+/**
+ * Closes a connection. One that wrote in WAL mode first returns the file to rollback-journal mode (which
+ * checkpoints and removes the -wal and -shm files); if another connection still reads it, the file stays in
+ * WAL mode until the next writer closes.
+ */
+export function closeDatabase(db: Db): void {
+  const client = db.$client;
+  if (!client.open) return;
+  if (!client.readonly && client.inTransaction) client.exec('ROLLBACK');
+  if (!client.readonly && String(client.pragma('journal_mode', { simple: true })) === 'wal') {
+    try {
+      client.pragma('journal_mode = DELETE');
+    } catch {
+      // Another connection holds the database: it stays in WAL mode, which is still correct.
+    }
+  }
+  client.close();
 }
 
 function appliedMigrations(db: Db): number {
@@ -76,38 +154,51 @@ function appliedMigrations(db: Db): number {
   return (db.$client.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n;
 }
 
-function checkSchema(db: Db, file: string): void {
+function checkSchema(db: Db, file: string, reading = false): void {
   const applied = appliedMigrations(db);
   const known = knownMigrations();
+  if (reading && applied < known) {
+    throw new PannukeError('DB_SCHEMA', `database schema is older than this version of pannuke-db: ${applied} of ${known} migrations applied`, {
+      file, hint: 'any writing command (e.g. `pannuke ingest` with the same data) upgrades it; reading commands never change the file',
+    });
+  }
   if (applied > known) {
     throw new PannukeError('DB_SCHEMA', `database schema is newer than this version of pannuke-db knows: ${applied} migrations applied, ${known} known`, {
       file, hint: 'upgrade pannuke-db (npm install pannuke-db@latest)',
     });
   }
-  if (applied === 0 && db.$client.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").pluck().get() !== 0) {
+  const tables = db.$client.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").pluck().get();
+  if (reading && tables === 0) {
+    throw new PannukeError('DB_SCHEMA', 'database has no tables: not made by pannuke ingest', { file, hint: 'create it with `pannuke ingest <root> --db <file>`' });
+  }
+  if (applied === 0 && tables !== 0) {
     throw new PannukeError('DB_SCHEMA', 'file is a SQLite database but not a pannuke-db one (it has tables and no migration history)', {
       file, hint: 'choose a new --db path',
     });
   }
 }
 
+/** Applies missing migrations and records the versions; writes nothing when the file is already current. */
 function upgrade(db: Db, file: string): void {
   checkSchema(db, file);
-  try {
-    migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  } catch (cause) {
-    throw new PannukeError('DB_SCHEMA', `cannot apply migrations: ${(cause as Error).message}`, { file, cause });
+  if (appliedMigrations(db) < knownMigrations()) {
+    try {
+      migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    } catch (cause) {
+      throw new PannukeError('DB_SCHEMA', `cannot apply migrations: ${(cause as Error).message}`, { file, cause });
+    }
   }
+  const wanted = { schema_version: String(knownMigrations()), tool_version: TOOL_VERSION };
+  const recorded = new Map(db.select().from(schema.metadata).all().map((r) => [r.key, r.value]));
+  const classCount = db.$client.prepare('SELECT count(*) FROM classes').pluck().get();
+  if (classCount === schema.CLASS_NAMES.length && Object.entries(wanted).every(([k, v]) => recorded.get(k) === v)) return;
   db.transaction((tx) => {
     tx.insert(schema.classes)
       .values(schema.CLASS_NAMES.map((name, i) => ({ id: i + 1, name })))
       .onConflictDoNothing()
       .run();
     tx.insert(schema.metadata)
-      .values([
-        { key: 'schema_version', value: String(knownMigrations()) },
-        { key: 'tool_version', value: TOOL_VERSION },
-      ])
+      .values(Object.entries(wanted).map(([key, value]) => ({ key, value })))
       .onConflictDoUpdate({ target: schema.metadata.key, set: { value: sql`excluded.value` } })
       .run();
   });

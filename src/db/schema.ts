@@ -146,6 +146,8 @@ export const subsets = sqliteTable('subsets', {
   seed: integer('seed').notNull(),
   nuclei: integer('nuclei').notNull(),
   images: integer('images').notNull(),
+  /** What the choice could not meet, as JSON (e.g. strata with fewer nuclei than asked); '[]' when none. */
+  notes: text('notes').notNull().default('[]'),
 });
 
 export const subsetMembers = sqliteTable(
@@ -197,35 +199,40 @@ export const imageSummary = sqliteView('image_summary', {
    GROUP BY i.id
 `);
 
-/** PanNuke's quirks, one row each: how many, and in how many images. */
+/**
+ * PanNuke's quirks, one row each, every count in a column named for its unit: `nuclei` (rows of `nuclei`
+ * that have the quirk), `pixels` (for overlap_pixels), `images` (images that have it); NULL where a unit
+ * does not apply.
+ */
 export const qcSummary = sqliteView('qc_summary', {
   quirk: text('quirk').notNull(),
-  count: integer('count').notNull(),
+  nuclei: integer('nuclei'),
+  pixels: integer('pixels'),
   images: integer('images').notNull(),
   description: text('description').notNull(),
 }).as(sql`
-  SELECT 'shared_id' AS quirk, count(DISTINCT image_id || ':' || instance_id) AS count, count(DISTINCT image_id) AS images,
-         'ids used in two or more class channels of one image (distinct nuclei)' AS description
+  SELECT 'shared_id' AS quirk, count(*) AS nuclei, NULL AS pixels, count(DISTINCT image_id) AS images,
+         'nuclei whose id is also used in another class channel of the image (a different nucleus)' AS description
     FROM ${nuclei} WHERE shared_id = 1
   UNION ALL
-  SELECT 'overlap_pixels', coalesce(sum(overlap_pixels), 0), count(*) FILTER (WHERE overlap_pixels > 0),
-         'pixels that belong to nuclei of two or more classes'
+  SELECT 'overlap_pixels', (SELECT count(*) FROM ${nuclei} WHERE overlap_area > 0), coalesce(sum(overlap_pixels), 0),
+         count(*) FILTER (WHERE overlap_pixels > 0), 'pixels that belong to nuclei of two or more classes (nuclei: those that have such pixels)'
     FROM ${images}
   UNION ALL
-  SELECT 'fragmented', count(*), count(DISTINCT image_id),
+  SELECT 'fragmented', count(*), NULL, count(DISTINCT image_id),
          'nuclei whose pixels form several 4-connected parts (one id, one row)'
     FROM ${nuclei} WHERE parts > 1
   UNION ALL
-  SELECT 'holes', count(*), count(DISTINCT image_id), 'nuclei with enclosed gaps (interior rings in the outline)'
+  SELECT 'holes', count(*), NULL, count(DISTINCT image_id), 'nuclei with enclosed gaps (interior rings in the outline)'
     FROM ${nuclei} WHERE holes > 0
   UNION ALL
-  SELECT 'empty_image', count(*), count(*), 'images with no nucleus'
+  SELECT 'empty_image', NULL, NULL, count(*), 'images with no nucleus'
     FROM ${images} WHERE nucleus_count = 0
   UNION ALL
-  SELECT 'void_image', count(*), count(*), 'images zero in all six mask channels, background included'
+  SELECT 'void_image', NULL, NULL, count(*), 'images zero in all six mask channels, background included'
     FROM ${images} WHERE void_pixels = width * height
   UNION ALL
-  SELECT 'tiny_nucleus', count(*), count(DISTINCT image_id), 'nuclei under 10 pixels (often cut by the image border)'
+  SELECT 'tiny_nucleus', count(*), NULL, count(DISTINCT image_id), 'nuclei under 10 pixels (often cut by the image border)'
     FROM ${nuclei} WHERE area < 10
 `);
 

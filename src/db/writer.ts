@@ -121,8 +121,11 @@ export class BulkWriter {
     this.db.delete(images).where(eq(images.fold, fold)).run();
   }
 
-  /** Writes the images and their nuclei in one transaction: after a crash, each image is all there or absent. */
-  write(batch: readonly ImageToLoad[]): void {
+  /**
+   * Writes the images and their nuclei in one transaction: after a crash, each image is all there or absent.
+   * `alongside` runs in the same transaction (the run log counts what is committed, exactly).
+   */
+  write(batch: readonly ImageToLoad[], alongside?: () => void): void {
     const sources = this.nucleusSources;
     const fields = NUMBER_FIELDS.length;
     const params: unknown[] = new Array(sources.length); // one array reused for every row (values are copied on bind)
@@ -139,6 +142,7 @@ export class BulkWriter {
           this.insertNucleus.run(params);
         }
       }
+      alongside?.();
     });
     run();
   }

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
 import type { Db } from '../db/open.js';
 import { images, nuclei, subsetMembers, tissues } from '../db/schema.js';
@@ -19,14 +19,28 @@ import { decodeWkb } from '../extract/wkb.js';
 import { decodeNumeric } from '../npy/decode.js';
 import { encodeUnicode, formatHeader, NpyWriter } from '../npy/writer.js';
 import { csvField } from './text.js';
+import { yielder } from '../interrupt.js';
 
 export interface MaskExportSummary {
   images: number;
+  /** Nuclei drawn into the masks. */
   nuclei: number;
+  /** Of those, the subset's own members (= nuclei without a subset, or with membersOnly). */
+  members: number;
   dir: string;
 }
 
-export async function exportMasks(db: Db, folds: readonly OpenFold[], out: string, subsetId: number | undefined, onImage?: (done: number, total: number) => void): Promise<MaskExportSummary> {
+export interface MaskExportOptions {
+  /** Only the images of this subset. */
+  subsetId?: number;
+  /** With a subset: draw only its members (other nuclei of its images are left out of channels 0..4). */
+  membersOnly?: boolean;
+  onImage?: (done: number, total: number, nuclei: number) => void;
+}
+
+export async function exportMasks(db: Db, folds: readonly OpenFold[], out: string, options: MaskExportOptions = {}): Promise<MaskExportSummary> {
+  const { subsetId, onImage } = options;
+  const pause = yielder();
   const chosen = (subsetId === undefined
     ? db.select({ id: images.id, fold: images.fold, foldIndex: images.foldIndex, tissue: tissues.name }).from(images)
         .innerJoin(tissues, eq(tissues.id, images.tissueId)).orderBy(asc(images.fold), asc(images.foldIndex)).all()
@@ -45,8 +59,14 @@ export async function exportMasks(db: Db, folds: readonly OpenFold[], out: strin
       throw new PannukeError('FOLD_MISMATCH', `folds differ in image size (${f.width}×${f.height} vs ${width}×${height}); export them separately`, { file: f.files.masks });
     }
   }
-  fs.mkdirSync(out, { recursive: true });
   const n = chosen.length;
+  const columns = { classId: nuclei.classId, instanceId: nuclei.instanceId, contour: nuclei.contour, member: subsetMembers.nucleusId };
+  const nucleiOf = (imageId: number) => (subsetId === undefined
+    ? db.select({ ...columns, member: nuclei.id }).from(nuclei).where(eq(nuclei.imageId, imageId)).all()
+    : db.select(columns).from(nuclei)
+        .leftJoin(subsetMembers, and(eq(subsetMembers.nucleusId, nuclei.id), eq(subsetMembers.subsetId, subsetId)))
+        .where(eq(nuclei.imageId, imageId)).all());
+  let memberCount = 0;
   const imagesOut = new NpyWriter(path.join(out, 'images.npy'), '<f8', [n, height, width, 3], 8);
   const masksOut = new NpyWriter(path.join(out, 'masks.npy'), '<f8', [n, height, width, MASK_CHANNELS], 8);
   const hw = height * width;
@@ -75,7 +95,9 @@ export async function exportMasks(db: Db, folds: readonly OpenFold[], out: strin
         const values = decodeNumeric(bytes, dtype);
         mask.fill(0);
         for (let p = 0; p < hw; p++) mask[p * MASK_CHANNELS + 5] = values[p * MASK_CHANNELS + 5] as number;
-        const rows = db.select({ classId: nuclei.classId, instanceId: nuclei.instanceId, contour: nuclei.contour }).from(nuclei).where(eq(nuclei.imageId, image.id)).all();
+        const all = nucleiOf(image.id);
+        const rows = options.membersOnly === true ? all.filter((r) => r.member !== null) : all;
+        memberCount += all.filter((r) => r.member !== null).length;
         for (const r of rows) {
           const c = r.classId - 1;
           if (c < 0 || c >= CLASS_CHANNELS) continue;
@@ -85,9 +107,10 @@ export async function exportMasks(db: Db, folds: readonly OpenFold[], out: strin
         }
         nucleusCount += rows.length;
         masksOut.append(mask);
-        index.push([row, image.fold, image.foldIndex, image.id, image.tissue].map(csvField).join(','));
+        index.push([row, image.fold, image.foldIndex, image.id, image.tissue].map((v) => csvField(v)).join(','));
         row++;
-        onImage?.(row, n);
+        onImage?.(row, n, nucleusCount);
+        await pause();
       }
       await imageRecords.return?.();
     }
@@ -99,5 +122,5 @@ export async function exportMasks(db: Db, folds: readonly OpenFold[], out: strin
   const widthChars = Math.max(13, ...names.map((s) => [...s].length));
   fs.writeFileSync(path.join(out, 'types.npy'), Buffer.concat([formatHeader(`<U${widthChars}`, [n]), encodeUnicode(names, widthChars)]));
   fs.writeFileSync(path.join(out, 'index.csv'), `${index.join('\n')}\n`);
-  return { images: n, nuclei: nucleusCount, dir: out };
+  return { images: n, nuclei: nucleusCount, members: memberCount, dir: out };
 }

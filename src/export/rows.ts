@@ -8,6 +8,7 @@ import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import type { Db } from '../db/open.js';
 import { rowWriter, textSink } from './text.js';
 import { decodeWkb } from '../extract/wkb.js';
+import { yielder } from '../interrupt.js';
 
 export const ROW_FORMATS = ['csv', 'parquet', 'geojson'] as const;
 export type RowFormat = (typeof ROW_FORMATS)[number];
@@ -29,8 +30,23 @@ export interface ExportSummary {
   bytes: number;
 }
 
-export async function exportRows(db: Db, format: RowFormat, out: string, subsetId?: number): Promise<ExportSummary> {
-  const rows = format === 'csv' ? await writeCsv(db, out, subsetId) : format === 'parquet' ? writeParquet(db, out, subsetId) : await writeGeoJson(db, out, subsetId);
+export interface RowExportOptions {
+  subsetId?: number;
+  /** CSV: cells as they are, without the spreadsheet-formula guard. */
+  raw?: boolean;
+  onRow?: (done: number) => void;
+}
+
+/** Writes `out` (the caller makes it atomic); rows are streamed and the event loop gets a turn for Ctrl-C. */
+/** How many rows an export will write (for progress). */
+export function exportRowCount(db: Db, subsetId?: number): number {
+  return subsetId === undefined
+    ? (db.$client.prepare('SELECT count(*) FROM nuclei').pluck().get() as number)
+    : (db.$client.prepare('SELECT count(*) FROM subset_members WHERE subset_id = ?').pluck().get(subsetId) as number);
+}
+
+export async function exportRows(db: Db, format: RowFormat, out: string, options: RowExportOptions = {}): Promise<ExportSummary> {
+  const rows = format === 'csv' ? await writeCsv(db, out, options) : format === 'parquet' ? await writeParquet(db, out, options) : await writeGeoJson(db, out, options);
   return { rows, bytes: fs.statSync(out).size };
 }
 
@@ -41,22 +57,28 @@ function fileOut(path: string) {
   return { stream, closed };
 }
 
-async function writeCsv(db: Db, out: string, subsetId?: number): Promise<number> {
-  const { columns, rows } = factsQuery(db, subsetId, false);
+async function writeCsv(db: Db, out: string, options: RowExportOptions): Promise<number> {
+  const { columns, rows } = factsQuery(db, options.subsetId, false);
   const file = fileOut(out);
-  const sink = rowWriter(file.stream, 'csv', columns.map((c) => c.name));
+  const sink = rowWriter(file.stream, 'csv', columns.map((c) => c.name), { raw: options.raw === true });
+  const pause = yielder();
   let n = 0;
   for (const row of rows) {
     await sink.write(row);
     n++;
+    if ((n & 1023) === 0) {
+      options.onRow?.(n);
+      await pause();
+    }
   }
   await sink.end();
   await file.closed();
   return n;
 }
 
-function writeParquet(db: Db, out: string, subsetId?: number): number {
-  const { columns, rows } = factsQuery(db, subsetId, false);
+async function writeParquet(db: Db, out: string, options: RowExportOptions): Promise<number> {
+  const { columns, rows } = factsQuery(db, options.subsetId, false);
+  const pause = yielder();
   // SQLite's declared types give the Parquet types: INTEGER → INT64 (ids reach 2^53), REAL → DOUBLE, else UTF-8.
   const types = columns.map((c) => (c.type?.toLowerCase() === 'integer' ? 'INT64' : c.type?.toLowerCase() === 'real' ? 'DOUBLE' : 'STRING'));
   const writer = new ParquetWriter({
@@ -87,14 +109,19 @@ function writeParquet(db: Db, out: string, subsetId?: number): number {
     batch.push(row);
     n++;
     if (batch.length === ROW_GROUP) flush();
+    if ((n & 1023) === 0) {
+      options.onRow?.(n);
+      await pause();
+    }
   }
   flush();
   writer.finish();
   return n;
 }
 
-async function writeGeoJson(db: Db, out: string, subsetId?: number): Promise<number> {
-  const { columns, rows } = factsQuery(db, subsetId, true);
+async function writeGeoJson(db: Db, out: string, options: RowExportOptions): Promise<number> {
+  const { columns, rows } = factsQuery(db, options.subsetId, true);
+  const pause = yielder();
   const names = columns.map((c) => c.name);
   const contourAt = names.indexOf('contour');
   const file = fileOut(out);
@@ -113,6 +140,10 @@ async function writeGeoJson(db: Db, out: string, subsetId?: number): Promise<num
     const properties = Object.fromEntries(names.flatMap((name, k) => (k === contourAt ? [] : [[name, row[k]]])));
     await text.write(`${n === 0 ? '\n' : ',\n'}${JSON.stringify({ type: 'Feature', id: properties.nucleus_id, geometry, properties })}`);
     n++;
+    if ((n & 1023) === 0) {
+      options.onRow?.(n);
+      await pause();
+    }
   }
   await text.write('\n]}\n');
   await text.flush();

@@ -22,23 +22,42 @@ export interface RowSink {
 const LOOKAHEAD = 1000;
 const CHUNK = 1 << 16;
 
-/** Text for one value: null as empty, blobs as hex. */
+/** Text for one value: null as empty, blobs as hex, integers exactly (SQLite's 64-bit ones arrive as BigInt). */
 export function plainText(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
   return String(v);
 }
 
+/**
+ * Control characters (C0 but tab, DEL, C1) as visible escapes, so a value or a file name cannot move the
+ * cursor, clear the screen or retitle the window of the terminal it is printed on.
+ */
+export function terminalSafe(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * A text cell that a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage
+ * return: OWASP's list) gets a leading apostrophe, which spreadsheets show as text. Numbers are left alone.
+ */
+export function formulaSafe(v: unknown): unknown {
+  return typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+}
+
 /** RFC 4180: quote a field holding a comma, a quote or a line break, doubling its quotes. */
-export function csvField(v: unknown): string {
-  const s = plainText(v);
+export function csvField(v: unknown, raw = false): string {
+  const s = plainText(raw ? v : formulaSafe(v));
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-function jsonValue(v: unknown): unknown {
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+/** A value as JSON text: blobs base64, 64-bit integers as exact digits (JSON numbers have no size limit). */
+function jsonText(v: unknown): string {
+  if (v instanceof Uint8Array) return JSON.stringify(Buffer.from(v).toString('base64'));
   if (typeof v === 'bigint') return v.toString();
-  return v ?? null;
+  if (typeof v === 'number' && !Number.isFinite(v)) return 'null';
+  return JSON.stringify(v ?? null);
 }
 
 /** Buffers text into 64 KiB chunks and waits for `drain` when the destination is full. */
@@ -66,9 +85,16 @@ export function tableLayout(header: readonly string[], sample: readonly (readonl
   return { line, head: line(header) + `${widths.map((w) => '─'.repeat(w)).join('  ')}\n` };
 }
 
-export function rowWriter(out: TextOut, format: Format, columns: readonly string[]): RowSink {
+export interface RowOptions {
+  /** CSV: write cells as they are, without the formula guard (see formulaSafe). */
+  raw?: boolean;
+}
+
+export function rowWriter(out: TextOut, format: Format, columns: readonly string[], options: RowOptions = {}): RowSink {
   const sink = textSink(out);
-  const object = (row: readonly unknown[]) => Object.fromEntries(columns.map((c, k) => [c, jsonValue(row[k])]));
+  const keys = columns.map((c) => `${JSON.stringify(c)}:`);
+  const object = (row: readonly unknown[]) => `{${keys.map((k, i) => k + jsonText(row[i])).join(',')}}`;
+  const csv = (v: unknown) => csvField(v, options.raw === true);
   const lines = (head: string, line: (row: readonly unknown[]) => string): RowSink => {
     let started = false;
     return {
@@ -86,13 +112,13 @@ export function rowWriter(out: TextOut, format: Format, columns: readonly string
 
   switch (format) {
     case 'csv':
-      return lines(`${columns.map(csvField).join(',')}\r\n`, (row) => `${row.map(csvField).join(',')}\r\n`);
+      return lines(`${columns.map(csv).join(',')}\r\n`, (row) => `${row.map(csv).join(',')}\r\n`);
     case 'ndjson':
-      return lines('', (row) => `${JSON.stringify(object(row))}\n`);
+      return lines('', (row) => `${object(row)}\n`);
     case 'json': {
       let n = 0;
       return {
-        write: (row) => sink.write(`${n++ === 0 ? '[\n' : ',\n'}${JSON.stringify(object(row))}`),
+        write: (row) => sink.write(`${n++ === 0 ? '[\n' : ',\n'}${object(row)}`),
         end: async () => {
           await sink.write(n === 0 ? '[]\n' : '\n]\n');
           await sink.flush();
@@ -100,7 +126,7 @@ export function rowWriter(out: TextOut, format: Format, columns: readonly string
       };
     }
     case 'markdown': {
-      const cell = (v: unknown) => plainText(v).replaceAll('|', '\\|').replace(/\r?\n/g, ' ');
+      const cell = (v: unknown) => terminalSafe(plainText(v)).replaceAll('|', '\\|');
       return lines(`| ${columns.map(cell).join(' | ')} |\n|${columns.map(() => '---').join('|')}|\n`, (row) => `| ${row.map(cell).join(' | ')} |\n`);
     }
     case 'table': {
@@ -108,7 +134,7 @@ export function rowWriter(out: TextOut, format: Format, columns: readonly string
       let line: ((cells: readonly string[]) => string) | undefined;
       const start = () => {
         const numeric = columns.map((_, k) => ahead.length > 0 && ahead.every((r) => r[k] === '' || /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(r[k] ?? '')));
-        const layout = tableLayout(columns, ahead, numeric);
+        const layout = tableLayout(columns.map(terminalSafe), ahead, numeric);
         line = layout.line;
         const text = layout.head + ahead.map(layout.line).join('');
         ahead.length = 0;
@@ -116,7 +142,7 @@ export function rowWriter(out: TextOut, format: Format, columns: readonly string
       };
       return {
         write: async (row) => {
-          const cells = row.map(plainText);
+          const cells = row.map((v) => terminalSafe(plainText(v)));
           if (line !== undefined) return sink.write(line(cells));
           ahead.push(cells);
           if (ahead.length >= LOOKAHEAD) await start();
@@ -131,8 +157,8 @@ export function rowWriter(out: TextOut, format: Format, columns: readonly string
 }
 
 /** Writes whole rows in one call. */
-export async function writeRows(out: TextOut, format: Format, columns: readonly string[], rows: Iterable<readonly unknown[]>): Promise<void> {
-  const sink = rowWriter(out, format, columns);
+export async function writeRows(out: TextOut, format: Format, columns: readonly string[], rows: Iterable<readonly unknown[]>, options: RowOptions = {}): Promise<void> {
+  const sink = rowWriter(out, format, columns, options);
   for (const row of rows) await sink.write(row);
   await sink.end();
 }

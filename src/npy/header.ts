@@ -27,26 +27,54 @@ export interface NpyHeader {
   dataOffset: number;
 }
 
-/** Bytes to read from the start of a file to be sure to hold any header numpy writes in practice. */
-export const HEADER_PROBE_BYTES = 65_536;
+/** Bytes that hold the magic, the version and the header length, whatever the version. */
+export const NPY_PREFIX_BYTES = 12;
+
+/**
+ * The largest header read. Version 1.0 headers end within 65,545 bytes; 2.0 and 3.0 may declare up to 4 GiB,
+ * which no real array needs (numpy writes ~128 bytes): a larger one is refused before it is read.
+ */
+export const MAX_HEADER_BYTES = 16 << 20;
+
+/**
+ * The size of the whole header (where the data starts), from the file's first bytes (at least
+ * NPY_PREFIX_BYTES, or the whole file if shorter), so that a reader reads exactly the header, of any size.
+ */
+export function headerSize(prefix: Uint8Array, file: string): number {
+  checkMagic(prefix, file);
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  const major = prefix[6] as number;
+  if (major !== 1 && prefix.length < 12) throw new PannukeError('NPY_BAD_HEADER', 'file ends inside the header', { file, position: 'header' });
+  const size = major === 1 ? 10 + view.getUint16(8, true) : 12 + view.getUint32(8, true);
+  if (size > MAX_HEADER_BYTES) {
+    throw new PannukeError('NPY_BAD_HEADER', `header declares ${size} bytes: more than the ${MAX_HEADER_BYTES} bytes any real array needs`, { file, position: 'byte 8', hint: 'the file is damaged or not a real .npy' });
+  }
+  return size;
+}
+
+function checkMagic(bytes: Uint8Array, file: string): void {
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    const found = Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new PannukeError('NPY_BAD_MAGIC', `not an .npy file: expected magic 93 4e 55 4d 50 59 ("\\x93NUMPY"), found ${found || 'an empty file'}`, { file, position: 'byte 0' });
+  }
+  const major = bytes[6] as number;
+  const minor = bytes[7] as number;
+  if (![1, 2, 3].includes(major) || minor !== 0) {
+    throw new PannukeError('NPY_BAD_VERSION', `unsupported .npy format version ${major}.${minor}: expected 1.0, 2.0 or 3.0`, { file, position: 'byte 6' });
+  }
+}
 
 /**
  * Parses the header at the start of `bytes` (which may hold more than the header).
  * `file` is only used in error messages.
  */
 export function parseHeader(bytes: Uint8Array, file: string): NpyHeader {
-  const fail = (code: 'NPY_BAD_MAGIC' | 'NPY_BAD_VERSION' | 'NPY_BAD_HEADER', message: string, position = 'header') =>
+  const fail = (code: 'NPY_BAD_HEADER', message: string, position = 'header') =>
     new PannukeError(code, message, { file, position });
 
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
-    const found = Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw fail('NPY_BAD_MAGIC', `not an .npy file: expected magic 93 4e 55 4d 50 59 ("\\x93NUMPY"), found ${found || 'an empty file'}`, 'byte 0');
-  }
+  checkMagic(bytes, file);
   const major = bytes[6] as number;
   const minor = bytes[7] as number;
-  if (![1, 2, 3].includes(major) || minor !== 0) {
-    throw fail('NPY_BAD_VERSION', `unsupported .npy format version ${major}.${minor}: expected 1.0, 2.0 or 3.0`, 'byte 6');
-  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const prefix = major === 1 ? 10 : 12;
   if (bytes.length < prefix) throw fail('NPY_BAD_HEADER', 'file ends inside the header');

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { PannukeError } from '../errors.js';
-import { HEADER_PROBE_BYTES, parseHeader, recordGeometry, type NpyHeader } from './header.js';
+import { headerSize, NPY_PREFIX_BYTES, parseHeader, recordGeometry, type NpyHeader } from './header.js';
 import { readFully, type RecordLayout } from './records.js';
 import type { NpyRecord, RecordSource } from './source.js';
 
@@ -29,7 +29,8 @@ export class NpyFile implements RecordSource {
   static open(path: string): NpyFile {
     let fd: number;
     try {
-      fd = fs.openSync(path, 'r');
+      // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; it is refused below.
+      fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new PannukeError('FILE_MISSING', 'file does not exist', { file: path, cause });
@@ -37,10 +38,14 @@ export class NpyFile implements RecordSource {
     }
     try {
       const stat = fs.fstatSync(fd);
-      if (!stat.isFile()) throw new PannukeError('FILE_UNREADABLE', 'not a regular file', { file: path });
-      const probe = new Uint8Array(Math.min(HEADER_PROBE_BYTES, stat.size));
-      readFully(fd, probe, 0, path);
-      const header = parseHeader(probe, path);
+      if (!stat.isFile()) throw new PannukeError('FILE_UNREADABLE', `not a regular file (${kindOf(stat)})`, { file: path, hint: 'point at the .npy file itself' });
+      const prefix = new Uint8Array(Math.min(NPY_PREFIX_BYTES, stat.size));
+      readFully(fd, prefix, 0, path);
+      const size = headerSize(prefix, path);
+      if (size > stat.size) throw new PannukeError('NPY_BAD_HEADER', `header says it is ${size} bytes long, but the file ends at byte ${stat.size}`, { file: path, position: 'header' });
+      const headerBytes = new Uint8Array(size);
+      readFully(fd, headerBytes, 0, path);
+      const header = parseHeader(headerBytes, path);
       if (header.shape.length === 0) {
         throw new PannukeError('FOLD_MISMATCH', 'expected an array with at least one dimension, found a 0-d scalar', { file: path, position: 'header' });
       }
@@ -115,6 +120,15 @@ export class NpyFile implements RecordSource {
     if (this.fd === undefined) throw new Error(`${this.path} is closed`);
     return this.fd;
   }
+}
+
+/** What a path is when it is not a regular file, for messages. */
+export function kindOf(stat: fs.Stats): string {
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'not a file';
 }
 
 /** A shape as Python prints it: (3,) or (2, 256, 256, 6). */

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { PannukeError } from '../errors.js';
-import { HEADER_PROBE_BYTES, parseHeader, recordGeometry, type NpyHeader } from './header.js';
+import { headerSize, NPY_PREFIX_BYTES, parseHeader, recordGeometry, type NpyHeader } from './header.js';
 import { formatShape } from './reader.js';
 import type { NpyRecord, RecordSource } from './source.js';
 
@@ -29,8 +29,9 @@ export class NpyStream implements RecordSource {
 
   /** Parses the header from the first bytes of `open()` and checks the declared size against `totalBytes`. */
   static async open(path: string, totalBytes: number, open: (chunkBytes?: number) => Readable): Promise<NpyStream> {
-    const probe = await readPrefix(open(), Math.min(HEADER_PROBE_BYTES, totalBytes), path);
-    const header = parseHeader(probe, path);
+    const size = headerSize(await readPrefix(open(), Math.min(NPY_PREFIX_BYTES, totalBytes), path), path);
+    if (size > totalBytes) throw new PannukeError('NPY_BAD_HEADER', `header says it is ${size} bytes long, but the file is ${totalBytes} bytes`, { file: path, position: 'header' });
+    const header = parseHeader(await readPrefix(open(), size, path), path);
     if (header.shape.length === 0) {
       throw new PannukeError('FOLD_MISMATCH', 'expected an array with at least one dimension, found a 0-d scalar', { file: path, position: 'header' });
     }
@@ -83,8 +84,10 @@ export class NpyStream implements RecordSource {
             next++;
           }
         }
-        if (next === wanted.length) return;
+        // Once every wanted record is out, the loop reads on to the end without cutting anything, so that a
+        // container that checks its bytes (a zip member's CRC-32) checks them all.
       }
+      if (next === wanted.length) return;
       throw new PannukeError('NPY_TRUNCATED', `stream ended inside record ${index} of ${this.count}`, { file: this.path, position: `record ${index}` });
     } catch (e) {
       throw streamError(e, this.path);

@@ -10,6 +10,7 @@
 import os from 'node:os';
 import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
 import type { Db } from '../db/open.js';
+import { keepSubsetMembers, restoreSubsetMembers } from '../db/kept-members.js';
 import { BulkWriter, type ImageToLoad } from '../db/writer.js';
 import { PannukeError } from '../errors.js';
 import { NUMBER_FIELDS, packedNumbers, type PackedImage } from '../extract/packed.js';
@@ -17,7 +18,8 @@ import { NpyFile } from '../npy/reader.js';
 import { planFolds } from './plan.js';
 import { WorkerPool } from './pool.js';
 import type { ExtractRequest } from './protocol.js';
-import { finishRun, startRun } from './runs.js';
+import { onInterrupt } from '../interrupt.js';
+import { countCommitted, finishRun, interruptRun, startRun } from './runs.js';
 
 const CLASS_ID = NUMBER_FIELDS.indexOf('classId');
 /** SQLite's page cache during ingest, in KiB as `PRAGMA cache_size` takes it (negative: a size, not pages). */
@@ -59,6 +61,8 @@ export interface IngestSummary {
   seconds: number;
   /** Warnings worth a user's attention (e.g. an empty fold). */
   warnings: string[];
+  /** What else happened (subsets carried over a replaced fold). */
+  notes: string[];
 }
 
 /**
@@ -70,12 +74,17 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
   const runId = startRun(db, options.dbFile, {
     folds: folds.map((f) => f.fold), masks: folds.map((f) => f.files.masks), replace: options.replace === true, hash: options.hash === true,
   });
+  // Ctrl-C: an open transaction (a fold being replaced) is rolled back, the run is logged as interrupted.
+  const unregister = onInterrupt(() => {
+    if (db.$client.inTransaction) db.$client.exec('ROLLBACK');
+    interruptRun(db, runId);
+  });
   // Rows are appended, so pages once written are rarely read again: a 4 MB page cache loads as fast as
   // better-sqlite3's default 16 MB, and memory stays the same from a small fold to the whole release.
   const cacheSize = db.$client.pragma('cache_size', { simple: true });
   db.$client.pragma(`cache_size = ${INGEST_CACHE_KIB}`);
   const summary: IngestSummary = {
-    folds: [], images: 0, skipped: 0, nuclei: 0, nucleiPerClass: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, seconds: 0,
+    folds: [], images: 0, skipped: 0, nuclei: 0, nucleiPerClass: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, seconds: 0, notes: [],
     warnings: folds.filter((f) => f.count === 0).map((f) => `fold ${f.fold} has no images (N = 0): ${f.files.masks}`),
   };
   // Workers start (loading their modules) while the main thread fingerprints the sources.
@@ -102,14 +111,22 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
           }
           options.onProgress?.({ fold: p.fold.fold, done: summary.images, total, nuclei: summary.nuclei, seconds: (performance.now() - started) / 1000 });
         };
-        const load = () => (p.indexes.length === 0 ? Promise.resolve() : ingestFold(p.fold, p.indexes, writer, pool as WorkerPool, options.batchSize ?? 64, onImage));
+        const commit = (batch: readonly ImageToLoad[]) =>
+          writer.write(batch, () => countCommitted(db, runId, batch.length, batch.reduce((n, b) => n + b.nuclei.nucleusCount, 0)));
+        const load = () => (p.indexes.length === 0 ? Promise.resolve() : ingestFold(p.fold, p.indexes, writer, pool as WorkerPool, options.batchSize ?? 64, onImage, commit));
         if (p.replace) {
           // The old rows go and the new ones arrive in one transaction: readers and crashes see one or the other.
           db.$client.exec('BEGIN IMMEDIATE');
           try {
+            keepSubsetMembers(db, p.fold.fold);
             writer.deleteFold(p.fold.fold);
             writer.recordSources(p.sources);
             await load();
+            for (const s of restoreSubsetMembers(db, p.fold.fold)) {
+              (s.after === s.before ? summary.notes : summary.warnings).push(s.after === s.before
+                ? `subset '${s.name}': its ${s.before} nuclei in fold ${p.fold.fold} were found again in the new files`
+                : `subset '${s.name}': ${s.before - s.after} of its ${s.before} nuclei in fold ${p.fold.fold} are not in the new files and left the subset (see \`pannuke subset show ${s.name}\`)`);
+            }
             db.$client.exec('COMMIT');
           } catch (e) {
             if (db.$client.inTransaction) db.$client.exec('ROLLBACK');
@@ -127,12 +144,14 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
       throw e;
     }
     summary.seconds = (performance.now() - started) / 1000;
-    finishRun(db, runId, 'finished', summary);
+    finishRun(db, runId, 'finished');
     return summary;
   } catch (e) {
-    finishRun(db, runId, 'failed', summary, e instanceof PannukeError ? e.describe() : String(e));
+    // The run's writes were removed above (or never committed): it leaves nothing.
+    finishRun(db, runId, 'failed', { images: 0, nuclei: 0 }, e instanceof PannukeError ? e.describe() : String(e));
     throw e;
   } finally {
+    unregister();
     await pool?.close();
     db.$client.pragma(`cache_size = ${Number(cacheSize)}`);
   }
@@ -145,6 +164,7 @@ async function ingestFold(
   pool: WorkerPool,
   batchSize: number,
   onImage: (image: PackedImage) => void,
+  commit: (batch: readonly ImageToLoad[]) => void,
 ): Promise<void> {
   const tissueIds = writer.tissueIds([...new Set(fold.tissues)].sort());
   const layout = { height: fold.height, width: fold.width, channels: MASK_CHANNELS, classChannels: CLASS_CHANNELS };
@@ -174,7 +194,7 @@ async function ingestFold(
       if (batch.length >= batchSize) {
         const full = batch;
         batch = [];
-        writer.write(full);
+        commit(full);
       }
     }
   };
@@ -215,6 +235,6 @@ async function ingestFold(
       });
   }
   while (pending > 0) await new Promise<void>((r) => (wake = r));
-  if (batch.length > 0 && failure === undefined) writer.write(batch);
+  if (batch.length > 0 && failure === undefined) commit(batch);
   if (failure !== undefined) throw failure;
 }

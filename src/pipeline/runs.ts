@@ -2,7 +2,8 @@
  * The ingest_runs log, which doubles as the writer lock: a run claims the database by inserting a `running`
  * row inside an IMMEDIATE transaction, after checking that no other live process holds one. A row left
  * `running` by a killed process (its pid is gone) is marked `interrupted` and the new run proceeds, so a
- * crash never leaves the database locked.
+ * crash never leaves the database locked. A run's `images` and `nuclei` grow in the same transactions that
+ * commit them, so they are exact whatever stopped the run.
  */
 import os from 'node:os';
 import { and, eq } from 'drizzle-orm';
@@ -53,9 +54,20 @@ export function startRun(db: Db, file: string, options: Record<string, unknown>)
   }
 }
 
-export function finishRun(db: Db, id: number, status: 'finished' | 'failed', counts: { images: number; nuclei: number }, error?: string): void {
+/** Adds committed work to a run's counts; called inside the transaction that commits it. */
+export function countCommitted(db: Db, id: number, images: number, nuclei: number): void {
+  db.$client.prepare('UPDATE ingest_runs SET images = images + ?, nuclei = nuclei + ? WHERE id = ?').run(images, nuclei, id);
+}
+
+/** Marks a run stopped by Ctrl-C; its counts are already those of what it committed. */
+export function interruptRun(db: Db, id: number): void {
+  db.update(ingestRuns).set({ status: 'interrupted', finishedAt: new Date().toISOString() }).where(eq(ingestRuns.id, id)).run();
+}
+
+/** Ends a run; `counts`, if given, replace the committed counts (a failed run's writes are removed: 0). */
+export function finishRun(db: Db, id: number, status: 'finished' | 'failed', counts?: { images: number; nuclei: number }, error?: string): void {
   db.update(ingestRuns)
-    .set({ status, finishedAt: new Date().toISOString(), images: counts.images, nuclei: counts.nuclei, error: error ?? null })
+    .set({ status, finishedAt: new Date().toISOString(), ...counts, error: error ?? null })
     .where(eq(ingestRuns.id, id))
     .run();
 }

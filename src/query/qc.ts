@@ -8,7 +8,10 @@ import { classes, images, nuclei, qcSummary } from '../db/schema.js';
 
 export interface QcRow {
   quirk: string;
-  count: number;
+  /** Rows of `nuclei` with the quirk (null for image quirks). */
+  nuclei: number | null;
+  /** Pixels (overlap_pixels only). */
+  pixels: number | null;
   images: number;
   description: string;
 }
@@ -39,6 +42,9 @@ const IMAGE_QUIRKS: Record<string, { where: SQL | undefined; detail: SQL<string>
   empty_image: { where: eq(images.nucleusCount, 0), detail: sql<string>`'no nucleus'` },
   void_image: { where: sql`${images.voidPixels} = ${images.width} * ${images.height}`, detail: sql<string>`'all six channels zero'` },
 };
+
+/** Whether a quirk's examples are nuclei or images. */
+export const exampleUnit = (quirk: string): 'nuclei' | 'images' => (quirk in NUCLEUS_QUIRKS ? 'nuclei' : 'images');
 
 export function qcExamples(db: Db, quirk: string, limit: number): QcExample[] {
   const n = NUCLEUS_QUIRKS[quirk];

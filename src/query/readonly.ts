@@ -1,7 +1,8 @@
 /**
  * One user statement, run read-only. Two guards: the connection is opened read-only (SQLite itself refuses
- * writes), and the statement must be a row-returning read (SELECT, WITH, VALUES, EXPLAIN, or a PRAGMA read);
- * ATTACH, DETACH and VACUUM, which SQLite counts as "read-only", are refused by name.
+ * writes), and the statement must be a row-returning read (SELECT, WITH, VALUES, EXPLAIN, or a PRAGMA read:
+ * one without `=`); ATTACH, DETACH and VACUUM, which SQLite counts as "read-only", are refused by name.
+ * Integers come back exactly (as BigInt where SQLite's 64-bit values exceed 2^53).
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open.js';
@@ -30,7 +31,10 @@ export function prepareRead(db: Db, sql: string, file: string): Statement<unknow
     throw new PannukeError('QUERY', `SQLite: ${(cause as Error).message}`, { file, cause });
   }
   const keyword = firstKeyword(sql);
-  if (!statement.readonly || !statement.reader || !READ_KEYWORDS.has(keyword)) {
+  // SQLite marks `PRAGMA journal_mode` as a possible write because the same pragma with `= value` sets it;
+  // the read form is allowed (the connection is read-only anyway).
+  const pragmaRead = keyword === 'PRAGMA' && statement.reader && !/=/.test(sql.replace(/'[^']*'|"[^"]*"/g, ''));
+  if (!(statement.readonly || pragmaRead) || !statement.reader || !READ_KEYWORDS.has(keyword)) {
     throw new PannukeError('QUERY', `only reads are allowed: ${keyword || 'this statement'} ${statement.readonly ? 'returns no rows' : 'would change the database'}`, {
       file, hint: 'query runs one SELECT (or WITH, VALUES, EXPLAIN, PRAGMA read); the database is opened read-only',
     });
@@ -38,11 +42,45 @@ export function prepareRead(db: Db, sql: string, file: string): Statement<unknow
   return statement;
 }
 
-export function runReadOnly(db: Db, sql: string, file: string, params: readonly unknown[] = []): ReadOnlyResult {
+export interface ReadOptions {
+  params?: readonly unknown[];
+  /** Refuse a row holding a single value (text or blob) larger than this. */
+  maxValueBytes?: number;
+}
+
+const valueBytes = (v: unknown) => (typeof v === 'string' ? v.length : v instanceof Uint8Array ? v.byteLength : 0);
+
+export function runReadOnly(db: Db, sql: string, file: string, options: ReadOptions = {}): ReadOnlyResult {
   const statement = prepareRead(db, sql, file);
   const columns = statement.columns().map((c) => c.name);
   statement.raw(true);
-  const inner = statement.iterate(...params) as IterableIterator<unknown[]>;
+  statement.safeIntegers(true);
+  const iterator = statement.iterate(...(options.params ?? [])) as IterableIterator<unknown[]>;
+  const cap = options.maxValueBytes ?? Infinity;
+  let rowNumber = 0;
+  // Exact integers: BigInt only where a number would round (beyond 2^53), plain numbers otherwise.
+  const exact = (v: unknown) => (typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v);
+  const inner: IterableIterator<unknown[]> = {
+    [Symbol.iterator]() { return this; },
+    next() {
+      const r = iterator.next();
+      if (r.done === true) return r;
+      rowNumber++;
+      const row = r.value.map(exact);
+      const big = row.findIndex((v) => valueBytes(v) > cap);
+      if (big >= 0) {
+        iterator.return?.();
+        throw new PannukeError('QUERY', `row ${rowNumber}, column ${columns[big]}: a value of ${valueBytes(row[big])} bytes, more than the ${cap}-byte cap`, {
+          file, hint: 'select less of it (substr(), length()) or raise --max-value-mb',
+        });
+      }
+      return { done: false, value: row };
+    },
+    return(value?: unknown) {
+      iterator.return?.(value);
+      return { done: true, value: undefined };
+    },
+  };
   // Wrap so that a runtime SQLite error mid-stream is a PannukeError too.
   const rows: IterableIterator<unknown[]> = {
     [Symbol.iterator]() { return this; },
@@ -50,6 +88,10 @@ export function runReadOnly(db: Db, sql: string, file: string, params: readonly 
       try {
         return inner.next();
       } catch (cause) {
+        if (cause instanceof PannukeError) throw cause;
+        if ((cause as { code?: string }).code?.startsWith('SQLITE_BUSY') === true) {
+          throw new PannukeError('DB_LOCKED', 'the database is locked by another program', { file, cause, hint: 'wait for it to finish (or raise --busy-timeout) and run the command again' });
+        }
         throw new PannukeError('QUERY', `SQLite: ${(cause as Error).message}`, { file, cause });
       }
     },

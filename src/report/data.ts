@@ -97,7 +97,7 @@ export function gatherReport(db: Db, dbFile: string, options: { perTissue: numbe
     area: histogram(db, 'area', 24),
     eccentricity: histogram(db, 'eccentricity', 20),
     qc,
-    qcExamples: Object.fromEntries(qc.filter((q) => q.count > 0).map((q) => [q.quirk, qcExamples(db, q.quirk, 5)])),
+    qcExamples: Object.fromEntries(qc.filter((q) => q.images > 0).map((q) => [q.quirk, qcExamples(db, q.quirk, 5)])),
     gallery,
     galleryCap: options.perTissue,
   };

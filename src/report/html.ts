@@ -110,7 +110,7 @@ table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{padding:3px 8px
 <section id="morphology"><h2>Morphology per class</h2>
 <h3>Area (pixels, log-spaced bins)</h3>${histograms(d.area, (lo, hi) => `area ${lo}–${hi}`)}
 <h3>Eccentricity</h3>${histograms(d.eccentricity, (lo, hi) => `eccentricity ${lo.toFixed(2)}–${hi.toFixed(2)}`)}</section>
-<section id="qc"><h2>Quality control: PanNuke's quirks</h2>${table(['quirk', 'count', 'images', 'what it is'], d.qc.map((q) => [q.quirk, q.count, q.images, q.description]))}
+<section id="qc"><h2>Quality control: PanNuke's quirks</h2>${table(['quirk', 'nuclei', 'pixels', 'images', 'what it is'], d.qc.map((q) => [q.quirk, q.nuclei ?? '', q.pixels ?? '', q.images, q.description]))}
 ${Object.entries(d.qcExamples).map(([quirk, ex]) => `<h3>${esc(quirk)}: examples</h3>${table(['fold', 'fold_index', 'class', 'id', 'detail'], ex.map((e) => [e.fold, e.foldIndex, e.class ?? '', e.instanceId ?? '', e.detail]))}`).join('')}</section>
 ${subset}
 <section id="gallery"><h2>Gallery: outlines over the patches</h2>${legend()}

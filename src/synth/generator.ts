@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { officialLayout } from '../dataset/layout.js';
 import { encodeUnicode, formatHeader, NpyWriter } from '../npy/writer.js';
+import { yielder } from '../interrupt.js';
 import { rng } from '../random.js';
 import { checkerboard, cornerHole, ellipse, line, ring, type Pixel } from './shapes.js';
 
@@ -30,7 +31,8 @@ export interface SynthOptions {
   seed: number;
   size?: number;
   folds?: readonly number[];
-  onImage?: (fold: number, index: number) => void;
+  /** After each image, with its number of nuclei. */
+  onImage?: (fold: number, index: number, nuclei: number) => void;
 }
 
 export interface ManifestImage {
@@ -49,8 +51,9 @@ export interface Manifest {
   totals: number[];
 }
 
-export function synthesize(options: SynthOptions): Manifest {
+export async function synthesize(options: SynthOptions): Promise<Manifest> {
   const size = options.size ?? 256;
+  const pause = yielder();
   const manifest: Manifest = { seed: options.seed, size, imagesPerFold: options.imagesPerFold, folds: [], totals: [0, 0, 0, 0, 0] };
   for (const fold of options.folds ?? [1, 2, 3]) {
     const files = officialLayout(options.dir, fold);
@@ -70,7 +73,8 @@ export function synthesize(options: SynthOptions): Manifest {
       images_.push({ index, tissue: tissues[index] as string, counts });
       masks.append(mask);
       images.append(rgb);
-      options.onImage?.(fold, index);
+      options.onImage?.(fold, index, counts.reduce((a, b) => a + b, 0));
+      await pause();
     }
     images.close();
     masks.close();

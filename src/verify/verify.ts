@@ -1,7 +1,9 @@
 /**
- * Lossless verification: re-reads the masks and proves that the database reproduces them. For every image
- * and class channel, every stored contour is filled back into a raster (pixel centres inside the polygon)
- * and compared with the source channel pixel by pixel; row counts and areas are checked on the way.
+ * Lossless verification: re-reads the masks and proves that the database reproduces them. Every stored
+ * outline is first checked to be the geometry the contract promises (geometry.ts: grid vertices, axis-parallel
+ * edges, orientation, shoelace area = area); then, for every image and class channel, every contour is filled
+ * back into a raster (pixel centres inside the polygon) and compared with the source channel pixel by pixel;
+ * row counts and areas are checked on the way. The first problem of each nucleus is reported.
  */
 import { and, asc, eq, gte } from 'drizzle-orm';
 import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
@@ -10,6 +12,8 @@ import { images, nuclei } from '../db/schema.js';
 import { fillPolygons } from '../extract/raster.js';
 import { decodeWkb } from '../extract/wkb.js';
 import { decodeNumeric } from '../npy/decode.js';
+import { yielder } from '../interrupt.js';
+import { outlineProblem } from './geometry.js';
 
 export interface Mismatch {
   fold: number;
@@ -30,7 +34,7 @@ export interface VerifyReport {
 
 export interface VerifyOptions {
   maxMismatches?: number;
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: (done: number, total: number, nuclei: number) => void;
 }
 
 export async function verify(db: Db, folds: readonly OpenFold[], options: VerifyOptions = {}): Promise<VerifyReport> {
@@ -41,13 +45,14 @@ export async function verify(db: Db, folds: readonly OpenFold[], options: Verify
     db.select({ id: images.id, nucleusCount: images.nucleusCount, width: images.width, height: images.height }).from(images)
       .where(and(eq(images.fold, fold), eq(images.foldIndex, foldIndex))).get();
   const rowsOf = (imageId: number) =>
-    db.select({ classId: nuclei.classId, instanceId: nuclei.instanceId, area: nuclei.area, contour: nuclei.contour }).from(nuclei)
+    db.select({ classId: nuclei.classId, instanceId: nuclei.instanceId, area: nuclei.area, parts: nuclei.parts, holes: nuclei.holes, contour: nuclei.contour }).from(nuclei)
       .where(eq(nuclei.imageId, imageId)).orderBy(asc(nuclei.classId), asc(nuclei.instanceId)).all();
 
   const add = (m: Mismatch) => {
     if (report.mismatches.length < cap) report.mismatches.push(m);
     else report.truncated = true;
   };
+  const pause = yielder();
   for (const fold of folds) {
     const dtype = fold.masks.header.dtype;
     if (dtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the masks dtype');
@@ -60,7 +65,7 @@ export async function verify(db: Db, folds: readonly OpenFold[], options: Verify
     for await (const { index: i, bytes } of fold.masks.read(indexes)) {
       if (report.truncated) break;
       report.images++;
-      options.onProgress?.(report.images, total);
+      await pause();
       const image = findImage(fold.fold, i);
       if (image === undefined) {
         add({ fold: fold.fold, foldIndex: i, problem: 'image missing from the database' });
@@ -71,11 +76,17 @@ export async function verify(db: Db, folds: readonly OpenFold[], options: Verify
       }
       const rows = rowsOf(image.id);
       report.nuclei += rows.length;
+      options.onProgress?.(report.images, total, report.nuclei);
       if (rows.length !== image.nucleusCount) add({ fold: fold.fold, foldIndex: i, problem: `nucleus_count ${image.nucleusCount}, but ${rows.length} rows` });
 
       raster.fill(0);
       for (const row of rows) {
         const c = row.classId - 1;
+        const problem = outlineProblem(row, fold.width, fold.height);
+        if (problem !== undefined) {
+          add({ fold: fold.fold, foldIndex: i, channel: c, problem: `id ${row.instanceId}: ${problem}` });
+          continue;
+        }
         let filled = 0;
         let clash = false;
         fillPolygons(decodeWkb(row.contour), fold.width, fold.height, (r, q) => {
@@ -85,7 +96,7 @@ export async function verify(db: Db, folds: readonly OpenFold[], options: Verify
           filled++;
         });
         if (clash) add({ fold: fold.fold, foldIndex: i, channel: c, problem: `contour of id ${row.instanceId} overlaps another nucleus of its class` });
-        if (filled !== row.area) add({ fold: fold.fold, foldIndex: i, channel: c, problem: `contour of id ${row.instanceId} covers ${filled} pixels, area is ${row.area}` });
+        else if (filled !== row.area) add({ fold: fold.fold, foldIndex: i, channel: c, problem: `contour of id ${row.instanceId} covers ${filled} pixels, area is ${row.area}` });
       }
       const values = decodeNumeric(bytes, dtype);
       for (let c = 0; c < CLASS_CHANNELS; c++) {

@@ -106,7 +106,7 @@ describe('pannuke CLI', () => {
     expect(fs.readFileSync(notDb, 'utf8')).toMatch(/^hello/);
 
     const r2 = await run('ingest', root, '--db', path.join(root, 'no', 'such', 'x.sqlite'));
-    expect([r2.code, r2.err]).toEqual([1, expect.stringMatching(/folder '.*no\/such' does not exist/)]);
+    expect([r2.code, r2.err]).toEqual([1, expect.stringMatching(/x\.sqlite: folder .*no\/such does not exist/)]);
 
     const db = path.join(root, 'x.sqlite');
     expect((await run('ingest', root, '--db', db)).code).toBe(0);

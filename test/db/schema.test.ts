@@ -17,7 +17,8 @@ describe('openDatabase', () => {
         { id: 1, name: 'Neoplastic' }, { id: 2, name: 'Inflammatory' }, { id: 3, name: 'Connective' }, { id: 4, name: 'Dead' }, { id: 5, name: 'Epithelial' },
       ]);
       expect(db.$client.prepare("SELECT value FROM metadata WHERE key = 'tool_version'").pluck().get()).toBe(TOOL_VERSION);
-      expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
+      // Rollback-journal mode: the file needs nothing beside it to be read (a read-only folder, another user).
+      expect(db.$client.pragma('journal_mode', { simple: true })).toBe('delete');
       expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
       db.$client.close();
     }

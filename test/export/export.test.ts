@@ -112,7 +112,22 @@ describe('export masks', () => {
     }
   });
 
-  it('needs --data', async () => {
-    expect((await cli('export', 'masks', '--db', db, '--out', path.join(dir, 'm'))).err).toMatch(/needs --data/);
+  it('reads the recorded sources without --data, and refuses them once they changed', async () => {
+    const out = path.join(dir, 'recorded');
+    const r = await cli('export', 'masks', '--db', db, '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'index.csv'), 'utf8').trim().split('\n')).toHaveLength(61);
+    const types = path.join(data, 'Fold 2', 'images', 'fold2', 'types.npy');
+    const saved = fs.readFileSync(types);
+    const changed = Buffer.from(saved);
+    changed[changed.length - 4] = 0x5a; // a letter of the last tissue name
+    fs.writeFileSync(types, changed);
+    try {
+      const bad = await cli('export', 'masks', '--db', db, '--out', path.join(dir, 'recorded2'));
+      expect([bad.code, bad.err]).toEqual([1, expect.stringMatching(/types\.npy: fold 2's types\.npy has changed since it was ingested .*give --data/)]);
+      expect(fs.existsSync(path.join(dir, 'recorded2'))).toBe(false);
+    } finally {
+      fs.writeFileSync(types, saved);
+    }
   });
 });

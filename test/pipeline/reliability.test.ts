@@ -131,7 +131,9 @@ describe('changed source files', () => {
     expect((await cli('ingest', root, '--db', db)).code).toBe(0);
     const before = contentHash(db);
     // fold 2 becomes other data of the same shape
-    expect((await cli('synth', root, '--images-per-fold', String(IMAGES_PER_FOLD), '--size', '160', '--seed', '99', '--folds', '2')).code).toBe(0);
+    const other = path.join(dir, 'other');
+    expect((await cli('synth', other, '--images-per-fold', String(IMAGES_PER_FOLD), '--size', '160', '--seed', '99', '--folds', '2')).code).toBe(0);
+    fs.cpSync(path.join(other, 'Fold 2'), path.join(root, 'Fold 2'), { recursive: true });
     const refused = await cli('ingest', root, '--db', db);
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/fold 2 was ingested from different files: .*masks\.npy.*changed since.*--replace/);
@@ -152,7 +154,7 @@ describe('verify', () => {
     const good = path.join(dir, 'clean.sqlite');
     const ok = await cli('verify', data, '--db', good);
     expect(ok.code, ok.out + ok.err).toBe(0);
-    expect(ok.out).toMatch(new RegExp(`verified: ${TOTAL} images and \\d+ nuclei reproduce`));
+    expect(ok.out).toMatch(new RegExp(`verified: ${TOTAL} images and \\d+ nuclei: every outline`));
 
     const bad = path.join(dir, 'corrupt.sqlite');
     fs.copyFileSync(good, bad);

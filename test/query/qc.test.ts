@@ -28,22 +28,24 @@ describe('qc_summary and pannuke qc', () => {
     expect(await runCli(['ingest', root, '--db', db], captureIo())).toBe(0);
 
     const raw = new Database(db, { readonly: true });
-    const rows = raw.prepare('SELECT quirk, count, images FROM qc_summary').all();
+    const rows = raw.prepare('SELECT quirk, nuclei, pixels, images FROM qc_summary').all();
     raw.close();
     expect(rows).toEqual([
-      { quirk: 'shared_id', count: 1, images: 1 },
-      { quirk: 'overlap_pixels', count: 1, images: 1 },
-      { quirk: 'fragmented', count: 1, images: 1 },
-      { quirk: 'holes', count: 1, images: 1 },
-      { quirk: 'empty_image', count: 2, images: 2 },
-      { quirk: 'void_image', count: 1, images: 1 },
-      { quirk: 'tiny_nucleus', count: 5, images: 1 },
+      // Neoplastic 3 and Connective 3 share an id: two nuclei, each a row.
+      { quirk: 'shared_id', nuclei: 2, pixels: null, images: 1 },
+      // One pixel in Neoplastic 3 and Inflammatory 5: one pixel, two nuclei that have it.
+      { quirk: 'overlap_pixels', nuclei: 2, pixels: 1, images: 1 },
+      { quirk: 'fragmented', nuclei: 1, pixels: null, images: 1 },
+      { quirk: 'holes', nuclei: 1, pixels: null, images: 1 },
+      { quirk: 'empty_image', nuclei: null, pixels: null, images: 2 },
+      { quirk: 'void_image', nuclei: null, pixels: null, images: 1 },
+      { quirk: 'tiny_nucleus', nuclei: 5, pixels: null, images: 1 },
     ]);
 
     const io = captureIo();
     expect(await runCli(['qc', '--db', db], io)).toBe(0);
-    expect(io.out()).toMatch(/fragmented\s+1\s+1/);
-    expect(io.out()).toMatch(/fragmented: first 1 of 1\n.*\n.*\n\s+1\s+0\s+Epithelial\s+9\s+2 parts, area 2/);
-    expect(io.out()).toMatch(/void_image: first 1 of 1\n.*\n.*\n\s+1\s+2\s+all six channels zero/);
+    expect(io.out()).toMatch(/overlap_pixels\s+2\s+1\s+1/);
+    expect(io.out()).toMatch(/fragmented: the first 1 of 1 nuclei\n.*\n.*\n\s+1\s+0\s+Epithelial\s+9\s+2 parts, area 2/);
+    expect(io.out()).toMatch(/void_image: the first 1 of 1 images\n.*\n.*\n\s+1\s+2\s+all six channels zero/);
   });
 });

@@ -61,7 +61,7 @@ describe('pannuke stats', () => {
   it('markdown and unknown keys', async () => {
     expect((await cli('stats', '--db', db, '--by', 'class', '--format', 'markdown')).out).toMatch(/^\| class \| nuclei \| images \| share \|/);
     const bad = await cli('stats', '--db', db, '--by', 'organ');
-    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/--by: unknown key 'organ'/)]);
+    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/--by: expected one of tissue, fold, class \(got 'organ'\)/)]);
   });
 });
 

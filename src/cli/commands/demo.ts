@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { databaseFiles } from '../../output/guard.js';
 import type { Io } from '../io.js';
 import { parsePositiveInt } from '../options.js';
 import { runIngest } from './ingest.js';
@@ -10,37 +11,45 @@ import { runSynth } from './synth.js';
 
 export interface DemoOptions {
   dir: string;
-  db: string;
-  report: string;
   imagesPerFold: number;
 }
 
-/** `npm start`: a deterministic synthetic sample, ingested afresh, and its class distribution. */
+/**
+ * `npm start`: a deterministic synthetic sample, ingested afresh, its class distribution and the report. Every
+ * file it writes is its own, under `--dir` (default .work/), so it never touches a user's database.
+ */
 export async function runDemo(opts: DemoOptions, io: Io): Promise<void> {
-  const manifest = path.join(opts.dir, 'manifest.json');
+  const sample = path.join(opts.dir, 'sample');
+  const db = path.join(opts.dir, 'demo.sqlite');
+  const report = path.join(opts.dir, 'report.html');
+  fs.mkdirSync(opts.dir, { recursive: true });
+  const manifest = path.join(sample, 'manifest.json');
   const wanted = { seed: 1, size: 256, imagesPerFold: opts.imagesPerFold };
-  const existing = fs.existsSync(manifest) ? (JSON.parse(fs.readFileSync(manifest, 'utf8')) as typeof wanted) : undefined;
-  if (existing?.seed !== wanted.seed || existing.size !== wanted.size || existing.imagesPerFold !== wanted.imagesPerFold) {
-    runSynth(opts.dir, { ...wanted }, io);
-  } else {
-    io.stdout.write(`using the sample already in ${opts.dir}\n`);
+  let existing: typeof wanted | undefined;
+  try {
+    existing = JSON.parse(fs.readFileSync(manifest, 'utf8')) as typeof wanted;
+  } catch {
+    existing = undefined;
   }
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${opts.db}${suffix}`, { force: true });
-  await runIngest(opts.dir, { db: opts.db }, io);
+  if (existing?.seed !== wanted.seed || existing.size !== wanted.size || existing.imagesPerFold !== wanted.imagesPerFold) {
+    await runSynth(sample, { ...wanted, force: true }, io);
+  } else {
+    io.stdout.write(`using the sample already in ${sample}\n`);
+  }
+  for (const file of databaseFiles(db)) fs.rmSync(file, { force: true });
+  await runIngest(sample, { db }, io);
   io.stdout.write('\nNuclei per class and tissue (SQL over nuclei ⋈ images ⋈ tissues):\n');
-  await printClassDistribution(opts.db, io);
+  await printClassDistribution(db, io);
   io.stdout.write('\n');
-  const report = await runReport({ db: opts.db, data: opts.dir, out: opts.report, perTissue: 3 }, io);
-  io.stdout.write(`\nDatabase: ${path.resolve(opts.db)}\nReport:   ${report} (open it in a browser)\nTry: sqlite3 ${opts.db} "SELECT class, count(*), avg(area) FROM nucleus_facts GROUP BY class"\n`);
+  const written = await runReport({ db, data: sample, out: report, perTissue: 3, force: true }, io);
+  io.stdout.write(`\nDatabase: ${path.resolve(db)}\nReport:   ${written} (open it in a browser)\nTry: sqlite3 ${db} "SELECT class, count(*), avg(area) FROM nucleus_facts GROUP BY class"\n`);
 }
 
 export function registerDemo(program: Command, io: Io): void {
   program
     .command('demo')
-    .description('generate a small synthetic sample, ingest it into ./pannuke.sqlite, print its class distribution and write report.html (npm start)')
-    .option('--dir <dir>', 'where the sample is written', '.work/sample')
-    .option('--db <file>', 'database to (re)create', 'pannuke.sqlite')
-    .option('--report <file>', 'the HTML report to write', 'report.html')
+    .description('generate a small synthetic sample, ingest it, print its class distribution and write a report, all under .work/ (npm start)')
+    .option('--dir <dir>', 'the demo\'s own folder: sample/, demo.sqlite and report.html are (re)written there', '.work')
     .option('--images-per-fold <n>', 'sample size per fold', parsePositiveInt('--images-per-fold'), 40)
     .action((opts: DemoOptions) => runDemo(opts, io));
 }

@@ -1,73 +1,115 @@
 import type { Command } from 'commander';
-import { openFolds } from '../../dataset/fold.js';
-import { openDatabase } from '../../db/open.js';
+import { openFolds, type OpenFold } from '../../dataset/fold.js';
+import { openRecordedFolds } from '../../dataset/recorded.js';
+import type { Db } from '../../db/open.js';
 import { PannukeError } from '../../errors.js';
 import { exportMasks } from '../../export/masks.js';
-import { exportRows, ROW_FORMATS, type RowFormat } from '../../export/rows.js';
+import { exportRowCount, exportRows, ROW_FORMATS, type RowFormat } from '../../export/rows.js';
+import { writeAtomically } from '../../output/atomic.js';
+import { checkOutput } from '../../output/guard.js';
+import { recordedSources } from '../../query/sources.js';
 import { findSubset } from '../../subset/store.js';
+import { dbOptions, withDatabase, type DbOptions } from '../database.js';
+import { formatNumber } from '../format.js';
 import type { Io } from '../io.js';
-import { progressReporter } from '../progress.js';
+import { parseChoice } from '../options.js';
+import { progressReporter, rowProgress } from '../progress.js';
+import { protectedInputs } from './inputs.js';
 
-interface ExportOptions {
-  db: string;
-  format?: string;
+interface ExportOptions extends DbOptions {
+  format?: RowFormat;
   out?: string;
   subset?: string;
   data?: string;
+  force?: boolean;
+  raw?: boolean;
+  membersOnly?: boolean;
+}
+
+/** The folds the masks export reads: --data, else the files the database recorded (if unchanged). */
+async function sourceFolds(db: Db, o: ExportOptions, folds: readonly number[]): Promise<OpenFold[]> {
+  if (o.data !== undefined) return openFolds(o.data);
+  return openRecordedFolds(recordedSources(db), folds);
+}
+
+async function runMasksExport(o: ExportOptions & { out: string }, io: Io): Promise<void> {
+  if (o.format !== undefined) throw new PannukeError('BAD_OPTION', '--format is for row exports: export masks always writes PanNuke-format .npy files');
+  if (o.membersOnly === true && o.subset === undefined) throw new PannukeError('BAD_OPTION', '--members-only needs --subset <name>');
+  await withDatabase(o, 'read', async (db) => {
+    const out = checkOutput(o.out, { kind: 'dir', force: o.force === true, inputs: protectedInputs(db, o.db, o.data), option: '--out' });
+    const subset = o.subset === undefined ? undefined : findSubset(db, o.db, o.subset);
+    const folds = await sourceFolds(db, o, [...new Set(recordedSources(db).map((s) => s.fold))]);
+    const progress = progressReporter(io, 'export masks');
+    try {
+      const r = await writeAtomically(out, { kind: 'dir', force: o.force === true }, (temporary) =>
+        exportMasks(db, folds, temporary, {
+          ...(subset !== undefined && { subsetId: subset.id }),
+          membersOnly: o.membersOnly === true,
+          onImage: (done, total, nuclei) => progress.update(done, total, { nuclei }),
+        }),
+      );
+      progress.stop();
+      io.stdout.write(`wrote images.npy, masks.npy, types.npy and index.csv for ${formatNumber(r.images)} images (${formatNumber(r.nuclei)} nuclei) to ${o.out}\n`);
+      if (subset !== undefined && o.membersOnly !== true && r.nuclei > r.members) {
+        io.stdout.write(`note: whole images: the masks hold every nucleus of the subset's ${formatNumber(r.images)} images, ${formatNumber(r.members)} of them in '${subset.name}' and ${formatNumber(r.nuclei - r.members)} beyond it (--members-only draws only the subset's)\n`);
+      }
+    } finally {
+      progress.stop();
+      for (const f of folds) f.close();
+    }
+  });
 }
 
 async function runExport(what: string | undefined, o: ExportOptions, io: Io): Promise<void> {
   if (what !== undefined && what !== 'masks') throw new PannukeError('BAD_OPTION', `unknown export '${what}': expected 'masks' or none (rows, with --format)`);
   if (o.out === undefined) throw new PannukeError('BAD_OPTION', '--out is required');
-  if (what === 'masks') {
-    if (o.data === undefined) throw new PannukeError('BAD_OPTION', 'export masks needs --data <root>: the folder the database was ingested from');
-    const folds = await openFolds(o.data);
-    const db = openDatabase(o.db, { readonly: true });
-    const progress = progressReporter(io, 'export');
+  if (what === 'masks') return runMasksExport({ ...o, out: o.out }, io);
+  if (o.format === undefined) throw new PannukeError('BAD_OPTION', `--format is required: one of ${ROW_FORMATS.join(', ')}`);
+  if (o.data !== undefined || o.membersOnly === true) throw new PannukeError('BAD_OPTION', '--data and --members-only are for `export masks`');
+  const format = o.format;
+  const out = o.out;
+  await withDatabase(o, 'read', async (db) => {
+    checkOutput(out, { kind: 'file', force: o.force === true, inputs: protectedInputs(db, o.db), option: '--out' });
+    const subsetId = o.subset === undefined ? undefined : findSubset(db, o.db, o.subset).id;
+    const progress = rowProgress(io, 'export');
+    const total = exportRowCount(db, subsetId);
     try {
-      const subsetId = o.subset === undefined ? undefined : findSubset(db, o.db, o.subset).id;
-      const r = await exportMasks(db, folds, o.out, subsetId, (done, total) => progress.update(done, total));
+      const r = await writeAtomically(out, { kind: 'file', force: o.force === true }, (temporary) =>
+        exportRows(db, format, temporary, { ...(subsetId !== undefined && { subsetId }), raw: o.raw === true, onRow: (n) => progress.update(n, total) }),
+      );
       progress.stop();
-      io.stdout.write(`wrote images.npy, masks.npy, types.npy and index.csv for ${r.images} images (${r.nuclei} nuclei) to ${r.dir}\n`);
+      io.stdout.write(`wrote ${formatNumber(r.rows)} nuclei to ${out} (${format}, ${formatNumber(r.bytes)} bytes)\n`);
     } finally {
       progress.stop();
-      db.$client.close();
-      for (const f of folds) f.close();
     }
-    return;
-  }
-  if (o.format === undefined || !(ROW_FORMATS as readonly string[]).includes(o.format)) {
-    throw new PannukeError('BAD_OPTION', `--format: expected one of ${ROW_FORMATS.join(', ')}${o.format === undefined ? '' : `, got '${o.format}'`}`);
-  }
-  const db = openDatabase(o.db, { readonly: true });
-  try {
-    const subsetId = o.subset === undefined ? undefined : findSubset(db, o.db, o.subset).id;
-    const r = await exportRows(db, o.format as RowFormat, o.out, subsetId);
-    io.stdout.write(`wrote ${r.rows} nuclei to ${o.out} (${o.format}, ${r.bytes} bytes)\n`);
-  } finally {
-    db.$client.close();
-  }
+  });
 }
 
 export function registerExport(program: Command, io: Io): void {
-  program
+  dbOptions(program
     .command('export')
     .description('export nuclei as CSV, Parquet or GeoJSON; or, with `export masks`, PanNuke-format .npy files for training')
-    .argument('[what]', "'masks' for the training export; omit for rows of nucleus_facts")
-    .requiredOption('--db <file>', 'a database written by `pannuke ingest`')
-    .option('--format <format>', `rows: ${ROW_FORMATS.join(', ')}`)
-    .option('--out <path>', 'output file (rows) or folder (masks)')
+    .argument('[what]', "'masks' for the training export; omit for rows of nucleus_facts"))
+    .option('--format <format>', `rows: ${ROW_FORMATS.join(', ')}`, parseChoice('--format', ROW_FORMATS))
+    .option('--out <path>', 'output file (rows) or folder (masks); an existing one needs --force')
+    .option('--force', 'replace an existing --out (for masks, the whole folder)')
     .option('--subset <name>', 'only a stored subset (masks: its images)')
-    .option('--data <root>', 'masks: the folder the database was ingested from (for the H&E pixels and channel 5)')
+    .option('--raw', "CSV: write cells as they are (by default a text cell starting with = + - @ or a tab gets a leading ' so spreadsheets do not run it)")
+    .option('--data <root>', 'masks: the folds (folder or zips) for the H&E pixels and channel 5; default: the files recorded at ingest, if unchanged')
+    .option('--members-only', "masks with --subset: draw only the subset's nuclei (default: every nucleus of its images)")
     .addHelpText('after', `
 Examples:
   pannuke export --db x.sqlite --format parquet --out nuclei.parquet
   pannuke export --db x.sqlite --subset train --format geojson --out train.geojson
-  pannuke export masks --db x.sqlite --subset train --data /data/pannuke --out train/
+  pannuke export masks --db x.sqlite --subset train --out train/
 
 CSV and Parquet hold the columns of nucleus_facts; GeoJSON a Feature per nucleus (its contour in pixel
 coordinates, x = column, y = row, exteriors counter-clockwise per RFC 7946) with the same properties.
 export masks writes images.npy (N,H,W,3), masks.npy (N,H,W,6) float64 with channels 0..4 rebuilt from the
-contours and channel 5 copied, types.npy (<U13) and index.csv (row → fold, fold_index).`)
+contours and channel 5 copied, types.npy (<U13) and index.csv (row → fold, fold_index). With --subset it
+writes the subset's images whole (every nucleus in them) unless --members-only.
+
+Outputs are written under a temporary name and appear only when complete; the database and its source files
+are never outputs. Exit codes: 0 done, 1 bad input or unusable database, 2 bad usage, 130 interrupted.`)
     .action((what: string | undefined, o: ExportOptions) => runExport(what, o, io));
 }

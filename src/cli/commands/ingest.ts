@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
 import { openFolds } from '../../dataset/fold.js';
-import { openDatabase, type Db } from '../../db/open.js';
 import { CLASS_NAMES } from '../../db/schema.js';
 import { ingest } from '../../pipeline/ingest.js';
-import { formatTable } from '../format.js';
+import { checkOutput, databaseFiles, inputsOf } from '../../output/guard.js';
+import { withDatabase, type DbOptions } from '../database.js';
+import { formatNumber, formatTable } from '../format.js';
 import type { Io } from '../io.js';
-import { parseFolds, parsePositiveInt } from '../options.js';
+import { parseFolds, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { progressReporter } from '../progress.js';
+import { DEFAULT_BUSY_TIMEOUT_MS } from '../../db/open.js';
 
-export interface IngestCommandOptions {
-  db: string;
+export interface IngestCommandOptions extends DbOptions {
   folds?: number[];
   workers?: number;
   batchSize?: number;
@@ -21,30 +22,37 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
   // The folds are checked before the database is opened (or created): bad input leaves no trace.
   const folds = await openFolds(root, opts.folds);
   const progress = progressReporter(io, 'ingest');
-  let db: Db | undefined;
   try {
-    db = openDatabase(opts.db);
-    const summary = await ingest(db, folds, {
-      dbFile: opts.db,
-      ...(opts.workers !== undefined && { workers: opts.workers }),
-      ...(opts.batchSize !== undefined && { batchSize: opts.batchSize }),
-      ...(opts.replace !== undefined && { replace: opts.replace }),
-      ...(opts.hash !== undefined && { hash: opts.hash }),
-      onProgress: (e) => progress.update(e.done, e.total, e),
-      onStage: (message) => io.stderr.write(`${message}\n`),
-    });
+    // The database is the one output: it must not be (or sit on) a fold's file.
+    const sources = folds.flatMap((f) => [f.files.images, f.files.masks, f.files.types]);
+    for (const file of databaseFiles(opts.db)) checkOutput(file, { kind: 'file', force: true, inputs: inputsOf(sources), option: '--db' });
+    const summary = await withDatabase(opts, 'load', (db) =>
+      ingest(db, folds, {
+        dbFile: opts.db,
+        ...(opts.workers !== undefined && { workers: opts.workers }),
+        ...(opts.batchSize !== undefined && { batchSize: opts.batchSize }),
+        ...(opts.replace !== undefined && { replace: opts.replace }),
+        ...(opts.hash !== undefined && { hash: opts.hash }),
+        onProgress: (e) => progress.update(e.done, e.total, e),
+        onStage: (message) => io.stderr.write(`${message}\n`),
+      }),
+    );
     progress.stop();
     for (const w of summary.warnings) io.stderr.write(`warning: ${w}\n`);
-    const skipped = summary.skipped > 0 ? `, ${summary.skipped} already in the database (skipped)` : '';
+    for (const n of summary.notes) io.stderr.write(`note: ${n}\n`);
     const replaced = summary.folds.filter((f) => f.replaced).map((f) => f.fold);
     if (replaced.length > 0) io.stdout.write(`replaced fold${replaced.length > 1 ? 's' : ''} ${replaced.join(', ')} (their files had changed)\n`);
+    if (summary.images === 0 && replaced.length === 0) {
+      io.stdout.write(`nothing to do: all ${formatNumber(summary.skipped)} images of fold${summary.folds.length > 1 ? 's' : ''} ${summary.folds.map((f) => f.fold).join(', ')} are already in ${opts.db}\n`);
+      return;
+    }
+    const skipped = summary.skipped > 0 ? `, ${formatNumber(summary.skipped)} already in the database (skipped)` : '';
     io.stdout.write(
-      `ingested ${summary.images} images and ${summary.nuclei} nuclei from fold${summary.folds.length > 1 ? 's' : ''} ${summary.folds.map((f) => f.fold).join(', ')} into ${opts.db} in ${summary.seconds.toFixed(1)} s${skipped}\n`,
+      `ingested ${formatNumber(summary.images)} images and ${formatNumber(summary.nuclei)} nuclei from fold${summary.folds.length > 1 ? 's' : ''} ${summary.folds.map((f) => f.fold).join(', ')} into ${opts.db} in ${summary.seconds.toFixed(1)} s${skipped}\n`,
     );
     io.stdout.write(formatTable(['class', 'nuclei'], CLASS_NAMES.map((name, i) => [name, summary.nucleiPerClass[i + 1] ?? 0])));
   } finally {
     progress.stop();
-    db?.$client.close();
     for (const f of folds) f.close();
   }
 }
@@ -53,16 +61,19 @@ export function registerIngest(program: Command, io: Io): void {
   program
     .command('ingest')
     .description('read PanNuke folds (.npy) and load one row per nucleus into a SQLite database')
-    .argument('<root>', "folder holding the folds: 'Fold 1/images/fold1/images.npy' … (official) or 'fold1/images.npy' … (flat)")
+    .argument('<root>', "folder holding the folds: 'Fold 1/images/fold1/images.npy' … (official) or 'fold1/images.npy' … (flat), or the fold zips")
     .requiredOption('--db <file>', 'SQLite database to create or add to')
+    .option('--busy-timeout <ms>', "wait this long for another program's lock on the database, then fail", parseNonNegativeInt('--busy-timeout'), DEFAULT_BUSY_TIMEOUT_MS)
     .option('--folds <list>', 'folds to ingest, e.g. 1,3 (default: all found)', parseFolds)
     .option('--workers <n>', 'extraction threads (default: available cores)', parsePositiveInt('--workers'))
     .option('--batch-size <n>', 'images per transaction', parsePositiveInt('--batch-size'))
-    .option('--replace', 're-ingest folds whose files changed since they were loaded (old rows replaced in one transaction)')
+    .option('--replace', 're-ingest folds whose files changed since they were loaded (old rows replaced in one transaction; subset members found again by fold, fold_index, class and id)')
     .option('--hash', 'fingerprint the source files by hashing every byte (default: header, size and 16 blocks of 64 KiB)')
     .addHelpText('after', `
 Images already in the database are skipped, so an interrupted ingest (even kill -9) can simply be run again.
 Bad input stops with one line naming the file and place, exit code 1, and the database as it was.
-Exit codes: 0 done, 1 bad input or unusable database, 2 bad usage, 3 internal error.`)
+When it finishes, the database is a single file (rollback-journal mode): it can be copied, shared read-only
+and read from a read-only folder.
+Exit codes: 0 done, 1 bad input or unusable database, 2 bad usage, 3 internal error, 130 interrupted.`)
     .action((root: string, opts: IngestCommandOptions) => runIngest(root, opts, io));
 }

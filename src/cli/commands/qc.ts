@@ -1,31 +1,31 @@
 import type { Command } from 'commander';
-import { openDatabase } from '../../db/open.js';
-import { qcCounts, qcExamples } from '../../query/qc.js';
-import { formatTable } from '../format.js';
+import { exampleUnit, qcCounts, qcExamples } from '../../query/qc.js';
+import { dbOptions, withDatabase, type DbOptions } from '../database.js';
+import { formatNumber, formatTable } from '../format.js';
 import type { Io } from '../io.js';
 import { parseNonNegativeInt } from '../options.js';
 
-export function runQc(opts: { db: string; examples: number }, io: Io): void {
-  const db = openDatabase(opts.db, { readonly: true });
-  try {
+export function runQc(opts: DbOptions & { examples: number }, io: Io): Promise<void> {
+  return withDatabase(opts, 'read', (db) => {
     const rows = qcCounts(db);
-    io.stdout.write(formatTable(['quirk', 'count', 'images', 'what it is'], rows.map((r) => [r.quirk, r.count, r.images, r.description])));
+    const cell = (n: number | null) => (n === null ? '' : n);
+    io.stdout.write(formatTable(['quirk', 'nuclei', 'pixels', 'images', 'what it is'], rows.map((r) => [r.quirk, cell(r.nuclei), cell(r.pixels), r.images, r.description])));
     for (const r of rows) {
-      if (r.count === 0 || opts.examples === 0) continue;
+      const unit = exampleUnit(r.quirk);
+      const count = unit === 'nuclei' ? (r.nuclei ?? 0) : r.images;
+      if (count === 0 || opts.examples === 0) continue;
       const examples = qcExamples(db, r.quirk, opts.examples);
-      io.stdout.write(`\n${r.quirk}: first ${examples.length} of ${r.count}\n`);
+      io.stdout.write(`\n${r.quirk}: the first ${examples.length} of ${formatNumber(count)} ${unit}\n`);
       io.stdout.write(formatTable(['fold', 'fold_index', 'class', 'id', 'detail'], examples.map((e) => [e.fold, e.foldIndex, e.class ?? '', e.instanceId === null ? '' : String(e.instanceId), e.detail])));
     }
-  } finally {
-    db.$client.close();
-  }
+  });
 }
 
 export function registerQc(program: Command, io: Io): void {
-  program
+  dbOptions(program
     .command('qc')
-    .description("count PanNuke's quirks (shared ids, overlapping classes, fragments, holes, empty and void images) with examples")
-    .requiredOption('--db <file>', 'a database written by `pannuke ingest`')
+    .description("count PanNuke's quirks (shared ids, overlapping classes, fragments, holes, empty and void images) with examples"))
     .option('--examples <n>', 'examples per quirk', parseNonNegativeInt('--examples'), 5)
-    .action((opts: { db: string; examples: number }) => runQc(opts, io));
+    .addHelpText('after', '\nColumns: nuclei (rows of nuclei with the quirk), pixels (overlap_pixels only), images (that have it); examples are nuclei or images as the heading says.')
+    .action((opts: DbOptions & { examples: number }) => runQc(opts, io));
 }

@@ -1,17 +1,17 @@
 import type { Command } from 'commander';
+import type { Db } from '../../db/open.js';
 import { openFolds } from '../../dataset/fold.js';
-import { openDatabase } from '../../db/open.js';
 import { PannukeError } from '../../errors.js';
 import { verifyOfficial } from '../../verify/official.js';
 import { verify } from '../../verify/verify.js';
 import { CLASS_NAMES } from '../../db/schema.js';
 import { formatTable } from '../format.js';
+import { dbOptions, withDatabase, type DbOptions } from '../database.js';
 import type { Io } from '../io.js';
 import { parseFolds, parsePositiveInt } from '../options.js';
 import { progressReporter } from '../progress.js';
 
-export interface VerifyCommandOptions {
-  db: string;
+export interface VerifyCommandOptions extends DbOptions {
   folds?: number[];
   maxMismatches: number;
   official?: boolean;
@@ -20,16 +20,15 @@ export interface VerifyCommandOptions {
 export async function runVerify(root: string | undefined, opts: VerifyCommandOptions, io: Io): Promise<void> {
   if (root === undefined && opts.official !== true) throw new PannukeError('BAD_OPTION', 'give the data <root> to check the masks, or --official to check the published figures (or both)');
   let failed = 0;
-  if (opts.official === true) failed += checkOfficial(opts, io);
+  if (opts.official === true) failed += await withDatabase(opts, 'read', (db) => checkOfficial(db, opts, io));
   if (root !== undefined) failed += await checkMasks(root, opts, io);
   if (failed > 0) {
     throw new PannukeError('VERIFY_FAILED', `${failed} check(s) failed`, { file: opts.db, hint: 'see the ✗ rows above' });
   }
 }
 
-function checkOfficial(opts: VerifyCommandOptions, io: Io): number {
-  const db = openDatabase(opts.db, { readonly: true });
-  try {
+function checkOfficial(db: Db, opts: VerifyCommandOptions, io: Io): number {
+  {
     const report = verifyOfficial(db, opts.db);
     io.stdout.write(`Checking fold${report.folds.length > 1 ? 's' : ''} ${report.folds.join(', ')} against the published PanNuke figures:\n`);
     io.stdout.write(formatTable(['fold', 'check', 'expected', 'found', ''], report.rows.map((r) => [r.fold, r.check, r.expected, r.found, r.ok ? '✓' : '✗'])));
@@ -42,23 +41,20 @@ function checkOfficial(opts: VerifyCommandOptions, io: Io): number {
     const failed = report.rows.filter((r) => !r.ok).length;
     io.stdout.write(failed === 0 ? '✓ the database matches the published release\n' : `✗ ${failed} check(s) differ from the published release\n`);
     return failed;
-  } finally {
-    db.$client.close();
   }
 }
 
 async function checkMasks(root: string, opts: VerifyCommandOptions, io: Io): Promise<number> {
   const folds = await openFolds(root, opts.folds);
-  const db = openDatabase(opts.db, { readonly: true });
   const progress = progressReporter(io, 'verify');
   try {
-    const report = await verify(db, folds, {
+    const report = await withDatabase(opts, 'read', (db) => verify(db, folds, {
       maxMismatches: opts.maxMismatches,
-      onProgress: (done, total) => progress.update(done, total),
-    });
+      onProgress: (done, total, nuclei) => progress.update(done, total, { nuclei }),
+    }));
     progress.stop();
     if (report.mismatches.length === 0) {
-      io.stdout.write(`verified: ${report.images} images and ${report.nuclei} nuclei reproduce masks.npy channels 0..4 exactly\n`);
+      io.stdout.write(`verified: ${report.images} images and ${report.nuclei} nuclei: every outline is the exact pixel boundary the contract states, and together they reproduce masks.npy channels 0..4 exactly\n`);
       return 0;
     }
     for (const m of report.mismatches) {
@@ -68,17 +64,15 @@ async function checkMasks(root: string, opts: VerifyCommandOptions, io: Io): Pro
     return report.mismatches.length;
   } finally {
     progress.stop();
-    db.$client.close();
     for (const f of folds) f.close();
   }
 }
 
 export function registerVerify(program: Command, io: Io): void {
-  program
+  dbOptions(program
     .command('verify')
-    .description('prove the database: against the masks (every contour filled back, pixel by pixel) and/or the published release figures')
-    .argument('[root]', 'the folder (or zips) the folds were ingested from')
-    .requiredOption('--db <file>', 'a database written by `pannuke ingest`')
+    .description('prove the database: against the masks (every outline checked as geometry, filled back and compared pixel by pixel) and/or the published release figures')
+    .argument('[root]', 'the folder (or zips) the folds were ingested from'))
     .option('--official', 'compare with the published PanNuke figures: images, nuclei per class, empty images, tissues, per-image counts, zip SHA-256')
     .option('--folds <list>', 'folds to check against the masks, e.g. 1,3 (default: all found)', parseFolds)
     .option('--max-mismatches <n>', 'stop after (and show) this many mismatches', parsePositiveInt('--max-mismatches'), 20)

@@ -1,0 +1,50 @@
+/**
+ * How commands use their --db: one option set (--db, --busy-timeout), one way to open and always close,
+ * and SQLite's own errors turned into one-line errors that name the file.
+ */
+import type { Command } from 'commander';
+import { closeDatabase, DEFAULT_BUSY_TIMEOUT_MS, openDatabase, type Db } from '../db/open.js';
+import { PannukeError } from '../errors.js';
+import { describeFailure } from './failure.js';
+import { parseNonNegativeInt } from './options.js';
+
+export interface DbOptions {
+  db: string;
+  busyTimeout?: number;
+}
+
+/** Adds --db (required) and --busy-timeout to a command. */
+export function dbOptions(command: Command, description = 'a database written by `pannuke ingest`'): Command {
+  return command
+    .requiredOption('--db <file>', description)
+    .option('--busy-timeout <ms>', 'wait this long for another program\'s lock on the database, then fail', parseNonNegativeInt('--busy-timeout'), DEFAULT_BUSY_TIMEOUT_MS);
+}
+
+/**
+ * Opens the database, runs `work`, closes it. `read` opens it read-only (nothing is written, nothing created
+ * beside it); `write` may change it; `load` also uses write-ahead logging while it runs (ingest).
+ */
+export async function withDatabase<T>(o: DbOptions, mode: 'read' | 'write' | 'load', work: (db: Db) => Promise<T> | T): Promise<T> {
+  const db = openDatabase(o.db, { readonly: mode === 'read', wal: mode === 'load', busyTimeout: o.busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS });
+  try {
+    return await work(db);
+  } catch (e) {
+    throw asUserError(e, o.db);
+  } finally {
+    try {
+      closeDatabase(db);
+    } catch {
+      // Closing cannot lose data (every write is committed or rolled back by now).
+    }
+  }
+}
+
+/** A SQLite or file-system error users can cause, as a PannukeError naming `file`; anything else as it is. */
+function asUserError(e: unknown, file: string): unknown {
+  if (e instanceof PannukeError) return e;
+  const failure = describeFailure(e, file);
+  if (failure.exitCode === 3) return e;
+  const code = (e as { code?: string }).code ?? '';
+  const text = failure.line.replace(/^pannuke: error: /, '');
+  return new PannukeError(code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') ? 'DB_LOCKED' : 'DB_OPEN', text, { cause: e });
+}

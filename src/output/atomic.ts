@@ -1,0 +1,80 @@
+/**
+ * Outputs appear whole or not at all: a command writes to a temporary name beside the final path (same
+ * folder, so the rename is atomic) and renames it when complete. A failed or interrupted command removes the
+ * temporary, so nothing partial is ever left under a name that looks finished.
+ *
+ * Without --force, the final rename is a hard link (which fails if the name was taken meanwhile) and the
+ * temporary name is then unlinked: an output never replaces a file that appeared while it was written.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { PannukeError } from '../errors.js';
+import { onInterrupt } from '../interrupt.js';
+
+const temporaryName = (final: string, tag: string) =>
+  path.join(path.dirname(final), `.${path.basename(final)}.${tag}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+
+function fsError(cause: unknown, file: string, what: string): PannukeError {
+  const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+  const hint = code === 'ENOSPC' ? 'the disk is full: free some space and run it again' : code === 'EACCES' || code === 'EROFS' || code === 'EPERM' ? 'the folder cannot be written: choose another path' : undefined;
+  return new PannukeError('FILE_UNREADABLE', `cannot ${what}: ${code}`, { file, cause, ...(hint !== undefined && { hint }) });
+}
+
+/**
+ * Runs `write(temporaryPath)` and moves the result to `final` when it resolves; on failure or Ctrl-C the
+ * temporary path is removed. `kind` 'dir' makes the temporary a fresh folder to fill.
+ */
+export async function writeAtomically<T>(final: string, options: { kind: 'file' | 'dir'; force?: boolean }, write: (temporary: string) => Promise<T> | T): Promise<T> {
+  const temporary = temporaryName(final, 'partial');
+  const remove = () => fs.rmSync(temporary, { recursive: true, force: true });
+  const unregister = onInterrupt(remove);
+  try {
+    if (options.kind === 'dir') {
+      try {
+        fs.mkdirSync(temporary);
+      } catch (cause) {
+        throw fsError(cause, final, 'create the output folder');
+      }
+    }
+    const result = await write(temporary);
+    commit(temporary, final, options);
+    return result;
+  } catch (e) {
+    remove();
+    throw e;
+  } finally {
+    unregister();
+  }
+}
+
+function commit(temporary: string, final: string, options: { kind: 'file' | 'dir'; force?: boolean }): void {
+  const taken = () => new PannukeError('BAD_OPTION', `${final} appeared while it was being written; the new output was not kept`, { hint: 'add --force to replace it, or choose another path' });
+  try {
+    if (options.kind === 'file') {
+      if (options.force === true) fs.renameSync(temporary, final);
+      else {
+        try {
+          fs.linkSync(temporary, final);
+        } catch (cause) {
+          if ((cause as NodeJS.ErrnoException).code === 'EEXIST') throw taken();
+          throw cause;
+        }
+        fs.unlinkSync(temporary);
+      }
+      return;
+    }
+    // A folder: the old one (allowed by --force, or empty) is moved aside, the new one takes its name.
+    if (fs.existsSync(final)) {
+      if (options.force !== true && fs.readdirSync(final).length > 0) throw taken();
+      const old = temporaryName(final, 'old');
+      fs.renameSync(final, old);
+      fs.renameSync(temporary, final);
+      fs.rmSync(old, { recursive: true, force: true });
+    } else {
+      fs.renameSync(temporary, final);
+    }
+  } catch (cause) {
+    if (cause instanceof PannukeError) throw cause;
+    throw fsError(cause, final, 'move the finished output into place');
+  }
+}

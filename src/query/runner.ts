@@ -1,0 +1,47 @@
+/**
+ * The process that runs one user query (see isolated.ts): it opens the database read-only, runs the
+ * statement and writes the rows, formatted, to its stdout; a failure goes back to the parent as a serialized
+ * PannukeError over the IPC channel. It runs in a process of its own so that the parent can stop a statement
+ * that never returns (a timeout, Ctrl-C) by ending the process: SQLite has no other way to be interrupted from
+ * JavaScript, and a worker thread inside native code cannot be ended.
+ */
+import { openDatabase } from '../db/open.js';
+import { PannukeError } from '../errors.js';
+import { rowWriter } from '../export/text.js';
+import { QueryRequest, type QueryReply } from './protocol.js';
+import { runReadOnly } from './readonly.js';
+
+function reply(message: QueryReply): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send === undefined) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
+}
+
+/** Waits until stdout has taken everything written (a pipe to the parent). */
+const drained = () => new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once('drain', resolve) : resolve()));
+
+async function main(): Promise<void> {
+  const request = QueryRequest.parse(JSON.parse(process.argv[2] ?? '{}'));
+  const db = openDatabase(request.db, { readonly: true, busyTimeout: request.busyTimeout });
+  try {
+    const { columns, rows } = runReadOnly(db, request.sql, request.db, { maxValueBytes: request.maxValueBytes });
+    const sink = rowWriter(process.stdout, request.format, columns, { raw: request.raw });
+    for (const row of rows) await sink.write(row);
+    await sink.end();
+    await drained();
+  } finally {
+    db.$client.close();
+  }
+}
+
+process.stdout.on('error', () => process.exit(0)); // the parent stopped reading (EPIPE): nothing to report
+try {
+  await main();
+  await reply({ ok: true });
+  process.exitCode = 0;
+} catch (e) {
+  const error = e instanceof PannukeError ? e.toJSON() : new PannukeError('QUERY', String((e as Error).message ?? e), {}).toJSON();
+  await reply({ ok: false, error, ...(!(e instanceof PannukeError) && { internal: true }) });
+  process.exitCode = 1;
+}
