@@ -25,7 +25,7 @@ export function dbOptions(command: Command, description = 'a database written by
  * beside it); `write` may change it; `load` also uses write-ahead logging while it runs (ingest).
  */
 export async function withDatabase<T>(o: DbOptions, mode: 'read' | 'write' | 'load', work: (db: Db) => Promise<T> | T): Promise<T> {
-  const db = openDatabase(o.db, { readonly: mode === 'read', wal: mode === 'load', busyTimeout: o.busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS });
+  const db = openDatabase(o.db, { readonly: mode === 'read', wal: mode === 'load', mustExist: mode !== 'load', busyTimeout: o.busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS });
   try {
     return await work(db);
   } catch (e) {

@@ -36,6 +36,8 @@ export interface OpenOptions {
    * even from a read-only folder or by another user.
    */
   wal?: boolean;
+  /** Refuse to create the file (every writer but ingest works on an existing database). */
+  mustExist?: boolean;
 }
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -61,18 +63,18 @@ function writable(p: string): boolean {
 }
 
 /** What is at `file` before SQLite touches it: nothing, a regular file, or something to refuse. */
-function checkPath(file: string, readonly: boolean): boolean {
+function checkPath(file: string, mustExist: boolean): boolean {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
   } catch {
-    if (readonly) throw new PannukeError('FILE_MISSING', 'database does not exist', { file, hint: 'create it with `pannuke ingest <root> --db <file>`' });
+    if (mustExist) throw new PannukeError('FILE_MISSING', 'database does not exist', { file, hint: 'create it with `pannuke ingest <root> --db <file>`' });
     return false;
   }
   // A FIFO or device would block or be read forever; a folder is not a database.
   if (stat.isDirectory()) throw new PannukeError('DB_OPEN', 'is a folder, not a database file', { file, hint: 'point --db at a .sqlite file' });
   if (!stat.isFile()) throw new PannukeError('DB_OPEN', 'not a regular file (a FIFO, socket or device)', { file, hint: 'point --db at a .sqlite file' });
-  if (readonly && stat.size === 0) {
+  if (mustExist && stat.size === 0) {
     throw new PannukeError('DB_SCHEMA', 'database is empty (0 bytes): not made by pannuke ingest', { file, hint: 'create it with `pannuke ingest <root> --db <file>`' });
   }
   return true;
@@ -84,7 +86,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   if (!fs.existsSync(dir)) {
     throw new PannukeError('DB_OPEN', `folder '${dir}' does not exist`, { file, hint: 'create the folder first or choose another --db path' });
   }
-  const exists = checkPath(file, readonly);
+  const exists = checkPath(file, readonly || options.mustExist === true);
   if (exists && isWalFile(file) && !writable(dir) && !fs.existsSync(`${file}-shm`)) {
     throw new PannukeError('DB_OPEN', 'database is in WAL mode (an ingest did not finish) and its folder cannot be written, so SQLite cannot read it', {
       file, hint: 'where it is writable, run `pannuke ingest` again or `sqlite3 <file> "PRAGMA journal_mode=DELETE"`; then it reads from anywhere',

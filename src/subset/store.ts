@@ -7,7 +7,9 @@ import type { Db } from '../db/open.js';
 import { insertStatement } from '../db/writer.js';
 import { CLASS_NAMES, subsetMembers, subsets } from '../db/schema.js';
 import { PannukeError } from '../errors.js';
+import { checkCondition } from '../query/condition.js';
 import { prepareRead } from '../query/readonly.js';
+import { closest } from './closest.js';
 import { balancedImages, imbalance, nucleiPerClass, randomImages, totalsOf, type ImageCandidate, type NucleusCandidate, type Shortfall } from './select.js';
 
 export interface SubsetFilters {
@@ -27,6 +29,8 @@ export type SubsetSpec = SubsetFilters & { name: string; seed: number } & (
 
 export interface SubsetResult {
   id: number;
+  /** Groups the choice was made in: (stratum, class) pairs for nuclei-per-class, 1 for images. */
+  groups: number;
   nuclei: number;
   images: number;
   /** Nuclei per class id 1..5 in the subset. */
@@ -48,6 +52,29 @@ export function parseClasses(values: readonly string[]): number[] {
   });
 }
 
+/** A subset name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters. */
+export const SUBSET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function checkSubsetName(name: string): string {
+  if (!SUBSET_NAME.test(name)) {
+    throw new PannukeError('BAD_OPTION', `subset name '${name}': expected 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  }
+  return name;
+}
+
+/** Tissue names as the database spells them (matched in any case); an unknown one is an error naming the closest. */
+export function resolveTissues(db: Db, names: readonly string[]): string[] {
+  const known = (db.$client.prepare('SELECT name FROM tissues ORDER BY name').pluck().all() as string[]);
+  return names.map((name) => {
+    const exact = known.find((k) => k === name) ?? known.find((k) => k.toLowerCase() === name.toLowerCase());
+    if (exact !== undefined) return exact;
+    const near = closest(name, known);
+    throw new PannukeError('BAD_OPTION', `--tissues: no tissue '${name}' in this database${near === undefined ? '' : ` (did you mean '${near}'?)`}`, {
+      hint: `the tissues are: ${known.join(', ')}`,
+    });
+  });
+}
+
 /** The qualifying nuclei, in id order. */
 function candidates(db: Db, file: string, filters: SubsetFilters, stratify: 'tissue' | 'fold' | undefined): NucleusCandidate[] {
   const where: string[] = [];
@@ -56,9 +83,10 @@ function candidates(db: Db, file: string, filters: SubsetFilters, stratify: 'tis
   if (filters.tissues !== undefined) { where.push(`tissue IN (${filters.tissues.map(() => '?').join(', ')})`); params.push(...filters.tissues); }
   if (filters.classes !== undefined) { where.push(`class_id IN (${filters.classes.map(() => '?').join(', ')})`); params.push(...filters.classes); }
   if (filters.minArea !== undefined) { where.push('area >= ?'); params.push(filters.minArea); }
-  if (filters.where !== undefined) where.push(`(${filters.where})`);
+  // The user's condition filters an inner query; the other filters apply outside it, so it can only narrow.
+  const source = filters.where === undefined ? 'nucleus_facts' : `(SELECT * FROM nucleus_facts WHERE (${checkCondition(db, filters.where, file)}))`;
   const stratum = stratify === undefined ? "''" : `CAST(${stratify} AS TEXT)`;
-  const statement = prepareRead(db, `SELECT nucleus_id AS id, image_id AS imageId, class_id AS classId, ${stratum} AS stratum FROM nucleus_facts${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY nucleus_id`, file);
+  const statement = prepareRead(db, `SELECT nucleus_id AS id, image_id AS imageId, class_id AS classId, ${stratum} AS stratum FROM ${source}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY nucleus_id`, file);
   try {
     return statement.all(...params) as NucleusCandidate[];
   } catch (cause) {
@@ -66,7 +94,8 @@ function candidates(db: Db, file: string, filters: SubsetFilters, stratify: 'tis
   }
 }
 
-export function createSubset(db: Db, file: string, spec: SubsetSpec): SubsetResult {
+export function createSubset(db: Db, file: string, spec: SubsetSpec & { allowEmpty?: boolean }): SubsetResult {
+  checkSubsetName(spec.name);
   if (db.select({ id: subsets.id }).from(subsets).where(eq(subsets.name, spec.name)).get() !== undefined) {
     throw new PannukeError('SUBSET', `a subset named '${spec.name}' already exists`, { file, hint: `drop it first: pannuke subset drop ${spec.name} --db ${file}` });
   }
@@ -74,8 +103,13 @@ export function createSubset(db: Db, file: string, spec: SubsetSpec): SubsetResu
   let members: NucleusCandidate[];
   let shortfalls: Shortfall[] = [];
   let balance: SubsetResult['balance'];
+  let groups = 1;
+  if (pool.length === 0 && spec.allowEmpty !== true) {
+    throw new PannukeError('SUBSET', 'no nucleus passes the filters: the subset would be empty', { file, hint: 'loosen --folds/--tissues/--classes/--min-area/--where, or add --allow-empty to store it anyway' });
+  }
   if (spec.kind === 'nuclei-per-class') {
     ({ chosen: members, shortfalls } = nucleiPerClass(pool, spec.nucleiPerClass, spec.seed));
+    groups = new Set(pool.map((c) => `${c.stratum}\u0000${c.classId}`)).size;
   } else {
     const byImage = new Map<number, ImageCandidate>();
     for (const c of pool) {
@@ -95,17 +129,17 @@ export function createSubset(db: Db, file: string, spec: SubsetSpec): SubsetResu
   const perClass = [0, 0, 0, 0, 0];
   for (const m of members) perClass[m.classId - 1] = (perClass[m.classId - 1] as number) + 1;
   const imageCount = new Set(members.map((m) => m.imageId)).size;
-  const { name, seed, kind, ...rest } = spec;
+  const { name, seed, kind, allowEmpty: _allowEmpty, ...rest } = spec;
   const id = db.transaction((tx) => {
     const row = tx.insert(subsets)
-      .values({ name, createdAt: new Date().toISOString(), kind, options: JSON.stringify({ kind, seed, ...rest }), seed, nuclei: members.length, images: imageCount })
+      .values({ name, createdAt: new Date().toISOString(), kind, options: JSON.stringify({ kind, seed, ...rest }), seed, nuclei: members.length, images: imageCount, notes: JSON.stringify(shortfalls) })
       .returning({ id: subsets.id })
       .get();
     const { statement, params } = insertStatement(db, subsetMembers, 'subset_members', []);
     for (const m of members) statement.run(params({ subsetId: row.id, nucleusId: m.id, imageId: m.imageId }));
     return row.id;
   });
-  return { id, nuclei: members.length, images: imageCount, perClass, shortfalls, ...(balance !== undefined && { balance }) };
+  return { id, groups, nuclei: members.length, images: imageCount, perClass, shortfalls, ...(balance !== undefined && { balance }) };
 }
 
 export function findSubset(db: Db, file: string, name: string): typeof subsets.$inferSelect {

@@ -1,18 +1,20 @@
 import type { Command } from 'commander';
-import { openDatabase } from '../../db/open.js';
+import type { Db } from '../../db/open.js';
 import { CLASS_NAMES } from '../../db/schema.js';
 import { PannukeError } from '../../errors.js';
 import { classByTissue } from '../../query/stats.js';
-import { createSubset, dropSubset, findSubset, listSubsets, parseClasses, type SubsetSpec } from '../../subset/store.js';
+import { checkSubsetName, createSubset, dropSubset, findSubset, listSubsets, parseClasses, resolveTissues, type SubsetSpec } from '../../subset/store.js';
+import type { Shortfall } from '../../subset/select.js';
+import { dbOptions, withDatabase, type DbOptions } from '../database.js';
 import { formatTable } from '../format.js';
 import type { Io } from '../io.js';
-import { parseFolds, parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { parseChoice, parseFolds, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { writeRows } from '../../export/text.js';
 
-interface CreateOptions {
-  db: string;
+interface CreateOptions extends DbOptions {
   nucleiPerClass?: number;
-  stratify?: string;
+  stratify?: 'tissue' | 'fold';
+  allowEmpty?: boolean;
   images?: number;
   balance?: string;
   folds?: number[];
@@ -25,10 +27,11 @@ interface CreateOptions {
 
 const ratio = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '∞ (a class has none)');
 
-function specOf(name: string, o: CreateOptions): SubsetSpec {
+function specOf(db: Db, name: string, o: CreateOptions): SubsetSpec {
+  checkSubsetName(name);
   const filters = {
     ...(o.folds !== undefined && { folds: o.folds }),
-    ...(o.tissues !== undefined && { tissues: o.tissues.split(',').map((t) => t.trim()) }),
+    ...(o.tissues !== undefined && { tissues: resolveTissues(db, o.tissues.split(',').map((t) => t.trim())) }),
     ...(o.classes !== undefined && { classes: parseClasses(o.classes.split(',')) }),
     ...(o.minArea !== undefined && { minArea: o.minArea }),
     ...(o.where !== undefined && { where: o.where }),
@@ -37,91 +40,81 @@ function specOf(name: string, o: CreateOptions): SubsetSpec {
     throw new PannukeError('BAD_OPTION', 'choose one of --nuclei-per-class K or --images N --balance class');
   }
   if (o.nucleiPerClass !== undefined) {
-    if (o.stratify !== undefined && o.stratify !== 'tissue' && o.stratify !== 'fold') throw new PannukeError('BAD_OPTION', `--stratify: expected tissue or fold, got '${o.stratify}'`);
     return { name, seed: o.seed, kind: 'nuclei-per-class', nucleiPerClass: o.nucleiPerClass, ...(o.stratify !== undefined && { stratify: o.stratify }), ...filters };
   }
-  if (o.balance !== 'class') throw new PannukeError('BAD_OPTION', '--images N needs --balance class');
+  if (o.stratify !== undefined) throw new PannukeError('BAD_OPTION', '--stratify goes with --nuclei-per-class');
+  if (o.balance?.toLowerCase() !== 'class') throw new PannukeError('BAD_OPTION', '--images N needs --balance class');
   return { name, seed: o.seed, kind: 'images', images: o.images as number, ...filters };
 }
 
-function create(name: string, o: CreateOptions, io: Io): void {
-  const spec = specOf(name, o);
-  const db = openDatabase(o.db);
-  try {
-    const r = createSubset(db, o.db, spec);
-    io.stdout.write(`subset '${name}': ${r.nuclei} nuclei in ${r.images} images (seed ${spec.seed})\n`);
+/** One line for the groups that had fewer nuclei than asked (they are listed by `subset show`). */
+function shortfallSummary(name: string, shortfalls: readonly Shortfall[], groups: number, o: CreateOptions): string | undefined {
+  if (shortfalls.length === 0) return undefined;
+  if (shortfalls[0]?.classId === 0) return `note: only ${shortfalls[0].available} images qualify; all were taken`;
+  const per = o.stratify === undefined ? 'class' : `(${o.stratify}, class) stratum`;
+  return `note: ${shortfalls.length} of ${groups} ${o.stratify === undefined ? 'classes' : `(${o.stratify}, class) strata`} had fewer than ${o.nucleiPerClass} nuclei per ${per}; all of theirs were taken (pannuke subset show ${name} lists them)`;
+}
+
+function create(name: string, o: CreateOptions, io: Io): Promise<void> {
+  return withDatabase(o, 'write', (db) => {
+    const spec = specOf(db, name, o);
+    const r = createSubset(db, o.db, { ...spec, allowEmpty: o.allowEmpty === true });
+    const quota = spec.kind === 'nuclei-per-class' ? `, up to ${spec.nucleiPerClass} per class${spec.stratify === undefined ? '' : ` in each ${spec.stratify} (${r.groups} (${spec.stratify}, class) strata)`}` : '';
+    io.stdout.write(`subset '${name}': ${r.nuclei} nuclei in ${r.images} images (seed ${spec.seed}${quota})\n`);
     io.stdout.write(formatTable(['class', 'nuclei', ...(r.balance ? ['random draw'] : [])], CLASS_NAMES.map((c, k) => [c, r.perClass[k] as number, ...(r.balance ? [r.balance.randomPerClass[k] as number] : [])])));
     if (r.balance !== undefined) {
       io.stdout.write(`imbalance (max/min class): ${ratio(r.balance.imbalance)}, against ${ratio(r.balance.randomImbalance)} for ${r.images} random images with the same seed\n`);
     }
-    for (const s of r.shortfalls) {
-      io.stderr.write(s.classId === 0
-        ? `note: only ${s.available} images qualify; all were taken\n`
-        : `note: only ${s.available} ${CLASS_NAMES[s.classId - 1]} nuclei${s.stratum === '' ? '' : ` in ${o.stratify} ${s.stratum}`}; all were taken\n`);
-    }
-  } finally {
-    db.$client.close();
-  }
+    const note = shortfallSummary(name, r.shortfalls, r.groups, o);
+    if (note !== undefined) io.stderr.write(`${note}\n`);
+  });
 }
 
 export function registerSubset(program: Command, io: Io): void {
   const subset = program.command('subset').description('balanced, reproducible subsets stored in the database (subsets, subset_members)');
-  subset
+  dbOptions(subset
     .command('create')
     .description('choose and store a subset')
-    .argument('<name>', 'a new subset name')
-    .requiredOption('--db <file>', 'a database written by `pannuke ingest`')
-    .option('--nuclei-per-class <k>', 'K nuclei per class (per stratum); a class with fewer gives all it has', parsePositiveInt('--nuclei-per-class'))
-    .option('--stratify <key>', 'with --nuclei-per-class: tissue or fold')
+    .argument('<name>', "a new subset name: letters, digits, '.', '_', '-' (at most 64)"))
+    .option('--nuclei-per-class <k>', 'K nuclei of each class (of each class in each stratum, with --stratify); a group with fewer gives all it has', parsePositiveInt('--nuclei-per-class'))
+    .option('--stratify <key>', 'with --nuclei-per-class: tissue or fold; the quota K then applies per class per stratum (19 tissues × 5 classes × K at most)', parseChoice('--stratify', ['tissue', 'fold'] as const))
     .option('--images <n>', 'N images chosen so per-class nucleus counts are as even as possible (with --balance class)', parsePositiveInt('--images'))
     .option('--balance <what>', 'with --images: class')
     .option('--folds <list>', 'only these folds, e.g. 1,2', parseFolds)
     .option('--tissues <list>', 'only these tissues, e.g. Breast,Colon')
     .option('--classes <list>', 'only these classes, by name or id 1..5')
     .option('--min-area <px>', 'only nuclei with area ≥ px', parseNonNegativeInt('--min-area'))
-    .option('--where <sql>', 'only nuclei matching a SQL condition on nucleus_facts columns, e.g. "eccentricity < 0.9"')
+    .option('--where <sql>', 'only nuclei matching one SQL condition on nucleus_facts columns, e.g. "eccentricity < 0.9"; it can only narrow the other filters')
     .option('--seed <s>', 'random seed: the same seed and database give the same subset', parseNonNegativeInt('--seed'), 0)
+    .option('--allow-empty', 'store the subset even when no nucleus passes the filters (by default that is an error)')
     .action((name: string, o: CreateOptions) => create(name, o, io));
-  subset
+  dbOptions(subset
     .command('list')
-    .description('list stored subsets')
-    .requiredOption('--db <file>', 'the database')
-    .action((o: { db: string }) => {
-      const db = openDatabase(o.db, { readonly: true });
-      try {
-        io.stdout.write(formatTable(['name', 'kind', 'nuclei', 'images', 'seed', 'created'], listSubsets(db).map((s) => [s.name, s.kind, s.nuclei, s.images, s.seed, s.createdAt])));
-      } finally {
-        db.$client.close();
-      }
-    });
-  subset
+    .description('list stored subsets'))
+    .action((o: DbOptions) => withDatabase(o, 'read', (db) => {
+      io.stdout.write(formatTable(['name', 'kind', 'nuclei', 'images', 'seed', 'created'], listSubsets(db).map((s) => [s.name, s.kind, s.nuclei, s.images, s.seed, s.createdAt])));
+    }));
+  dbOptions(subset
     .command('show')
-    .description("a subset's options and its class × tissue table")
-    .argument('<name>', 'the subset')
-    .requiredOption('--db <file>', 'the database')
-    .action(async (name: string, o: { db: string }) => {
-      const db = openDatabase(o.db, { readonly: true });
-      try {
-        const s = findSubset(db, o.db, name);
-        io.stdout.write(`subset '${s.name}' (${s.kind}, seed ${s.seed}, created ${s.createdAt}): ${s.nuclei} nuclei in ${s.images} images\noptions: ${s.options}\n`);
-        const table = classByTissue(db, { subsetId: s.id });
-        await writeRows(io.stdout, 'table', table.columns, table.rows);
-      } finally {
-        db.$client.close();
+    .description("a subset's options, its class × tissue table and the groups that had fewer nuclei than asked")
+    .argument('<name>', 'the subset'))
+    .action((name: string, o: DbOptions) => withDatabase(o, 'read', async (db) => {
+      const s = findSubset(db, o.db, name);
+      io.stdout.write(`subset '${s.name}' (${s.kind}, seed ${s.seed}, created ${s.createdAt}): ${s.nuclei} nuclei in ${s.images} images\noptions: ${s.options}\n`);
+      const table = classByTissue(db, { subsetId: s.id });
+      await writeRows(io.stdout, 'table', table.columns, table.rows);
+      const shortfalls = JSON.parse(s.notes) as Shortfall[];
+      if (shortfalls.length > 0 && shortfalls[0]?.classId !== 0) {
+        io.stdout.write(`\n${shortfalls.length} group(s) had fewer nuclei than asked; all of theirs were taken:\n`);
+        io.stdout.write(formatTable(['stratum', 'class', 'available'], shortfalls.map((f) => [f.stratum === '' ? 'all' : f.stratum, CLASS_NAMES[f.classId - 1] ?? String(f.classId), f.available])));
       }
-    });
-  subset
+    }));
+  dbOptions(subset
     .command('drop')
     .description('delete a stored subset (its nuclei stay)')
-    .argument('<name>', 'the subset')
-    .requiredOption('--db <file>', 'the database')
-    .action((name: string, o: { db: string }) => {
-      const db = openDatabase(o.db);
-      try {
-        dropSubset(db, o.db, name);
-        io.stdout.write(`dropped subset '${name}'\n`);
-      } finally {
-        db.$client.close();
-      }
-    });
+    .argument('<name>', 'the subset'))
+    .action((name: string, o: DbOptions) => withDatabase(o, 'write', (db) => {
+      dropSubset(db, o.db, name);
+      io.stdout.write(`dropped subset '${name}'\n`);
+    }));
 }
