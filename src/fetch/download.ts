@@ -3,6 +3,10 @@
  * backoff on network errors and 5xx answers, and verified by SHA-256 before use. A file that does not verify
  * is moved aside (`fold_1.zip.bad-<time>`), never used. A verified file gets a `fold_1.zip.sha256` sidecar
  * (hash, name, size) so that it is not hashed, nor downloaded, again.
+ *
+ * A hostile or broken server cannot fill the disk or hang the command: a body (or an announced
+ * Content-Length) larger than `maxBytes` is refused, and an answer that sends nothing for `stallMs` is cut
+ * and retried.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -31,6 +35,10 @@ export interface DownloadOptions {
   retryDelayMs?: number;
   onProgress?: (p: DownloadProgress) => void;
   onNote?: (message: string) => void;
+  /** The most bytes the file may have (default: no cap). */
+  maxBytes?: number;
+  /** Cut an answer that sends no byte for this long (default 60 s), and retry it. */
+  stallMs?: number;
 }
 
 export interface DownloadResult {
@@ -116,40 +124,85 @@ export async function download(spec: DownloadSpec, options: DownloadOptions = {}
 /** One attempt: continues `part` from its current size when the server honours Range. */
 async function fetchInto(url: string, part: string, target: string, options: DownloadOptions): Promise<void> {
   const have = fs.existsSync(part) ? fs.statSync(part).size : 0;
-  let response: Response;
+  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  const stallMs = options.stallMs ?? 60_000;
+  const abort = new AbortController();
+  let stalled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const watch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      abort.abort();
+    }, stallMs);
+  };
+  watch();
   try {
-    response = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {} });
+    await receive();
   } catch (e) {
-    throw new RetryableError(`network error: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`);
+    if (stalled) throw new RetryableError(`no data for ${stallMs / 1000} s`);
+    throw e;
+  } finally {
+    clearTimeout(timer);
   }
-  if (response.status === 416 && have > 0) {
-    // The part is already complete (or the server disagrees with its size): verification decides.
-    await response.body?.cancel();
-    return;
+
+  async function receive(): Promise<void> {
+    let response: Response;
+    try {
+      response = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal: abort.signal });
+    } catch (e) {
+      if (stalled) throw e;
+      throw new RetryableError(`network error: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`);
+    }
+    if (response.status === 416 && have > 0) {
+      // The part is already complete (or the server disagrees with its size): verification decides.
+      await response.body?.cancel();
+      return;
+    }
+    if (response.status >= 500 || response.status === 408 || response.status === 429) {
+      await response.body?.cancel();
+      throw new RetryableError(`HTTP ${response.status} ${response.statusText}`);
+    }
+    if (response.status !== 200 && response.status !== 206) {
+      await response.body?.cancel();
+      throw new PannukeError('FETCH', `HTTP ${response.status} ${response.statusText}`, { file: url, hint: 'check the URL (or --base-url)' });
+    }
+    const resumed = response.status === 206;
+    const length = Number(response.headers.get('content-length') ?? Number.NaN);
+    const total = Number.isFinite(length) ? (resumed ? have + length : length) : undefined;
+    const tooLarge = (bytes: number) => new PannukeError('FETCH', `the server sends ${bytes > maxBytes * 10 ? 'far ' : ''}more than the ${maxBytes} bytes this file may have`, {
+      file: url, hint: 'check the --base-url; for other data raise --max-bytes',
+    });
+    if (total !== undefined && total > maxBytes) {
+      await response.body?.cancel();
+      throw tooLarge(total);
+    }
+    let received = resumed ? have : 0;
+    const out = fs.createWriteStream(part, { flags: resumed ? 'a' : 'w' });
+    if (response.body === null) throw new RetryableError('empty response body');
+    const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    let overflow = false;
+    body.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      watch();
+      if (received > maxBytes) {
+        overflow = true;
+        body.destroy(new Error('over the size cap'));
+        abort.abort();
+        return;
+      }
+      options.onProgress?.({ file: target, received, total });
+    });
+    try {
+      await pipeline(body, out);
+    } catch (e) {
+      if (overflow) {
+        fs.rmSync(part, { force: true }); // not the file: nothing of it is worth resuming
+        throw tooLarge(received);
+      }
+      if (stalled) throw e;
+      throw new RetryableError(`connection lost after ${received} bytes: ${(e as Error).message}`);
+    }
+    if (total !== undefined && received < total) throw new RetryableError(`connection closed after ${received} of ${total} bytes`);
   }
-  if (response.status >= 500 || response.status === 408 || response.status === 429) {
-    await response.body?.cancel();
-    throw new RetryableError(`HTTP ${response.status} ${response.statusText}`);
-  }
-  if (response.status !== 200 && response.status !== 206) {
-    await response.body?.cancel();
-    throw new PannukeError('FETCH', `HTTP ${response.status} ${response.statusText}`, { file: url, hint: 'check the URL (or --base-url)' });
-  }
-  const resumed = response.status === 206;
-  const length = Number(response.headers.get('content-length') ?? Number.NaN);
-  const total = Number.isFinite(length) ? (resumed ? have + length : length) : undefined;
-  let received = resumed ? have : 0;
-  const out = fs.createWriteStream(part, { flags: resumed ? 'a' : 'w' });
-  if (response.body === null) throw new RetryableError('empty response body');
-  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  body.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    options.onProgress?.({ file: target, received, total });
-  });
-  try {
-    await pipeline(body, out);
-  } catch (e) {
-    throw new RetryableError(`connection lost after ${received} bytes: ${(e as Error).message}`);
-  }
-  if (total !== undefined && received < total) throw new RetryableError(`connection closed after ${received} of ${total} bytes`);
 }

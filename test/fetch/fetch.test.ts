@@ -18,7 +18,7 @@ let sha: string;
 let base: string;
 let server: http.Server;
 /** How the server answers the next requests: a queue of behaviours, then 'ok'. */
-let script: ('ok' | 'cut' | 'garbage' | '404' | '500')[] = [];
+let script: ('ok' | 'cut' | 'garbage' | '404' | '500' | 'endless' | 'huge-length' | 'stall')[] = [];
 const requests: { range: string | undefined }[] = [];
 
 beforeAll(async () => {
@@ -34,6 +34,22 @@ beforeAll(async () => {
     const mode = script.shift() ?? 'ok';
     if (req.url !== '/pannuke/fold_1.zip' || mode === '404') return void res.writeHead(404).end('not found');
     if (mode === '500') return void res.writeHead(500).end('oops');
+    if (mode === 'huge-length') return void res.writeHead(200, { 'content-length': String(10 ** 13) }).write(Buffer.alloc(1 << 16));
+    if (mode === 'stall') return void res.writeHead(200, { 'content-length': String(zip.length) }).write(zip.subarray(0, 100));
+    if (mode === 'endless') {
+      // A body with no length and no end, sent as fast as the client takes it (bounded so the test stops).
+      res.writeHead(200);
+      const chunk = Buffer.alloc(1 << 20, 1);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 1 << 30 && !res.destroyed) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      return void pump();
+    }
     const body = mode === 'garbage' ? Buffer.alloc(zip.length, 7) : zip;
     const start = range === undefined ? 0 : Number(/bytes=(\d+)-/.exec(range)?.[1] ?? 0);
     const headers = { 'content-length': String(body.length - start), 'accept-ranges': 'bytes', ...(start > 0 && { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` }) };
@@ -49,7 +65,10 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pannuke/`;
 }, 60_000);
 
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => new Promise<void>((r) => {
+  server.close(() => r());
+  server.closeAllConnections(); // the stalled and endless answers never end by themselves
+}));
 
 const fetchArgs = (out: string, ...extra: string[]) => ['fetch', '--folds', '1', '--dir', out, '--base-url', base, '--checksums', path.join(dir, 'checksums.txt'), '--retry-delay', '10', ...extra];
 
@@ -115,5 +134,23 @@ describe('pannuke fetch', () => {
     expect((await cli('ingest', data, '--db', ref)).code).toBe(0);
     expect(naturalRows(db)).toBe(naturalRows(ref));
     expect((await cli('verify', out, '--db', db)).code).toBe(0);
+  });
+
+  it('stops an endless body at --max-bytes, refuses an announced 10 TB at once, and cuts a stalled answer', async () => {
+    script = ['endless'];
+    const t0 = performance.now();
+    const endless = await cli(...fetchArgs(path.join(dir, 'dl-endless'), '--max-bytes', '5000000', '--retries', '0'));
+    expect([endless.code, endless.err]).toEqual([1, expect.stringMatching(/fold_1\.zip: the server sends more than the 5000000 bytes this file may have/)]);
+    expect(fs.readdirSync(path.join(dir, 'dl-endless'))).toEqual([]);
+
+    script = ['huge-length'];
+    const huge = await cli(...fetchArgs(path.join(dir, 'dl-huge'), '--retries', '0'));
+    expect([huge.code, huge.err]).toEqual([1, expect.stringMatching(/the server sends far more than the 1500000000 bytes/)]);
+    expect(fs.readdirSync(path.join(dir, 'dl-huge'))).toEqual([]);
+
+    script = ['stall'];
+    const stalled = await cli(...fetchArgs(path.join(dir, 'dl-stall'), '--stall-timeout', '1', '--retries', '0'));
+    expect([stalled.code, stalled.err]).toEqual([1, expect.stringMatching(/download failed after 1 attempt\(s\): no data for 1 s/)]);
+    expect(performance.now() - t0).toBeLessThan(15_000);
   });
 });
