@@ -47,13 +47,13 @@ export const OTHER_TABLES = {
   tissues: '`id`, `name`: tissue names verbatim from types.npy, numbered in sorted order as folds are loaded.',
   metadata: '`key`, `value`: `schema_version`, `tool_version` of the last writer.',
   sources: '`fold`, `role` (images / masks / types), `path`, `bytes`, `mtime`, `fingerprint` (SHA-256 of the header, the size and 16 blocks of 64 KiB spread over the data; of every byte with `--hash`; for a zip member, the CRC-32 the archive records), `fingerprint_kind` (sampled / full / zip-crc32): the files each fold was read from.',
-  ingest_runs: '`started_at`, `finished_at`, `tool_version`, `options` (JSON), `status` (running / finished / failed / interrupted), `host`, `pid`, `images`, `nuclei`, `error`: a log of runs (not data: excluded from content comparisons).',
+  ingest_runs: '`started_at`, `finished_at`, `tool_version`, `options` (JSON), `status` (running / finished / failed / interrupted), `host`, `pid`, `images`, `nuclei` (committed by the run: they grow in the transactions that commit the rows, so they are exact after Ctrl-C or kill -9; 0 for a failed run, whose rows are removed), `error`: a log of runs (not data: excluded from content comparisons).',
   nucleus_facts: 'View, one flat row per nucleus for BI tools (no blob): nucleus_id, fold, image_id, fold_index, tissue, class, class_id, instance_id, area, bbox_x0, bbox_y0, bbox_x1, bbox_y1, centroid_x, centroid_y, perimeter, major_axis_length, minor_axis_length, eccentricity, orientation, parts, holes, overlap_area, shared_id.',
   class_distribution: 'View for BI tools: fold, tissue, class, nuclei, images (that have the class), mean_area.',
   image_summary: 'View, one row per image, empty ones included: image_id, fold, fold_index, tissue, neoplastic, inflammatory, connective, dead, epithelial, nuclei (counts per class).',
-  subsets: '`name` (unique), `created_at`, `kind` (nuclei-per-class / images), `options` (JSON: every option), `seed`, `nuclei`, `images`: stored subsets (`pannuke subset`).',
-  subset_members: '`subset_id`, `nucleus_id`, `image_id`: the nuclei of each subset (an image subset lists every nucleus of its images that passes its filters). Join it to `nuclei` or `nucleus_facts`.',
-  qc_summary: 'View, one row per PanNuke quirk (shared_id, overlap_pixels, fragmented, holes, empty_image, void_image, tiny_nucleus): quirk, count, images, description.',
+  subsets: '`name` (unique; letters, digits, `.`, `_`, `-`), `created_at`, `kind` (nuclei-per-class / images), `options` (JSON: every option), `seed`, `nuclei`, `images`, `notes` (JSON: the groups that had fewer nuclei than asked, each {stratum, classId, available}): stored subsets (`pannuke subset`). `nuclei` and `images` are recounted when `ingest --replace` changes a fold.',
+  subset_members: '`subset_id`, `nucleus_id`, `image_id`: the nuclei of each subset (an image subset lists every nucleus of its images that passes its filters). Join it to `nuclei` or `nucleus_facts`. `ingest --replace` keeps a replaced fold\'s members by (fold, fold_index, class_id, instance_id) and finds them again among the new rows; those no longer there leave the subset (reported).',
+  qc_summary: 'View, one row per PanNuke quirk (shared_id, overlap_pixels, fragmented, holes, empty_image, void_image, tiny_nucleus): quirk, nuclei (rows of `nuclei` with the quirk; NULL for image quirks), pixels (overlap_pixels only: pixels in two or more classes), images (that have it), description.',
 } as const;
 
 

@@ -44,21 +44,35 @@ export interface ReportData {
 }
 
 /**
- * Per-class histograms from SQL counts: (class, value) counts for area (an integer) are binned on a log scale;
- * eccentricity is bucketed in SQL into equal bins over [0, 1].
+ * Integer bin edges for areas 1..max on a log scale: ⌊√2^k⌋ for k = 0, 1, …, deduplicated, so that every bin
+ * [lo, hi) holds at least one integer (no bin like "0–0" that nothing can fall in), plus max + 1 to close.
+ */
+export function areaEdges(max: number): number[] {
+  const edges = [1];
+  for (let k = 1; (edges.at(-1) as number) <= max; k++) {
+    const e = Math.floor(Math.SQRT2 ** k);
+    if (e > (edges.at(-1) as number)) edges.push(e);
+  }
+  return edges;
+}
+
+/**
+ * Per-class histograms from SQL counts, on one set of edges for every class: area (an integer ≥ 1) on the
+ * log-scale edges above, eccentricity in equal bins over [0, 1] (the last bin closed).
  */
 function histogram(db: Db, column: 'area' | 'eccentricity', bins: number): Histogram {
-  const counts = CLASS_NAMES.map(() => new Array<number>(bins).fill(0));
   if (column === 'eccentricity') {
+    const counts = CLASS_NAMES.map(() => new Array<number>(bins).fill(0));
     const rows = db.$client.prepare(`SELECT class_id AS c, min(CAST(eccentricity * ${bins} AS INTEGER), ${bins - 1}) AS b, count(*) AS k FROM nuclei GROUP BY 1, 2`).all() as { c: number; b: number; k: number }[];
     for (const r of rows) counts[r.c - 1]![r.b] = r.k;
     return { edges: Array.from({ length: bins + 1 }, (_, k) => k / bins), counts };
   }
   const rows = db.$client.prepare('SELECT class_id AS c, area AS a, count(*) AS k FROM nuclei GROUP BY 1, 2').all() as { c: number; a: number; k: number }[];
-  const max = Math.max(1, ...rows.map((r) => r.a));
-  const edges = Array.from({ length: bins + 1 }, (_, k) => Math.round(Math.exp((Math.log(max + 1) * k) / bins)) - 1);
+  const edges = areaEdges(Math.max(1, ...rows.map((r) => r.a)));
+  const counts = CLASS_NAMES.map(() => new Array<number>(edges.length - 1).fill(0));
   for (const r of rows) {
-    const b = Math.min(bins - 1, Math.floor((Math.log(r.a + 1) / Math.log(max + 1)) * bins));
+    let b = 0;
+    while (r.a >= (edges[b + 1] as number)) b++;
     counts[r.c - 1]![b] = (counts[r.c - 1]![b] as number) + r.k;
   }
   return { edges, counts };

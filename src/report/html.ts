@@ -35,20 +35,46 @@ function stackedBars(rows: { label: string; counts: number[] }[]): string {
   return `<svg class="chart" viewBox="0 0 ${labelW + barW + totalW} ${h}" width="100%" role="img">${bars}</svg>`;
 }
 
-/** Small multiples: one histogram per class. */
-function histograms(hist: Histogram, label: (lo: number, hi: number) => string): string {
-  const w = 220, h = 120, pad = 18;
+/**
+ * Small multiples, one histogram per class on the same bins and the same y scale (the share of the class's
+ * nuclei in each bin), so that classes of very different sizes compare directly; both axes are labelled.
+ */
+function histograms(hist: Histogram, axis: { title: string; tick: (edge: number) => string; bin: (lo: number, hi: number) => string; ticks: number[] }): string {
+  const w = 260, h = 150, left = 42, bottom = 34, top = 8, right = 8;
+  const plotW = w - left - right, plotH = h - top - bottom;
+  const shares = hist.counts.map((counts) => {
+    const total = counts.reduce((a, b) => a + b, 0);
+    return counts.map((n) => (total === 0 ? 0 : n / total));
+  });
+  // A y scale shared by every class: the largest share, rounded up to a whole 10 % (so its half is whole too).
+  const yMax = Math.max(0.1, Math.ceil(Math.max(...shares.flat()) * 10) / 10);
+  const bins = hist.edges.length - 1;
+  const bw = plotW / bins;
+  const y = (share: number) => top + plotH - (plotH * share) / yMax;
+  const yTicks = [0, yMax / 2, yMax].map((t) => `<line x1="${left - 3}" x2="${left}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#999"/><text class="tick" x="${left - 5}" y="${(y(t) + 3).toFixed(1)}" text-anchor="end">${Math.round(t * 100)}%</text>`).join('');
+  const xTicks = axis.ticks.map((k) => `<line x1="${(left + k * bw).toFixed(1)}" x2="${(left + k * bw).toFixed(1)}" y1="${top + plotH}" y2="${top + plotH + 3}" stroke="#999"/><text class="tick" x="${(left + k * bw).toFixed(1)}" y="${top + plotH + 13}" text-anchor="middle">${axis.tick(hist.edges[k] as number)}</text>`).join('');
   return `<div class="multiples">${CLASS_NAMES.map((name, k) => {
     const counts = hist.counts[k] as number[];
-    const max = Math.max(1, ...counts);
-    const bw = (w - 2) / counts.length;
     const bars = counts.map((n, b) => {
-      const bh = ((h - pad) * n) / max;
-      return `<rect class="bar" x="${(1 + b * bw).toFixed(2)}" y="${(h - pad - bh).toFixed(2)}" width="${Math.max(0, bw - 1).toFixed(2)}" height="${bh.toFixed(2)}" fill="${CLASS_COLOURS[k]}"><title>${esc(name)} ${label(hist.edges[b] as number, hist.edges[b + 1] as number)}: ${fmt(n)}</title></rect>`;
+      const share = shares[k]![b] as number;
+      return `<rect class="bar" x="${(left + b * bw + 0.5).toFixed(2)}" y="${y(share).toFixed(2)}" width="${Math.max(0, bw - 1).toFixed(2)}" height="${(top + plotH - y(share)).toFixed(2)}" fill="${CLASS_COLOURS[k]}"><title>${esc(name)}, ${axis.bin(hist.edges[b] as number, hist.edges[b + 1] as number)}: ${fmt(n)} nuclei (${pct(n, counts.reduce((a, c) => a + c, 0))} of the class)</title></rect>`;
     }).join('');
     const total = counts.reduce((a, b) => a + b, 0);
-    return `<figure><svg class="chart" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img">${bars}<line x1="0" x2="${w}" y1="${h - pad}" y2="${h - pad}" stroke="#999"/><text x="2" y="${h - 4}">${label(hist.edges[0] as number, hist.edges[0] as number).split('–')[0]}</text><text x="${w - 2}" y="${h - 4}" text-anchor="end">${hist.edges.at(-1)}</text></svg><figcaption>${esc(name)} (${fmt(total)})</figcaption></figure>`;
+    return `<figure><svg class="chart histogram" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(name)}: ${esc(axis.title)}">
+<line class="axis" x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" stroke="#999"/><line class="axis" x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#999"/>${bars}${yTicks}${xTicks}
+<text class="axis-title x-title" x="${left + plotW / 2}" y="${h - 4}" text-anchor="middle">${esc(axis.title)}</text><text class="axis-title y-title" transform="translate(9 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">% of class</text></svg><figcaption>${esc(name)} (${fmt(total)} nuclei)</figcaption></figure>`;
   }).join('')}</div>`;
+}
+
+/** About `n` evenly spread bin indexes to label on the x axis (the first and the last edge included). */
+function tickIndexes(edges: readonly number[], n: number): number[] {
+  const last = edges.length - 1;
+  const step = Math.max(1, Math.round(last / (n - 1)));
+  const out: number[] = [];
+  for (let k = 0; k < last; k += step) out.push(k);
+  if (last - (out.at(-1) as number) < step / 2) out.pop();
+  out.push(last);
+  return out;
 }
 
 function table(columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
@@ -64,10 +90,16 @@ function pathData(polygons: PolygonRings[]): string {
   })).join('');
 }
 
+/**
+ * One patch with its outlines: each outline is drawn twice, a light halo under a class-coloured line, so that
+ * every class stays visible on H&E (dark blue on purple chromatin included); no fill covers the nucleus
+ * (it shows on hover).
+ */
 function galleryImage(g: GalleryImage): string {
-  const paths = g.nuclei.map((n) => `<path class="nucleus" data-id="${n.id}" d="${pathData(n.polygons)}" fill="${CLASS_COLOURS[n.classId - 1]}" fill-opacity="0.25" stroke="${CLASS_COLOURS[n.classId - 1]}" fill-rule="evenodd"><title>nucleus ${n.id} · ${esc(CLASS_NAMES[n.classId - 1])} · id ${n.instanceId} · area ${n.area}</title></path>`).join('');
+  const halos = g.nuclei.map((n) => `<path class="halo" d="${pathData(n.polygons)}"/>`).join('');
+  const paths = g.nuclei.map((n) => `<path class="nucleus" data-id="${n.id}" d="${pathData(n.polygons)}" fill="${CLASS_COLOURS[n.classId - 1]}" stroke="${CLASS_COLOURS[n.classId - 1]}" fill-rule="evenodd"><title>nucleus_id ${n.id} · class ${esc(CLASS_NAMES[n.classId - 1])} · instance_id ${n.instanceId} (the mask value) · area ${fmt(n.area)} px</title></path>`).join('');
   const background = g.png === undefined ? `<rect width="${g.width}" height="${g.height}" fill="#f4eef2"/>` : `<image href="${g.png}" width="${g.width}" height="${g.height}"/>`;
-  return `<figure class="tile"><svg class="patch" viewBox="0 0 ${g.width} ${g.height}" width="256" height="256" data-image-id="${g.imageId}">${background}${paths}</svg><figcaption>fold ${g.fold}, image ${g.foldIndex} · ${g.nuclei.length} nuclei</figcaption></figure>`;
+  return `<figure class="tile"><svg class="patch" viewBox="0 0 ${g.width} ${g.height}" width="256" height="256" data-image-id="${g.imageId}">${background}<g class="halos">${halos}</g>${paths}</svg><figcaption>fold ${g.fold} · fold_index ${g.foldIndex} · image_id ${g.imageId} · ${g.nuclei.length} nuclei</figcaption></figure>`;
 }
 
 export function renderReport(d: ReportData): string {
@@ -96,8 +128,10 @@ h1{font-size:24px;margin:8px 0}h2{font-size:19px;margin-top:32px;border-bottom:1
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{padding:3px 8px;border-bottom:1px solid #eee;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .chart text{font-size:11px;fill:#333}.legend{display:flex;gap:14px;margin:6px 0}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px;border-radius:2px}
 .multiples{display:flex;flex-wrap:wrap;gap:10px}.multiples figure{margin:0}figcaption{font-size:12px;color:#555}
-.gallery{display:flex;flex-wrap:wrap;gap:10px}.tile{margin:0}.patch{border:1px solid #ccc;background:#fff}.patch path{stroke-width:0.8}
-.patch path:hover{fill-opacity:.6}.muted{color:#666}code{background:#f3f3f3;padding:0 3px;border-radius:3px}
+.chart .tick{font-size:9px;fill:#555}.chart .axis-title{font-size:10px;fill:#333}
+.gallery{display:flex;flex-wrap:wrap;gap:10px}.tile{margin:0}.patch{border:1px solid #ccc;background:#fff}
+.patch path.halo{fill:none;stroke:#fff;stroke-opacity:.85;stroke-width:2.4;stroke-linejoin:round}
+.patch path.nucleus{fill-opacity:0;stroke-width:1.1;stroke-linejoin:round}.patch path.nucleus:hover{fill-opacity:.35}.muted{color:#666}code{background:#f3f3f3;padding:0 3px;border-radius:3px}
 </style></head><body>
 <h1>PanNuke database report</h1>
 <p class="muted">${esc(d.dbFile)} · pannuke-db ${esc(d.summary.toolVersion)} · folds ${d.summary.folds.join(', ')}</p>
@@ -108,13 +142,14 @@ table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{padding:3px 8px
 <h3>Per fold</h3>${stackedBars(d.perFold.map((f) => ({ label: `fold ${f.fold}`, counts: f.counts })))}
 <h3>Class × tissue</h3>${table(d.classByTissue.columns, d.classByTissue.rows)}</section>
 <section id="morphology"><h2>Morphology per class</h2>
-<h3>Area (pixels, log-spaced bins)</h3>${histograms(d.area, (lo, hi) => `area ${lo}–${hi}`)}
-<h3>Eccentricity</h3>${histograms(d.eccentricity, (lo, hi) => `eccentricity ${lo.toFixed(2)}–${hi.toFixed(2)}`)}</section>
+<p class="muted">Each class on the same bins and the same y scale: the bar is the share of that class's nuclei in the bin, so classes of different sizes compare directly. Hover a bar for its count.</p>
+<h3>Area (pixels, log scale)</h3>${histograms(d.area, { title: 'area (px, log scale)', tick: (e) => String(e), bin: (lo, hi) => (hi - lo === 1 ? `area ${lo} px` : `area ${lo}–${hi - 1} px`), ticks: tickIndexes(d.area.edges, 5) })}
+<h3>Eccentricity</h3>${histograms(d.eccentricity, { title: 'eccentricity (0 = circle)', tick: (e) => e.toFixed(1), bin: (lo, hi) => `eccentricity ${lo.toFixed(2)}–${hi.toFixed(2)}`, ticks: tickIndexes(d.eccentricity.edges, 6) })}</section>
 <section id="qc"><h2>Quality control: PanNuke's quirks</h2>${table(['quirk', 'nuclei', 'pixels', 'images', 'what it is'], d.qc.map((q) => [q.quirk, q.nuclei ?? '', q.pixels ?? '', q.images, q.description]))}
 ${Object.entries(d.qcExamples).map(([quirk, ex]) => `<h3>${esc(quirk)}: examples</h3>${table(['fold', 'fold_index', 'class', 'id', 'detail'], ex.map((e) => [e.fold, e.foldIndex, e.class ?? '', e.instanceId ?? '', e.detail]))}`).join('')}</section>
 ${subset}
 <section id="gallery"><h2>Gallery: outlines over the patches</h2>${legend()}
-<p class="muted">Up to ${d.galleryCap} images per tissue (the first with nuclei, in fold order); every stored outline is drawn, holes and fragments included. Hover a nucleus for its id, class and area.${d.gallery.some((g) => g.png !== undefined) ? '' : ' Run with <code>--data</code> to draw the H&amp;E patches under the outlines.'}</p>
+<p class="muted">Up to ${d.galleryCap} images per tissue (the first with nuclei, in fold order); every stored outline is drawn, holes and fragments included. Each outline has a light halo so it shows on any stain; hover a nucleus for its nucleus_id (the row in <code>nuclei</code>), class, instance_id (its value in the mask) and area.${d.gallery.some((g) => g.png !== undefined) ? '' : ' Run with <code>--data</code> to draw the H&amp;E patches under the outlines.'}</p>
 ${[...byTissue].map(([tissue, gs]) => `<h3>${esc(tissue)}</h3><div class="gallery">${gs.map(galleryImage).join('')}</div>`).join('')}</section>
 <p class="muted">Made by <code>pannuke report</code>. PanNuke: Gamper et al. 2019/2020, CC BY-NC-SA 4.0.</p>
 </body></html>

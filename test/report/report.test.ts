@@ -63,7 +63,33 @@ describe.skipIf(!available)('pannuke report in Chromium', () => {
 
     // charts: stacked bars with non-zero segments, histograms with bars
     expect(await page.locator('#classes svg.chart rect.seg').count()).toBeGreaterThan(19 * 3);
-    expect(await page.locator('#morphology svg.chart rect.bar').count()).toBe(5 * 24 + 5 * 20);
+    const raw0 = new Database(db, { readonly: true });
+    const maxArea = raw0.prepare('SELECT max(area) FROM nuclei').pluck().get() as number;
+    raw0.close();
+    // Area bins on the log scale: edges ⌊√2^k⌋ deduplicated, computed here independently of the report code.
+    const edges: number[] = [];
+    for (let k = 0; edges.length === 0 || edges.at(-1)! <= maxArea; k++) {
+      const e = Math.floor(Math.sqrt(2) ** k);
+      if (edges.length === 0 || e > edges.at(-1)!) edges.push(e);
+    }
+    expect(await page.locator('#morphology svg.chart rect.bar').count()).toBe(5 * (edges.length - 1) + 5 * 20);
+    // every histogram has both axes titled and ticked, and the same y scale for every class
+    const histograms = page.locator('#morphology svg.histogram');
+    expect(await histograms.count()).toBe(10);
+    for (const title of ['area (px, log scale)', 'eccentricity (0 = circle)']) {
+      expect(await page.locator('#morphology svg.histogram text.x-title', { hasText: title }).count()).toBe(5);
+    }
+    expect(await page.locator('#morphology svg.histogram text.y-title').count()).toBe(10);
+    const yLabels = await histograms.evaluateAll((els) => els.map((e) => [...e.querySelectorAll('text.tick')].filter((t) => t.textContent?.endsWith('%')).map((t) => t.textContent).join(' ')));
+    expect(new Set(yLabels.slice(0, 5)).size).toBe(1);
+    expect(new Set(yLabels.slice(5)).size).toBe(1);
+    // no bin that no integer area can fall in
+    const binTitles = await page.locator('#morphology svg.histogram rect.bar > title').allTextContents();
+    for (const t of binTitles.filter((x) => x.includes('area '))) {
+      const m = /area (\d+)(?:–(\d+))? px/.exec(t);
+      expect(m, t).not.toBeNull();
+      if (m?.[2] !== undefined) expect(Number(m[2])).toBeGreaterThan(Number(m[1]));
+    }
     expect(await page.locator('#subset table').count()).toBe(2);
 
     // gallery: as many outline paths as the database holds nuclei for the images shown
@@ -74,8 +100,14 @@ describe.skipIf(!available)('pannuke report in Chromium', () => {
     raw.close();
     expect(await page.locator('svg.patch path.nucleus').count()).toBe(expected);
     expect(await page.locator('svg.patch image').count()).toBe(shown.length); // H&E patches drawn under the outlines
-    // every path has its hover text
+    // every path has its hover text, naming each number; a halo under every outline; captions name the ids
     expect(await page.locator('svg.patch path.nucleus > title').count()).toBe(expected);
+    expect(await page.locator('svg.patch path.nucleus > title').first().textContent()).toMatch(/^nucleus_id \d+ · class \w+ · instance_id \d+ \(the mask value\) · area \d+ px$/);
+    expect(await page.locator('svg.patch path.halo').count()).toBe(expected);
+    expect(await page.locator('.tile figcaption').first().textContent()).toMatch(/^fold \d · fold_index \d+ · image_id \d+ · \d+ nuclei$/);
+    // outlines are not filled over the nucleus by default
+    const fill = await page.locator("svg.patch path.nucleus").first().evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { fillOpacity: string } }).getComputedStyle(e).fillOpacity);
+    expect(Number(fill)).toBe(0);
 
     const shot = path.join(dir, 'report.png');
     await page.screenshot({ path: shot, fullPage: false });
