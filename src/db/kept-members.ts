@@ -36,10 +36,10 @@ export function restoreSubsetMembers(db: Db, fold: number): KeptSubset[] {
            (SELECT count(*) FROM subset_members m JOIN images i ON i.id = m.image_id WHERE m.subset_id = s.id AND i.fold = ?) AS after
       FROM temp.kept_members k JOIN subsets s ON s.id = k.subset_id GROUP BY s.id ORDER BY s.name`).all(fold) as (KeptSubset & { id: number })[];
   const recount = client.prepare(`
-    UPDATE subsets SET nuclei = (SELECT count(*) FROM subset_members WHERE subset_id = ?1),
-                       images = (SELECT count(DISTINCT image_id) FROM subset_members WHERE subset_id = ?1)
-     WHERE id = ?1`);
-  for (const s of touched) recount.run(s.id);
+    UPDATE subsets SET nuclei = (SELECT count(*) FROM subset_members WHERE subset_id = @id),
+                       images = (SELECT count(DISTINCT image_id) FROM subset_members WHERE subset_id = @id)
+     WHERE id = @id`);
+  for (const s of touched) recount.run({ id: s.id });
   client.exec('DELETE FROM temp.kept_members');
   return touched.map(({ name, before, after }) => ({ name, before, after }));
 }
