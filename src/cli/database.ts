@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { closeDatabase, DEFAULT_BUSY_TIMEOUT_MS, openDatabase, type Db } from '../db/open.js';
 import { PannukeError } from '../errors.js';
+import { onInterrupt } from '../interrupt.js';
 import { describeFailure } from './failure.js';
 import { parseNonNegativeInt } from './options.js';
 
@@ -26,11 +27,15 @@ export function dbOptions(command: Command, description = 'a database written by
  */
 export async function withDatabase<T>(o: DbOptions, mode: 'read' | 'write' | 'load', work: (db: Db) => Promise<T> | T): Promise<T> {
   const db = openDatabase(o.db, { readonly: mode === 'read', wal: mode === 'load', mustExist: mode !== 'load', busyTimeout: o.busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS });
+  // Ctrl-C: closed like at the end (an open transaction rolled back, the file back in rollback-journal mode);
+  // what the work registered itself runs first.
+  const unregister = onInterrupt(() => closeDatabase(db));
   try {
     return await work(db);
   } catch (e) {
     throw asUserError(e, o.db);
   } finally {
+    unregister();
     try {
       closeDatabase(db);
     } catch {

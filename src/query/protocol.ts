@@ -11,6 +11,8 @@ export const QueryRequest = z.object({
   busyTimeout: z.number().int().nonnegative(),
   /** A single value larger than this (a blob, a string) is refused. */
   maxValueBytes: z.number().int().positive(),
+  /** The cap on temporary files the parent set (for the message when a write to one fails). */
+  maxTempBytes: z.number().int().positive(),
 });
 export type QueryRequest = z.infer<typeof QueryRequest>;
 

@@ -21,12 +21,14 @@ function reply(message: QueryReply): Promise<void> {
 /** Waits until stdout has taken everything written (a pipe to the parent). */
 const drained = () => new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once('drain', resolve) : resolve()));
 
+const request = () => QueryRequest.parse(JSON.parse(process.argv[2] ?? '{}'));
+
 async function main(): Promise<void> {
-  const request = QueryRequest.parse(JSON.parse(process.argv[2] ?? '{}'));
-  const db = openDatabase(request.db, { readonly: true, busyTimeout: request.busyTimeout });
+  const { db: file, sql, format, raw, busyTimeout, maxValueBytes } = request();
+  const db = openDatabase(file, { readonly: true, busyTimeout });
   try {
-    const { columns, rows } = runReadOnly(db, request.sql, request.db, { maxValueBytes: request.maxValueBytes });
-    const sink = rowWriter(process.stdout, request.format, columns, { raw: request.raw });
+    const { columns, rows } = runReadOnly(db, sql, file, { maxValueBytes });
+    const sink = rowWriter(process.stdout, format, columns, { raw });
     for (const row of rows) await sink.write(row);
     await sink.end();
     await drained();
@@ -40,7 +42,15 @@ try {
   await main();
   await reply({ ok: true });
   process.exitCode = 0;
-} catch (e) {
+} catch (caught) {
+  // A read-only connection writes nothing but SQLite's temporary files (sorts, groupings): a failed write
+  // there is the temporary-storage cap (the kernel's file-size limit returns EFBIG) or a full disk.
+  const code = (caught as { cause?: { code?: string } }).cause?.code ?? '';
+  const e = code.startsWith('SQLITE_IOERR_WRITE') || code.startsWith('SQLITE_FULL')
+    ? new PannukeError('QUERY', `the query needed more than ${Math.round(request().maxTempBytes / 1e6)} MB of temporary storage (or the temporary folder is full) and was stopped`, {
+      file: request().db, hint: 'raise --max-temp-mb, or sort or group less at once',
+    })
+    : caught;
   const error = e instanceof PannukeError ? e.toJSON() : new PannukeError('QUERY', String((e as Error).message ?? e), {}).toJSON();
   await reply({ ok: false, error, ...(!(e instanceof PannukeError) && { internal: true }) });
   process.exitCode = 1;

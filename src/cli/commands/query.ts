@@ -18,7 +18,7 @@ export async function runQuery(sql: string, opts: QueryOptions, io: Io): Promise
   // Opened here first so that a missing or foreign file is reported before a process is started.
   openDatabase(opts.db, { readonly: true, ...(opts.busyTimeout !== undefined && { busyTimeout: opts.busyTimeout }) }).$client.close();
   await runQueryIsolated(
-    { db: opts.db, sql, format: opts.format, raw: opts.raw === true, busyTimeout: opts.busyTimeout ?? 5000, maxValueBytes: opts.maxValueMb * 1e6 },
+    { db: opts.db, sql, format: opts.format, raw: opts.raw === true, busyTimeout: opts.busyTimeout ?? 5000, maxValueBytes: opts.maxValueMb * 1e6, maxTempBytes: opts.maxTempMb * 1e6 },
     io.stdout,
     { timeoutMs: opts.timeout * 1000, maxTempBytes: opts.maxTempMb * 1e6 },
   );
