@@ -170,7 +170,7 @@ describe('a failed ingest changes nothing', () => {
     expect((await cli('ingest', data, '--db', db, '--folds', '1')).code).toBe(0);
     const before = contentHash(db);
     const bytes = fs.readFileSync(zip);
-    bytes[masksAt + 128 + 8 * 6 * 100 + 7] ^= 0x01; // flip one bit of one value
+    bytes.writeUInt8(bytes.readUInt8(masksAt + 128 + 8 * 6 * 100 + 7) ^ 0x01, masksAt + 128 + 8 * 6 * 100 + 7); // flip one bit of one value
     fs.writeFileSync(zip, bytes);
     const other = path.join(path.dirname(zip), 'other.sqlite');
     fs.copyFileSync(db, other);
