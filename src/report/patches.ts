@@ -1,10 +1,12 @@
 /** The H&E patches of the gallery images, read from images.npy and embedded as PNG data URIs. */
 import type { OpenFold } from '../dataset/fold.js';
+import { yielder } from '../interrupt.js';
 import { decodeNumeric } from '../npy/decode.js';
 import type { GalleryImage } from './data.js';
 import { encodePng } from './png.js';
 
 export async function attachPatches(gallery: GalleryImage[], folds: readonly OpenFold[]): Promise<void> {
+  const pause = yielder();
   for (const fold of folds) {
     const mine = gallery.filter((g) => g.fold === fold.fold).sort((a, b) => a.foldIndex - b.foldIndex);
     const dtype = fold.images.header.dtype;
@@ -13,6 +15,7 @@ export async function attachPatches(gallery: GalleryImage[], folds: readonly Ope
     for await (const { bytes } of fold.images.read(mine.map((g) => g.foldIndex))) {
       const g = mine[k++] as GalleryImage;
       g.png = `data:image/png;base64,${encodePng(decodeNumeric(bytes, dtype), fold.width, fold.height).toString('base64')}`;
+      await pause();
     }
   }
 }

@@ -138,6 +138,17 @@ describe('outputs never destroy inputs', () => {
   }, 60_000);
 });
 
+describe('reading commands leave nothing beside the database', () => {
+  it('stats, qc, query, report and export: no -wal, -shm or -journal file appears', async () => {
+    const out = path.join(dir, 'side');
+    fs.mkdirSync(out);
+    for (const argv of [['stats', '--db', db], ['qc', '--db', db], ['query', '--db', db, 'SELECT count(*) FROM nuclei'], ['report', '--db', db, '--out', path.join(out, 'r.html')], ['export', '--db', db, '--format', 'csv', '--out', path.join(out, 'n.csv')]]) {
+      expect((await cli(...argv)).code, argv.join(' ')).toBe(0);
+      expect(fs.readdirSync(path.dirname(db)).filter((f) => /\.sqlite-(wal|shm|journal)$/.test(f)), argv.join(' ')).toEqual([]);
+    }
+  });
+});
+
 describe('no stack traces: one line and the README exit code', () => {
   it('bad arguments and unusable databases', async () => {
     fs.writeFileSync(path.join(dir, 'empty.sqlite'), '');

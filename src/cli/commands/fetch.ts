@@ -25,6 +25,8 @@ export const DEFAULT_MAX_BYTES = 1_500_000_000;
 /** `sha256sum` format: "<hex>  <file name>" per line. */
 function readChecksums(file: string): Map<string, string> {
   if (!fs.existsSync(file)) throw new PannukeError('FILE_MISSING', 'checksums file does not exist', { file });
+  if (!fs.statSync(file).isFile()) throw new PannukeError('FILE_UNREADABLE', 'checksums: not a regular file', { file });
+  if (fs.statSync(file).size > 1 << 20) throw new PannukeError('BAD_OPTION', '--checksums: more than 1 MB; expected a few sha256sum lines', { file });
   const out = new Map<string, string>();
   fs.readFileSync(file, 'utf8').split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
