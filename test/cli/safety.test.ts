@@ -131,6 +131,12 @@ describe('outputs never destroy inputs', () => {
       expect(fs.readdirSync(ro)).toEqual(['x.sqlite']);
       const write = run('subset', 'create', 's', '--db', file, '--nuclei-per-class', '1');
       expect([write.status, write.stderr.trim()]).toEqual([1, expect.stringMatching(/^pannuke: error: .*x\.sqlite: database file is read-only/)]);
+      // outputs into the read-only folder, and a database there: one line, exit 1, nothing written
+      for (const argv of [['export', '--db', file, '--format', 'csv', '--out', path.join(ro, 'n.csv')], ['report', '--db', file, '--out', path.join(ro, 'r.html')], ['synth', path.join(ro, 'synth'), '--images-per-fold', '1']]) {
+        const r = run(...argv);
+        expect([r.status, r.stderr.trim()], argv.join(' ')).toEqual([1, expect.stringMatching(/^pannuke: error: .*cannot write in folder .*ro \(permission denied or read-only\)/)]);
+      }
+      expect(fs.readdirSync(ro)).toEqual(['x.sqlite']);
     } finally {
       fs.chmodSync(path.join(shared, 'ro'), 0o755);
       fs.rmSync(shared, { recursive: true, force: true });

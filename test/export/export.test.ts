@@ -112,6 +112,38 @@ describe('export masks', () => {
     }
   });
 
+  it('says that a subset is exported as whole images; --members-only draws only its members', async () => {
+    expect((await cli('subset', 'create', 'few', '--db', db, '--nuclei-per-class', '2', '--seed', '3')).code).toBe(0);
+    const raw = new Database(db, { readonly: true });
+    const members = raw.prepare("SELECT i.fold, i.fold_index, n.class_id, n.instance_id FROM subset_members m JOIN subsets s ON s.id = m.subset_id JOIN nuclei n ON n.id = m.nucleus_id JOIN images i ON i.id = n.image_id WHERE s.name = 'few'").all() as { fold: number; fold_index: number; class_id: number; instance_id: number }[];
+    const inImages = raw.prepare("SELECT count(*) FROM nuclei WHERE image_id IN (SELECT image_id FROM subset_members m JOIN subsets s ON s.id = m.subset_id WHERE s.name = 'few')").pluck().get() as number;
+    raw.close();
+    expect(inImages).toBeGreaterThan(members.length);
+    const whole = await cli('export', 'masks', '--db', db, '--subset', 'few', '--out', path.join(dir, 'whole'));
+    expect(whole.out).toContain(`(${inImages} nuclei)`);
+    expect(whole.out).toContain(`${members.length} of them in 'few' and ${inImages - members.length} beyond it (--members-only draws only the subset's)`);
+
+    const out = path.join(dir, 'members');
+    const only = await cli('export', 'masks', '--db', db, '--subset', 'few', '--members-only', '--out', out);
+    expect(only.code, only.err).toBe(0);
+    expect(only.out).toContain(`(${members.length} nuclei)`);
+    // The (row, channel, id) triples present in the written masks are exactly the subset's members.
+    const index = fs.readFileSync(path.join(out, 'index.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const masks = (await load(fileArrayBuffer(path.join(out, 'masks.npy')))).data as Float64Array;
+    const found = new Set<string>();
+    const record = 128 * 128 * 6;
+    index.forEach(([row, fold, foldIndex]) => {
+      for (let p = 0; p < 128 * 128; p++) {
+        for (let c = 0; c < 5; c++) {
+          const v = masks[Number(row) * record + p * 6 + c]!;
+          if (v !== 0) found.add(`${fold}:${foldIndex}:${c + 1}:${v}`);
+        }
+      }
+    });
+    expect([...found].sort()).toEqual(members.map((m) => `${m.fold}:${m.fold_index}:${m.class_id}:${m.instance_id}`).sort());
+    expect((await cli('export', 'masks', '--db', db, '--members-only', '--out', path.join(dir, 'x'))).err).toMatch(/--members-only needs --subset/);
+  });
+
   it('reads the recorded sources without --data, and refuses them once they changed', async () => {
     const out = path.join(dir, 'recorded');
     const r = await cli('export', 'masks', '--db', db, '--out', out);
