@@ -4,8 +4,8 @@
  * one without `=`); ATTACH, DETACH and VACUUM, which SQLite counts as "read-only", are refused by name.
  * Integers come back exactly (as BigInt where SQLite's 64-bit values exceed 2^53).
  */
+import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../db/open.js';
 import { PannukeError } from '../errors.js';
 
 export interface ReadOnlyResult {
@@ -23,7 +23,12 @@ function firstKeyword(sql: string): string {
 }
 
 /** Prepares `sql` as a read-only, row-returning statement, or explains why not. */
-export function prepareRead(db: Db, sql: string, file: string): Statement<unknown[], unknown> {
+/** A connection: a drizzle database or the query runner's plain one (only the driver is used here). */
+export interface SqlConnection {
+  $client: Database.Database;
+}
+
+export function prepareRead(db: SqlConnection, sql: string, file: string): Statement<unknown[], unknown> {
   let statement: Statement<unknown[], unknown>;
   try {
     statement = db.$client.prepare(sql);
@@ -50,7 +55,7 @@ export interface ReadOptions {
 
 const valueBytes = (v: unknown) => (typeof v === 'string' ? v.length : v instanceof Uint8Array ? v.byteLength : 0);
 
-export function runReadOnly(db: Db, sql: string, file: string, options: ReadOptions = {}): ReadOnlyResult {
+export function runReadOnly(db: SqlConnection, sql: string, file: string, options: ReadOptions = {}): ReadOnlyResult {
   const statement = prepareRead(db, sql, file);
   const columns = statement.columns().map((c) => c.name);
   statement.raw(true);

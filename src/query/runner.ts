@@ -5,10 +5,10 @@
  * that never returns (a timeout, Ctrl-C) by ending the process: SQLite has no other way to be interrupted from
  * JavaScript, and a worker thread inside native code cannot be ended.
  */
-import { openDatabase } from '../db/open.js';
+import Database from 'better-sqlite3';
 import { PannukeError } from '../errors.js';
 import { rowWriter } from '../export/text.js';
-import { QueryRequest, type QueryReply } from './protocol.js';
+import { parseQueryRequest, type QueryReply } from './protocol.js';
 import { runReadOnly } from './readonly.js';
 
 function reply(message: QueryReply): Promise<void> {
@@ -21,11 +21,13 @@ function reply(message: QueryReply): Promise<void> {
 /** Waits until stdout has taken everything written (a pipe to the parent). */
 const drained = () => new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once('drain', resolve) : resolve()));
 
-const request = () => QueryRequest.parse(JSON.parse(process.argv[2] ?? '{}'));
+const request = () => parseQueryRequest(process.argv[2] ?? '{}');
 
 async function main(): Promise<void> {
   const { db: file, sql, format, raw, busyTimeout, maxValueBytes } = request();
-  const db = openDatabase(file, { readonly: true, busyTimeout });
+  // The parent opened and checked this file (a pannuke database of a schema it knows) just before.
+  const client = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeout });
+  const db = { $client: client };
   try {
     const { columns, rows } = runReadOnly(db, sql, file, { maxValueBytes });
     const sink = rowWriter(process.stdout, format, columns, { raw });
