@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '../db/open.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerFetch } from './commands/fetch.js';
 import { registerIngest } from './commands/ingest.js';
@@ -36,6 +37,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
   registerQc(program, io);
   registerReport(program, io);
   registerVerify(program, io);
+  registerEval(program, io);
   registerSchema(program, io);
   registerDemo(program, io);
 

@@ -67,6 +67,12 @@ export async function fingerprint(files: FoldFiles, role: Role, kind?: Fingerpri
   return { ...base, fingerprint: hash, kind: want };
 }
 
+/** The sampled fingerprint of any .npy file on disk (a model's prediction, say), with its size. */
+export function sampledFingerprint(path: string): { bytes: number; fingerprint: string } {
+  const size = fs.statSync(path).size;
+  return { bytes: size, fingerprint: sampledFile(path, size) };
+}
+
 /** The sampled fingerprint of a file on disk, by positioned reads. */
 function sampledFile(path: string, size: number): string {
   const hash = crypto.createHash('sha256');

@@ -31,30 +31,38 @@ export const images = sqliteTable(
   (t) => [uniqueIndex('images_fold_index').on(t.fold, t.foldIndex), index('images_tissue').on(t.tissueId)],
 );
 
+/**
+ * The per-nucleus columns, shared by ground-truth `nuclei` and `predicted_nuclei` (the same extract stage
+ * fills both): a function, because a drizzle column builder belongs to one table.
+ */
+const nucleusMeasures = () => ({
+  classId: integer('class_id').notNull().references(() => classes.id),
+  instanceId: integer('instance_id').notNull(),
+  area: integer('area').notNull(),
+  bboxX0: integer('bbox_x0').notNull(),
+  bboxY0: integer('bbox_y0').notNull(),
+  bboxX1: integer('bbox_x1').notNull(),
+  bboxY1: integer('bbox_y1').notNull(),
+  centroidX: real('centroid_x').notNull(),
+  centroidY: real('centroid_y').notNull(),
+  perimeter: integer('perimeter').notNull(),
+  majorAxisLength: real('major_axis_length').notNull(),
+  minorAxisLength: real('minor_axis_length').notNull(),
+  eccentricity: real('eccentricity').notNull(),
+  orientation: real('orientation').notNull(),
+  parts: integer('parts').notNull(),
+  holes: integer('holes').notNull(),
+  overlapArea: integer('overlap_area').notNull(),
+  sharedId: integer('shared_id').notNull(),
+  contour: blob('contour', { mode: 'buffer' }).notNull(),
+});
+
 export const nuclei = sqliteTable(
   'nuclei',
   {
     id: integer('id').primaryKey(),
     imageId: integer('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
-    classId: integer('class_id').notNull().references(() => classes.id),
-    instanceId: integer('instance_id').notNull(),
-    area: integer('area').notNull(),
-    bboxX0: integer('bbox_x0').notNull(),
-    bboxY0: integer('bbox_y0').notNull(),
-    bboxX1: integer('bbox_x1').notNull(),
-    bboxY1: integer('bbox_y1').notNull(),
-    centroidX: real('centroid_x').notNull(),
-    centroidY: real('centroid_y').notNull(),
-    perimeter: integer('perimeter').notNull(),
-    majorAxisLength: real('major_axis_length').notNull(),
-    minorAxisLength: real('minor_axis_length').notNull(),
-    eccentricity: real('eccentricity').notNull(),
-    orientation: real('orientation').notNull(),
-    parts: integer('parts').notNull(),
-    holes: integer('holes').notNull(),
-    overlapArea: integer('overlap_area').notNull(),
-    sharedId: integer('shared_id').notNull(),
-    contour: blob('contour', { mode: 'buffer' }).notNull(),
+    ...nucleusMeasures(),
   },
   (t) => [
     uniqueIndex('nuclei_image_class_instance').on(t.imageId, t.classId, t.instanceId),
@@ -236,10 +244,138 @@ export const qcSummary = sqliteView('qc_summary', {
     FROM ${nuclei} WHERE area < 10
 `);
 
+/**
+ * A model's prediction of one fold, in PanNuke's format, evaluated against the ground truth (`pannuke eval`).
+ * Its nuclei, matches and counts hang off it and go with it (cascade).
+ */
+export const predictionSets = sqliteTable('prediction_sets', {
+  id: integer('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  fold: integer('fold').notNull(),
+  /** The masks.npy the prediction was read from. */
+  source: text('source').notNull(),
+  bytes: integer('bytes').notNull(),
+  fingerprint: text('fingerprint').notNull(),
+  createdAt: text('created_at').notNull(),
+  toolVersion: text('tool_version').notNull(),
+  /** Every option of the run, as JSON (the detection radius among them). */
+  options: text('options').notNull(),
+  /** Images evaluated so far; the set is complete when it equals the fold's images. */
+  images: integer('images').notNull(),
+});
+
+/** Predicted nuclei: the same columns and exact outline as ground-truth `nuclei`, per prediction set. */
+export const predictedNuclei = sqliteTable(
+  'predicted_nuclei',
+  {
+    id: integer('id').primaryKey(),
+    setId: integer('set_id').notNull().references(() => predictionSets.id, { onDelete: 'cascade' }),
+    imageId: integer('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
+    ...nucleusMeasures(),
+  },
+  (t) => [uniqueIndex('predicted_nuclei_set_image_class_instance').on(t.setId, t.imageId, t.classId, t.instanceId), index('predicted_nuclei_image').on(t.imageId)],
+);
+
+/**
+ * Per set, image and mode (0 = binary, on `binarize`d maps; 1..5 = that class's channel): the counts PQ is
+ * made of. `gt_empty` is 1 where the ground truth's map has a single distinct value (the official NaN rule).
+ * `official_fails` (mode 0 rows) is 1 where the official script would crash on the image.
+ */
+export const evalCounts = sqliteTable(
+  'eval_counts',
+  {
+    setId: integer('set_id').notNull().references(() => predictionSets.id, { onDelete: 'cascade' }),
+    imageId: integer('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
+    mode: integer('mode').notNull(),
+    tp: integer('tp').notNull(),
+    fp: integer('fp').notNull(),
+    fn: integer('fn').notNull(),
+    iouSum: real('iou_sum').notNull(),
+    gtEmpty: integer('gt_empty').notNull(),
+    officialFails: integer('official_fails').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.setId, t.imageId, t.mode] }), index('eval_counts_image').on(t.imageId)],
+);
+
+/** Every (ground-truth nucleus, predicted nucleus) pair with IoU > 0.5, per set and mode, from pixel counts. */
+export const evalMatches = sqliteTable(
+  'eval_matches',
+  {
+    setId: integer('set_id').notNull().references(() => predictionSets.id, { onDelete: 'cascade' }),
+    mode: integer('mode').notNull(),
+    gtNucleusId: integer('gt_nucleus_id').notNull().references(() => nuclei.id, { onDelete: 'cascade' }),
+    predNucleusId: integer('pred_nucleus_id').notNull().references(() => predictedNuclei.id, { onDelete: 'cascade' }),
+    intersection: integer('intersection').notNull(),
+    iou: real('iou').notNull(),
+  },
+  // Indexes on both nucleus ids: deleting nuclei (ingest --replace) cascades here without a scan.
+  (t) => [primaryKey({ columns: [t.setId, t.mode, t.gtNucleusId] }), index('eval_matches_gt').on(t.gtNucleusId), index('eval_matches_pred').on(t.predNucleusId)],
+);
+
+/**
+ * Detection (HoVer-Net's compute_stats): per set and image, the centroid pairs of a minimum-total-distance
+ * assignment within the radius, and the unpaired nuclei of each side (the other side NULL).
+ */
+export const evalDetections = sqliteTable(
+  'eval_detections',
+  {
+    setId: integer('set_id').notNull().references(() => predictionSets.id, { onDelete: 'cascade' }),
+    imageId: integer('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
+    gtNucleusId: integer('gt_nucleus_id').references(() => nuclei.id, { onDelete: 'cascade' }),
+    predNucleusId: integer('pred_nucleus_id').references(() => predictedNuclei.id, { onDelete: 'cascade' }),
+    distance: real('distance'),
+  },
+  (t) => [index('eval_detections_set_image').on(t.setId, t.imageId), index('eval_detections_gt').on(t.gtNucleusId), index('eval_detections_pred').on(t.predNucleusId)],
+);
+
+/**
+ * PQ per set, image and mode, as the official PanNuke script computes it: DQ = TP / (TP + FP/2 + FN/2),
+ * SQ = ΣIoU / (TP + 1e-6), PQ = DQ·SQ; NULL (the script's NaN) where the ground truth is empty.
+ */
+export const evalPq = sqliteView('eval_pq', {
+  setId: integer('set_id').notNull(),
+  imageId: integer('image_id').notNull(),
+  mode: integer('mode').notNull(),
+  tp: integer('tp').notNull(),
+  fp: integer('fp').notNull(),
+  fn: integer('fn').notNull(),
+  iouSum: real('iou_sum').notNull(),
+  dq: real('dq'),
+  sq: real('sq'),
+  pq: real('pq'),
+}).as(sql`
+  SELECT set_id, image_id, mode, tp, fp, fn, iou_sum,
+         CASE WHEN gt_empty = 1 THEN NULL ELSE tp / (tp + 0.5 * fp + 0.5 * fn) END AS dq,
+         CASE WHEN gt_empty = 1 THEN NULL ELSE iou_sum / (tp + 1e-6) END AS sq,
+         CASE WHEN gt_empty = 1 THEN NULL ELSE (tp / (tp + 0.5 * fp + 0.5 * fn)) * (iou_sum / (tp + 1e-6)) END AS pq
+    FROM ${evalCounts}
+`);
+
+/** Per set and image: its tissue, mPQ (the mean of its non-NULL class PQs) and bPQ (the binary PQ). */
+export const evalImageSummary = sqliteView('eval_image_summary', {
+  setId: integer('set_id').notNull(),
+  imageId: integer('image_id').notNull(),
+  fold: integer('fold').notNull(),
+  foldIndex: integer('fold_index').notNull(),
+  tissue: text('tissue').notNull(),
+  mpq: real('mpq'),
+  bpq: real('bpq'),
+  officialFails: integer('official_fails').notNull(),
+}).as(sql`
+  SELECT e.set_id, e.image_id, i.fold, i.fold_index, t.name AS tissue,
+         avg(e.pq) FILTER (WHERE e.mode BETWEEN 1 AND 5) AS mpq,
+         max(e.pq) FILTER (WHERE e.mode = 0) AS bpq,
+         max(c.official_fails) AS official_fails
+    FROM ${evalPq} e JOIN ${images} i ON i.id = e.image_id JOIN ${tissues} t ON t.id = i.tissue_id
+    JOIN ${evalCounts} c ON c.set_id = e.set_id AND c.image_id = e.image_id AND c.mode = e.mode
+   GROUP BY e.set_id, e.image_id
+`);
+
 export type Image = typeof images.$inferSelect;
 export type NewImage = typeof images.$inferInsert;
 export type Nucleus = typeof nuclei.$inferSelect;
 export type NewNucleus = typeof nuclei.$inferInsert;
+export type PredictedNucleus = typeof predictedNuclei.$inferSelect;
 
 /** PanNuke's classes: mask channel c holds class id c + 1. */
 export const CLASS_NAMES = ['Neoplastic', 'Inflammatory', 'Connective', 'Dead', 'Epithelial'] as const;

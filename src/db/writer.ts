@@ -19,8 +19,7 @@ export interface ImageToLoad {
 // value from extraction fails to compile here.
 const everyColumnExtracted: [Exclude<keyof Omit<NewNucleus, 'id' | 'imageId' | 'contour'>, NumberField>] extends [never] ? true : never = true;
 void everyColumnExtracted;
-const IMAGE_ID = -2;
-const CONTOUR = -3;
+const CONTOUR = -1;
 
 /**
  * `INSERT INTO t (col, ...) VALUES (?, ...)` for every column of `table` except the omitted keys, the keys in
@@ -38,6 +37,46 @@ export function insertStatement(db: Db, table: Table, name: string, omit: readon
   };
 }
 
+/**
+ * Rows of a nucleus table (`nuclei`, `predicted_nuclei`) bound straight from a packed image: every column is
+ * a packed number, the contour, or one of the `given` keys (the image id, a set id) that are the same for the
+ * image's nuclei. One parameter array is reused for every row (values are copied on bind).
+ */
+export class PackedNucleusInserter {
+  private readonly statement: Statement;
+  /** Per parameter: its field index in a packed nucleus, CONTOUR, or −(2 + k) for the k-th given key. */
+  private readonly sources: Int32Array;
+  private readonly params: unknown[];
+
+  constructor(db: Db, table: Table, name: string, given: readonly string[]) {
+    const { statement, keys } = insertStatement(db, table, name, ['id']);
+    this.statement = statement;
+    this.sources = Int32Array.from(keys, (key) => {
+      const k = given.indexOf(key);
+      const source = k >= 0 ? -2 - k : key === 'contour' ? CONTOUR : NUMBER_FIELDS.indexOf(key as NumberField);
+      if (source === -1 && key !== 'contour') throw new Error(`${name} column ${key} has no extracted value`);
+      return source;
+    });
+    this.params = new Array(keys.length);
+  }
+
+  /** Inserts the image's nuclei (inside the caller's transaction); returns their row ids, in order. */
+  insert(packed: PackedImage, given: readonly number[]): number[] {
+    const fields = NUMBER_FIELDS.length;
+    const numbers = packedNumbers(packed);
+    const contours = packedContours(packed);
+    const ids: number[] = new Array(packed.nucleusCount);
+    for (let i = 0; i < packed.nucleusCount; i++) {
+      for (let k = 0; k < this.sources.length; k++) {
+        const source = this.sources[k] as number;
+        this.params[k] = source >= 0 ? numbers[i * fields + source] : source === CONTOUR ? contours[i] : given[-2 - source];
+      }
+      ids[i] = Number(this.statement.run(this.params).lastInsertRowid);
+    }
+    return ids;
+  }
+}
+
 export interface WriteMark {
   imageId: number;
   tissueId: number;
@@ -50,20 +89,12 @@ export class BulkWriter {
   private readonly db: Db;
   private readonly insertImage: Statement;
   private readonly imageParams: (row: Record<string, unknown>) => unknown[];
-  private readonly insertNucleus: Statement;
-  /** Per nuclei parameter: its field index in a packed nucleus, or IMAGE_ID, or CONTOUR. */
-  private readonly nucleusSources: Int32Array;
+  private readonly nuclei: PackedNucleusInserter;
 
   constructor(db: Db) {
     this.db = db;
     ({ statement: this.insertImage, params: this.imageParams } = insertStatement(db, images, 'images', ['id']));
-    const n = insertStatement(db, nuclei, 'nuclei', ['id']);
-    this.insertNucleus = n.statement;
-    this.nucleusSources = Int32Array.from(n.keys, (key) => {
-      const source = key === 'imageId' ? IMAGE_ID : key === 'contour' ? CONTOUR : NUMBER_FIELDS.indexOf(key as NumberField);
-      if (source === -1) throw new Error(`nuclei column ${key} has no extracted value`);
-      return source;
-    });
+    this.nuclei = new PackedNucleusInserter(db, nuclei, 'nuclei', ['imageId']);
   }
 
   /** Ids of the given tissue names, inserting the new ones in the order given. */
@@ -126,21 +157,10 @@ export class BulkWriter {
    * `alongside` runs in the same transaction (the run log counts what is committed, exactly).
    */
   write(batch: readonly ImageToLoad[], alongside?: () => void): void {
-    const sources = this.nucleusSources;
-    const fields = NUMBER_FIELDS.length;
-    const params: unknown[] = new Array(sources.length); // one array reused for every row (values are copied on bind)
     const run = this.db.$client.transaction(() => {
       for (const { image, nuclei: packed } of batch) {
         const imageId = Number(this.insertImage.run(this.imageParams(image)).lastInsertRowid);
-        const numbers = packedNumbers(packed);
-        const contours = packedContours(packed);
-        for (let i = 0; i < packed.nucleusCount; i++) {
-          for (let k = 0; k < sources.length; k++) {
-            const source = sources[k] as number;
-            params[k] = source >= 0 ? numbers[i * fields + source] : source === IMAGE_ID ? imageId : contours[i];
-          }
-          this.insertNucleus.run(params);
-        }
+        this.nuclei.insert(packed, [imageId]);
       }
       alongside?.();
     });

@@ -1,7 +1,7 @@
 /**
- * A fixed pool of extraction workers scheduled by p-queue. Each worker holds up to `depth` requests (it
- * handles them in order), so it starts the next image while the main thread is still collecting the last
- * result; p-queue's concurrency (size × depth) bounds the work in flight.
+ * A fixed pool of worker threads scheduled by p-queue (extraction for ingest, evaluation for eval). Each
+ * worker holds up to `depth` requests (it handles them in order), so it starts the next image while the main
+ * thread is still collecting the last result; p-queue's concurrency (size × depth) bounds the work in flight.
  */
 import { Worker } from 'node:worker_threads';
 import PQueue from 'p-queue';
@@ -9,40 +9,49 @@ import { PannukeError } from '../errors.js';
 import type { ExtractRequest, ExtractResponse } from './protocol.js';
 
 /**
- * dist/ runs the bundled worker.js; TypeScript sources (tests, tsx) need the bootstrap that registers tsx.
- * The URL climbs out of this module's folder because in dist/ this code is part of dist/cli/entry.js.
+ * A worker's entry, `stage/worker` (e.g. 'pipeline/worker'): dist/ runs the bundled `worker.js`; TypeScript
+ * sources (tests, tsx) need the bootstrap that registers tsx. The URL climbs out of this module's folder
+ * because in dist/ this code is part of dist/cli/entry.js.
  */
-function workerEntry(): URL {
+export function workerEntry(name: string): URL {
   const fromSource = import.meta.url.endsWith('.ts');
-  return new URL(fromSource ? '../pipeline/worker-bootstrap.mjs' : '../pipeline/worker.js', import.meta.url);
+  return new URL(fromSource ? `../${name}-bootstrap.mjs` : `../${name}.js`, import.meta.url);
 }
 
-interface Pending {
-  resolve: (r: ExtractResponse) => void;
+interface Pending<Res> {
+  resolve: (r: Res) => void;
   reject: (e: Error) => void;
 }
 
-interface Slot {
+interface Slot<Res> {
   worker: Worker;
   /** Requests sent and not yet answered, oldest first (a worker answers in order). */
-  pending: Pending[];
+  pending: Pending<Res>[];
 }
 
-export class WorkerPool {
+export class WorkerPool<Req = ExtractRequest, Res = ExtractResponse> {
   readonly size: number;
   readonly depth: number;
   private readonly queue: PQueue;
-  private readonly slots: Slot[] = [];
+  private readonly slots: Slot<Res>[] = [];
+  private readonly transferOf: (request: Req) => ArrayBuffer[];
   private failure: Error | undefined;
   private closing = false;
 
-  constructor(size: number, depth = 2) {
+  /** `transfer` lists the buffers of a request to move (not copy) to the worker. */
+  constructor(size: number, options: { depth?: number; entry?: URL; transfer?: (request: Req) => ArrayBuffer[] } = {}) {
+    const depth = options.depth ?? 2;
     this.size = size;
     this.depth = depth;
+    this.transferOf = options.transfer ?? ((request) => {
+      const record = (request as unknown as ExtractRequest).record;
+      return 'buffer' in record ? [record.buffer] : [];
+    });
+    const entry = options.entry ?? workerEntry('pipeline/worker');
     this.queue = new PQueue({ concurrency: size * depth });
     for (let i = 0; i < size; i++) {
-      const slot: Slot = { worker: new Worker(workerEntry(), { resourceLimits: { maxYoungGenerationSizeMb: 4 } } /* a small nursery: ~25 MB less RSS, same speed */), pending: [] };
-      slot.worker.on('message', (response: ExtractResponse) => slot.pending.shift()?.resolve(response));
+      const slot: Slot<Res> = { worker: new Worker(entry, { resourceLimits: { maxYoungGenerationSizeMb: 4 } } /* a small nursery: ~25 MB less RSS, same speed */), pending: [] };
+      slot.worker.on('message', (response: Res) => slot.pending.shift()?.resolve(response));
       const die = (error: Error) => {
         if (this.closing) return;
         this.failure ??= new PannukeError('WORKER', `extraction worker stopped: ${error.message}`, { cause: error });
@@ -56,17 +65,17 @@ export class WorkerPool {
     }
   }
 
-  /** Extracts one image on the least busy worker. */
-  run(request: ExtractRequest): Promise<ExtractResponse> {
+  /** Runs one request (one image) on the least busy worker. */
+  run(request: Req): Promise<Res> {
     return this.queue.add(
       () =>
-        new Promise<ExtractResponse>((resolve, reject) => {
+        new Promise<Res>((resolve, reject) => {
           if (this.failure !== undefined) return reject(this.failure);
           const slot = this.slots.reduce((a, b) => (b.pending.length < a.pending.length ? b : a));
           slot.pending.push({ resolve, reject });
-          slot.worker.postMessage(request, 'buffer' in request.record ? [request.record.buffer] : []);
+          slot.worker.postMessage(request, this.transferOf(request));
         }),
-    ) as Promise<ExtractResponse>;
+    ) as Promise<Res>;
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import { checkOutput } from '../../output/guard.js';
 import { writeAtomically } from '../../output/atomic.js';
 import { synthesize } from '../../synth/generator.js';
+import { synthesizePrediction } from '../../synth/prediction.js';
+import { officialLayout } from '../../dataset/layout.js';
+import { PannukeError } from '../../errors.js';
 import type { Io } from '../io.js';
 import { parseFolds, parseIntIn, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { progressReporter } from '../progress.js';
@@ -13,12 +16,34 @@ export interface SynthCommandOptions {
   size: number;
   folds?: number[];
   force?: boolean;
+  /** Write a model-like prediction of this synthetic dataset's fold (--fold) instead of a dataset. */
+  predictionOf?: string;
+  fold?: number[];
 }
 
 /** The largest --size: one float64 mask record of 2048² px is 201 MB, held once per worker by ingest. */
 export const MAX_SYNTH_SIZE = 2048;
 
+/** `synth <dir> --prediction-of <dataset> --fold k`: <dir>/masks.npy, a prediction of that fold. */
+async function runPrediction(dir: string, opts: SynthCommandOptions & { predictionOf: string }, io: Io): Promise<void> {
+  if (opts.fold?.length !== 1) throw new PannukeError('BAD_OPTION', '--prediction-of needs --fold k (one fold)');
+  const fold = opts.fold[0] as number;
+  const masks = officialLayout(opts.predictionOf, fold).masks;
+  const final = checkOutput(dir, { kind: 'dir', force: opts.force === true, inputs: [opts.predictionOf], option: '<dir>', createParents: true });
+  const progress = progressReporter(io, 'synth prediction');
+  try {
+    const r = await writeAtomically(final, { kind: 'dir', force: opts.force === true }, (temporary) =>
+      synthesizePrediction({ masks, out: path.join(temporary, 'masks.npy'), seed: opts.seed, onImage: (done, total, nuclei) => progress.update(done, total, { nuclei }) }));
+    progress.stop();
+    io.stdout.write(`wrote a model-like prediction of fold ${fold} of ${opts.predictionOf}: ${r.images} images, ${r.nuclei} predicted nuclei, to ${path.join(dir, 'masks.npy')}\n`);
+  } finally {
+    progress.stop();
+  }
+}
+
 export async function runSynth(dir: string, opts: SynthCommandOptions, io: Io): Promise<void> {
+  if (opts.predictionOf !== undefined) return runPrediction(dir, { ...opts, predictionOf: opts.predictionOf }, io);
+  if (opts.fold !== undefined) throw new PannukeError('BAD_OPTION', '--fold goes with --prediction-of (use --folds for a dataset)');
   const final = checkOutput(dir, { kind: 'dir', force: opts.force === true, inputs: [], option: '<dir>', createParents: true });
   const folds = opts.folds ?? [1, 2, 3];
   const total = folds.length * opts.imagesPerFold;
@@ -48,6 +73,12 @@ export function registerSynth(program: Command, io: Io): void {
     .option('--size <px>', `image height and width, 1..${MAX_SYNTH_SIZE}`, parseIntIn('--size', 1, MAX_SYNTH_SIZE), 256)
     .option('--folds <list>', 'folds to write, e.g. 1,3', parseFolds)
     .option('--force', 'replace <dir> if it exists and is not empty (the whole folder is replaced)')
-    .addHelpText('after', '\nThe folder appears when complete (it is written under a temporary name); Ctrl-C leaves nothing behind.')
+    .option('--prediction-of <dataset>', 'instead: write <dir>/masks.npy, a model-like prediction of a synthetic dataset\'s fold (misses, false positives, boundary errors, shifts, class swaps, merges)')
+    .option('--fold <k>', 'with --prediction-of: the fold to predict', parseFolds)
+    .addHelpText('after', `
+The folder appears when complete (it is written under a temporary name); Ctrl-C leaves nothing behind.
+Example, a prediction to evaluate:
+  pannuke synth sample --images-per-fold 40 && pannuke ingest sample --db s.sqlite
+  pannuke synth pred --prediction-of sample --fold 1 && pannuke eval run pred --db s.sqlite --name model --fold 1`)
     .action((dir: string, opts: SynthCommandOptions) => runSynth(dir, opts, io));
 }

@@ -1,0 +1,134 @@
+/**
+ * Every published way of scoring a PanNuke prediction, computed by SQL from the stored counts, each named
+ * for how it averages (see the README's "Evaluating a model"):
+ *
+ *   official (PanNuke-metrics run.py)  per image PQ per class and binary; NaN (NULL) where the ground truth's
+ *       map has a single distinct value. Image mPQ = NaN-mean of its class PQs; a tissue's mPQ and bPQ =
+ *       NaN-means over its images; mPQ and bPQ = NaN-means over the tissues. Class PQ = NaN-mean over images.
+ *       PQ = DQ·SQ, DQ = TP / (TP + FP/2 + FN/2), SQ = ΣIoU / (TP + 1e-6).
+ *   image-averaged (CellViT's JSON)    mPQ, bPQ = NaN-means of the images' mPQ and bPQ.
+ *   pooled, "+" (CoNIC)                per class TP, FP, FN, ΣIoU summed over all images (false positives in
+ *       images without that class count); DQ+ = TP / (TP + FP/2 + FN/2 + 1e-6), SQ+ = ΣIoU / (TP + 1e-6),
+ *       PQ+ = DQ+·SQ+; mPQ+ = mean over the five classes; bPQ+ the same on the binary counts.
+ *   detection (HoVer-Net compute_stats, pooled over the fold)  F1 = 2TP / (2TP + FP + FN); per type t over
+ *       the pairs where either side is t: F1_t = 2TP_t / (2TP_t + 2FP_t + 2FN_t + FP_d,t + FN_d,t).
+ *
+ * NaN-means are SQL's avg(), which skips NULL as numpy's nanmean skips NaN. NaN is null in JSON.
+ */
+import type { Db } from '../db/open.js';
+import { CLASS_NAMES } from '../db/schema.js';
+import { PannukeError } from '../errors.js';
+import { findSet, type PredictionSet } from './store.js';
+
+type N = number | null;
+
+export interface PqFigures { PQ: N; DQ: N; SQ: N; TP: number; FP: number; FN: number }
+export interface DetectionType { F1: N; TP: number; FP: number; FN: number; FP_d: number; FN_d: number }
+
+export interface EvalReport {
+  set: string;
+  fold: number;
+  images: number;
+  /** Images the evaluation covers out of the fold's (less while a run is incomplete). */
+  complete: boolean;
+  mPQ: N;
+  bPQ: N;
+  mPQ_image_avg: N;
+  bPQ_image_avg: N;
+  mPQ_plus: N;
+  bPQ_plus: N;
+  class_PQ: Record<string, N>;
+  /** Official per-class figures (NaN-means over images; counts summed over the images that count). */
+  classes: Record<string, PqFigures>;
+  /** Pooled ("+") per-class figures. */
+  classes_plus: Record<string, PqFigures>;
+  binary: PqFigures;
+  binary_plus: PqFigures;
+  tissues: Record<string, { images: number; mPQ: N; bPQ: N; mPQ_plus: N }>;
+  detection: { F1: N; precision: N; recall: N; TP: number; FP: number; FN: number; type_accuracy: N; radius: number; types: Record<string, DetectionType> };
+  official_script_would_fail: number;
+}
+
+const div = (a: number, b: number): N => (b === 0 ? null : a / b);
+
+function pooled(tp: number, fp: number, fn: number, iou: number): PqFigures {
+  const DQ = tp / (tp + 0.5 * fp + 0.5 * fn + 1e-6);
+  const SQ = iou / (tp + 1e-6);
+  return { PQ: DQ * SQ, DQ, SQ, TP: tp, FP: fp, FN: fn };
+}
+
+export function evaluationReport(db: Db, name: string, file: string): EvalReport {
+  const set = findSet(db, name);
+  if (set === undefined) {
+    const known = db.$client.prepare('SELECT name FROM prediction_sets ORDER BY name').pluck().all() as string[];
+    throw new PannukeError('BAD_OPTION', `no prediction set named '${name}'${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, { file, hint: 'pannuke eval list shows them' });
+  }
+  return reportOf(db, set);
+}
+
+function reportOf(db: Db, set: PredictionSet): EvalReport {
+  const q = (sql: string) => db.$client.prepare(sql);
+  const foldImages = q('SELECT count(*) FROM images WHERE fold = ?').pluck().get(set.fold) as number;
+  const overall = q(`WITH t AS (SELECT tissue, avg(mpq) AS mpq, avg(bpq) AS bpq FROM eval_image_summary WHERE set_id = ? GROUP BY tissue)
+                     SELECT avg(mpq) AS mpq, avg(bpq) AS bpq FROM t`).get(set.id) as { mpq: N; bpq: N };
+  const imageAvg = q('SELECT avg(mpq) AS mpq, avg(bpq) AS bpq, sum(official_fails) AS fails FROM eval_image_summary WHERE set_id = ?').get(set.id) as { mpq: N; bpq: N; fails: N };
+  // Official per mode: NaN-means of DQ, SQ, PQ over the images where the ground truth is not empty.
+  const official = new Map((q(`SELECT mode, avg(pq) AS PQ, avg(dq) AS DQ, avg(sq) AS SQ, coalesce(sum(tp) FILTER (WHERE pq IS NOT NULL), 0) AS TP,
+                                 coalesce(sum(fp) FILTER (WHERE pq IS NOT NULL), 0) AS FP, coalesce(sum(fn) FILTER (WHERE pq IS NOT NULL), 0) AS FN
+                            FROM eval_pq WHERE set_id = ? GROUP BY mode`).all(set.id) as (PqFigures & { mode: number })[]).map(({ mode, ...f }) => [mode, f]));
+  const sums = new Map((q('SELECT mode, sum(tp) AS tp, sum(fp) AS fp, sum(fn) AS fn, sum(iou_sum) AS iou FROM eval_counts WHERE set_id = ? GROUP BY mode').all(set.id) as { mode: number; tp: number; fp: number; fn: number; iou: number }[]).map((r) => [r.mode, pooled(r.tp, r.fp, r.fn, r.iou)]));
+  const empty: PqFigures = { PQ: null, DQ: null, SQ: null, TP: 0, FP: 0, FN: 0 };
+  const classes: Record<string, PqFigures> = {};
+  const classesPlus: Record<string, PqFigures> = {};
+  CLASS_NAMES.forEach((c, k) => {
+    classes[c] = official.get(k + 1) ?? empty;
+    classesPlus[c] = sums.get(k + 1) ?? empty;
+  });
+  const plusValues = CLASS_NAMES.map((c) => classesPlus[c]?.PQ);
+  const mPQPlus = plusValues.every((v) => typeof v === 'number') ? (plusValues as number[]).reduce((a, b) => a + b, 0) / plusValues.length : null;
+
+  const tissues: EvalReport['tissues'] = {};
+  const perTissuePlus = new Map<string, N>();
+  const pooledRows = q(`SELECT t.name AS tissue, c.mode, sum(c.tp) AS tp, sum(c.fp) AS fp, sum(c.fn) AS fn, sum(c.iou_sum) AS iou
+                          FROM eval_counts c JOIN images i ON i.id = c.image_id JOIN tissues t ON t.id = i.tissue_id
+                         WHERE c.set_id = ? AND c.mode BETWEEN 1 AND 5 GROUP BY t.name, c.mode`).all(set.id) as { tissue: string; tp: number; fp: number; fn: number; iou: number }[];
+  for (const r of pooledRows) perTissuePlus.set(r.tissue, (perTissuePlus.get(r.tissue) ?? 0) + (pooled(r.tp, r.fp, r.fn, r.iou).PQ as number) / CLASS_NAMES.length);
+  for (const r of q('SELECT tissue, count(*) AS images, avg(mpq) AS mPQ, avg(bpq) AS bPQ FROM eval_image_summary WHERE set_id = ? GROUP BY tissue ORDER BY tissue').all(set.id) as { tissue: string; images: number; mPQ: N; bPQ: N }[]) {
+    tissues[r.tissue] = { images: r.images, mPQ: r.mPQ, bPQ: r.bPQ, mPQ_plus: perTissuePlus.get(r.tissue) ?? null };
+  }
+
+  return {
+    set: set.name, fold: set.fold, images: set.images, complete: set.images === foldImages,
+    mPQ: overall.mpq, bPQ: overall.bpq, mPQ_image_avg: imageAvg.mpq, bPQ_image_avg: imageAvg.bpq,
+    mPQ_plus: mPQPlus, bPQ_plus: sums.get(0)?.PQ ?? null,
+    class_PQ: Object.fromEntries(CLASS_NAMES.map((c) => [c, classes[c]?.PQ ?? null])),
+    classes, classes_plus: classesPlus, binary: official.get(0) ?? empty, binary_plus: sums.get(0) ?? empty,
+    tissues, detection: detection(db, set), official_script_would_fail: imageAvg.fails ?? 0,
+  };
+}
+
+/** HoVer-Net's compute_stats on the stored pairs: counts by (true type, predicted type), NULL for unpaired. */
+function detection(db: Db, set: PredictionSet): EvalReport['detection'] {
+  const rows = db.$client.prepare(`SELECT g.class_id AS t, p.class_id AS q, count(*) AS n FROM eval_detections d
+      LEFT JOIN nuclei g ON g.id = d.gt_nucleus_id LEFT JOIN predicted_nuclei p ON p.id = d.pred_nucleus_id
+     WHERE d.set_id = ? GROUP BY 1, 2`).all(set.id) as { t: number | null; q: number | null; n: number }[];
+  const count = (f: (t: number | null, q: number | null) => boolean) => rows.reduce((s, r) => s + (f(r.t, r.q) ? r.n : 0), 0);
+  const TP = count((t, q) => t !== null && q !== null);
+  const FP = count((t, q) => t === null && q !== null);
+  const FN = count((t, q) => t !== null && q === null);
+  const types: Record<string, DetectionType> = {};
+  CLASS_NAMES.forEach((name, k) => {
+    const c = k + 1;
+    const tp = count((t, q) => t === c && q === c);
+    const fp = count((t, q) => t !== null && q !== null && t !== c && q === c);
+    const fn = count((t, q) => t !== null && q !== null && t === c && q !== c);
+    const fpd = count((t, q) => t === null && q === c);
+    const fnd = count((t, q) => t === c && q === null);
+    types[name] = { F1: div(2 * tp, 2 * tp + 2 * fp + 2 * fn + fpd + fnd), TP: tp, FP: fp, FN: fn, FP_d: fpd, FN_d: fnd };
+  });
+  const radius = (JSON.parse(set.options) as { radius: number }).radius;
+  return {
+    F1: div(2 * TP, 2 * TP + FP + FN), precision: div(TP, TP + FP), recall: div(TP, TP + FN), TP, FP, FN,
+    type_accuracy: div(count((t, q) => t !== null && q !== null && t === q), TP), radius, types,
+  };
+}

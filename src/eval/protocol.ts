@@ -1,0 +1,23 @@
+/** Messages between `pannuke eval run` and its workers. */
+import type { SerializedError } from '../errors.js';
+import type { MaskLayout } from '../extract/image.js';
+import type { PackedImage } from '../extract/packed.js';
+import type { ImageContext } from '../extract/regions.js';
+import type { Dtype } from '../npy/dtype.js';
+import type { RecordLayout } from '../npy/records.js';
+import type { GtNucleus, ImageEvaluation } from './match.js';
+
+/** Evaluate image `context.index`: the worker reads the prediction's record itself (a positioned read). */
+export interface EvalRequest {
+  context: ImageContext;
+  record: RecordLayout;
+  dtype: Extract<Dtype, { kind: 'numeric' }>;
+  layout: MaskLayout;
+  /** The image's ground-truth nuclei, from the database. */
+  gt: GtNucleus[];
+  /** Detection pairs farther apart than this (pixels) are dropped. */
+  radius: number;
+}
+
+/** The predicted nuclei come back packed (as ingest's), with the evaluation against the ground truth. */
+export type EvalResponse = { ok: true; image: PackedImage; evaluation: ImageEvaluation } | { ok: false; error: SerializedError };
