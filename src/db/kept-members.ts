@@ -1,5 +1,5 @@
 /**
- * Subsets across `ingest --replace`: a replaced fold's nuclei get new row ids, so its subset members are kept
+ * Subsets (and evaluations) across `ingest --replace`: a replaced fold's nuclei get new row ids, so its subset members are kept
  * by natural key (fold, fold_index, class_id, instance_id) before the old rows go, and found again among the
  * new rows after. A member whose nucleus no longer exists in the new files is dropped and reported; each
  * touched subset's counts are recomputed. Both steps run inside the replace's transaction.
@@ -42,4 +42,14 @@ export function restoreSubsetMembers(db: Db, fold: number): KeptSubset[] {
   for (const s of touched) recount.run({ id: s.id });
   client.exec('DELETE FROM temp.kept_members');
   return touched.map(({ name, before, after }) => ({ name, before, after }));
+}
+
+/**
+ * Prediction sets of a fold whose ground truth is replaced: their results are about rows that no longer
+ * exist, so the sets are deleted (with everything that hangs off them); their names are returned to say so.
+ */
+export function dropPredictionSets(db: Db, fold: number): string[] {
+  const names = db.$client.prepare('SELECT name FROM prediction_sets WHERE fold = ? ORDER BY name').pluck().all(fold) as string[];
+  db.$client.prepare('DELETE FROM prediction_sets WHERE fold = ?').run(fold);
+  return names;
 }

@@ -10,7 +10,7 @@
 import os from 'node:os';
 import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
 import type { Db } from '../db/open.js';
-import { keepSubsetMembers, restoreSubsetMembers } from '../db/kept-members.js';
+import { dropPredictionSets, keepSubsetMembers, restoreSubsetMembers } from '../db/kept-members.js';
 import { BulkWriter, type ImageToLoad } from '../db/writer.js';
 import { PannukeError } from '../errors.js';
 import { NUMBER_FIELDS, packedNumbers, type PackedImage } from '../extract/packed.js';
@@ -119,6 +119,9 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
           db.$client.exec('BEGIN IMMEDIATE');
           try {
             keepSubsetMembers(db, p.fold.fold);
+            for (const name of dropPredictionSets(db, p.fold.fold)) {
+              summary.warnings.push(`prediction set '${name}' was of fold ${p.fold.fold}'s old ground truth and was deleted; evaluate it again with pannuke eval run`);
+            }
             writer.deleteFold(p.fold.fold);
             writer.recordSources(p.sources);
             await load();

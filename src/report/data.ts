@@ -9,6 +9,7 @@ import { decodeWkb } from '../extract/wkb.js';
 import { qcCounts, qcExamples, type QcExample, type QcRow } from '../query/qc.js';
 import { classByTissue, groupedStats } from '../query/stats.js';
 import type { PolygonRings } from '../extract/outline.js';
+import { gatherEvaluation, type EvalSection } from './evaluation.js';
 
 export interface Histogram {
   /** Lower bin edges; the last bin is closed. */
@@ -41,6 +42,7 @@ export interface ReportData {
   gallery: GalleryImage[];
   galleryCap: number;
   subset?: { name: string; classByTissue: { columns: string[]; rows: unknown[][] }; perClass: number[] };
+  evaluation?: EvalSection;
 }
 
 /**
@@ -78,7 +80,7 @@ function histogram(db: Db, column: 'area' | 'eccentricity', bins: number): Histo
   return { edges, counts };
 }
 
-export function gatherReport(db: Db, dbFile: string, options: { perTissue: number; subsetId?: number; subsetName?: string }): ReportData {
+export function gatherReport(db: Db, dbFile: string, options: { perTissue: number; subsetId?: number; subsetName?: string; evalSet?: string }): ReportData {
   const folds = db.selectDistinct({ fold: images.fold }).from(images).orderBy(asc(images.fold)).all().map((r) => r.fold);
   const imageCount = db.$client.prepare('SELECT count(*) FROM images').pluck().get() as number;
   const nucleusCount = db.$client.prepare('SELECT count(*) FROM nuclei').pluck().get() as number;
@@ -120,5 +122,6 @@ export function gatherReport(db: Db, dbFile: string, options: { perTissue: numbe
     const all = table.rows.at(-1) as unknown[];
     data.subset = { name: options.subsetName ?? '', classByTissue: table, perClass: CLASS_NAMES.map((_, k) => all[2 + k] as number) };
   }
+  if (options.evalSet !== undefined) data.evaluation = gatherEvaluation(db, dbFile, options.evalSet, options.perTissue);
   return data;
 }

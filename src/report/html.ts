@@ -5,6 +5,7 @@
 import { CLASS_NAMES } from '../db/schema.js';
 import type { PolygonRings } from '../extract/outline.js';
 import type { GalleryImage, Histogram, ReportData } from './data.js';
+import { renderEvaluation } from './evaluation.js';
 
 /** Okabe & Ito's colour-blind-safe palette, one colour per class. */
 export const CLASS_COLOURS = ['#D55E00', '#0072B2', '#009E73', '#F0E442', '#56B4E9'] as const;
@@ -129,9 +130,12 @@ table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{padding:3px 8px
 .chart text{font-size:11px;fill:#333}.legend{display:flex;gap:14px;margin:6px 0}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px;border-radius:2px}
 .multiples{display:flex;flex-wrap:wrap;gap:10px}.multiples figure{margin:0}figcaption{font-size:12px;color:#555}
 .chart .tick{font-size:9px;fill:#555}.chart .axis-title{font-size:10px;fill:#333}
-.gallery{display:flex;flex-wrap:wrap;gap:10px}.tile{margin:0}.patch{border:1px solid #ccc;background:#fff}
+.gallery{display:flex;flex-wrap:wrap;gap:10px}.tile{margin:0}.tile figcaption{max-width:256px}.patch{border:1px solid #ccc;background:#fff}
 .patch path.halo{fill:none;stroke:#fff;stroke-opacity:.85;stroke-width:2.4;stroke-linejoin:round}
-.patch path.nucleus{fill-opacity:0;stroke-width:1.1;stroke-linejoin:round}.patch path.nucleus:hover{fill-opacity:.35}.muted{color:#666}code{background:#f3f3f3;padding:0 3px;border-radius:3px}
+.patch path.nucleus{fill-opacity:0;stroke-width:1.1;stroke-linejoin:round}.patch path.nucleus:hover{fill-opacity:.35}
+.eval-patch path.truth,.eval-patch path.predicted{fill:none;stroke-width:1.1;stroke-linejoin:round;pointer-events:stroke}.eval-patch path.predicted{stroke-dasharray:2 1.5}
+.eval-patch circle.miss{fill:none;stroke:#d00;stroke-width:1.4}.eval-patch path.false-positive{stroke:#000;stroke-width:1.6}
+.key-miss{color:#d00;font-weight:bold}.key-fp{font-weight:bold}.muted{color:#666}code{background:#f3f3f3;padding:0 3px;border-radius:3px}
 </style></head><body>
 <h1>PanNuke database report</h1>
 <p class="muted">${esc(d.dbFile)} · pannuke-db ${esc(d.summary.toolVersion)} · folds ${d.summary.folds.join(', ')}</p>
@@ -148,6 +152,7 @@ table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{padding:3px 8px
 <section id="qc"><h2>Quality control: PanNuke's quirks</h2>${table(['quirk', 'nuclei', 'pixels', 'images', 'what it is'], d.qc.map((q) => [q.quirk, q.nuclei ?? '', q.pixels ?? '', q.images, q.description]))}
 ${Object.entries(d.qcExamples).map(([quirk, ex]) => `<h3>${esc(quirk)}: examples</h3>${table(['fold', 'fold_index', 'class', 'id', 'detail'], ex.map((e) => [e.fold, e.foldIndex, e.class ?? '', e.instanceId ?? '', e.detail]))}`).join('')}</section>
 ${subset}
+${d.evaluation === undefined ? '' : renderEvaluation(d.evaluation, CLASS_COLOURS)}
 <section id="gallery"><h2>Gallery: outlines over the patches</h2>${legend()}
 <p class="muted">Up to ${d.galleryCap} images per tissue (the first with nuclei, in fold order); every stored outline is drawn, holes and fragments included. Each outline has a light halo so it shows on any stain; hover a nucleus for its nucleus_id (the row in <code>nuclei</code>), class, instance_id (its value in the mask) and area.${d.gallery.some((g) => g.png !== undefined) ? '' : ' Run with <code>--data</code> to draw the H&amp;E patches under the outlines.'}</p>
 ${[...byTissue].map(([tissue, gs]) => `<h3>${esc(tissue)}</h3><div class="gallery">${gs.map(galleryImage).join('')}</div>`).join('')}</section>

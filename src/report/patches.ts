@@ -11,10 +11,11 @@ export async function attachPatches(gallery: GalleryImage[], folds: readonly Ope
     const mine = gallery.filter((g) => g.fold === fold.fold).sort((a, b) => a.foldIndex - b.foldIndex);
     const dtype = fold.images.header.dtype;
     if (mine.length === 0 || dtype.kind !== 'numeric') continue;
-    let k = 0;
-    for await (const { bytes } of fold.images.read(mine.map((g) => g.foldIndex))) {
-      const g = mine[k++] as GalleryImage;
-      g.png = `data:image/png;base64,${encodePng(decodeNumeric(bytes, dtype), fold.width, fold.height).toString('base64')}`;
+    // One read per image, even when two galleries show it (a stream reads increasing indexes only).
+    const indexes = [...new Set(mine.map((g) => g.foldIndex))];
+    for await (const { index, bytes } of fold.images.read(indexes)) {
+      const png = `data:image/png;base64,${encodePng(decodeNumeric(bytes, dtype), fold.width, fold.height).toString('base64')}`;
+      for (const g of mine) if (g.foldIndex === index) g.png = png;
       await pause();
     }
   }

@@ -268,4 +268,15 @@ describe('what eval refuses', () => {
     const r = await json(db, 'five');
     expect(r.classes.Neoplastic).toMatchObject({ TP: 1, FP: 0, FN: 0 });
   });
+
+  it('ingest --replace of the fold deletes its prediction sets, saying so (their ground truth is gone)', async () => {
+    const gt = blank(3);
+    gt.set(0, 0, 1, 4, 1, 4, 5);
+    writeTinyFold(root, 1, 'flat', { n: 3, h: 16, w: 16, masks: gt.m });
+    const r = await cli('ingest', root, '--db', db, '--replace');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/warning: prediction set 'five' was of fold 1's old ground truth and was deleted/);
+    expect(r.err).toMatch(/warning: prediction set 'p' was of fold 1's old ground truth and was deleted/);
+    expect((await cli('eval', 'list', '--db', db)).out.trim().split('\n')).toHaveLength(2); // header and rule only
+  });
 });

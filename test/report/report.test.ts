@@ -114,4 +114,34 @@ describe.skipIf(!available)('pannuke report in Chromium', () => {
     expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
     await page.close();
   }, 120_000);
+
+  it('with --eval: the evaluation tables, and every true and predicted outline of the shown patches, misses and false positives marked', async () => {
+    const pred = path.join(dir, 'pred');
+    expect((await cli('synth', pred, '--prediction-of', data, '--fold', '2', '--seed', '5')).code).toBe(0);
+    expect((await cli('eval', 'run', pred, '--db', db, '--name', 'model', '--fold', '2')).code).toBe(0);
+    const out = path.join(dir, 'eval.html');
+    const r = await cli('report', '--db', db, '--data', data, '--eval', 'model', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`file://${out}`);
+    expect(errors).toEqual([]);
+    const show = JSON.parse((await cli('eval', 'show', 'model', '--db', db, '--format', 'json')).out);
+    const headline = await page.locator('#evaluation table').first().locator('tbody tr').allTextContents();
+    expect(headline[0]).toContain(show.mPQ.toFixed(4));
+    expect(headline[2]).toContain(show.mPQ_plus.toFixed(4));
+    const shown = await page.locator('svg.eval-patch').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-image-id'))));
+    expect(shown.length).toBeGreaterThan(0);
+    const raw = new Database(db, { readonly: true });
+    const ids = shown.join(',');
+    const count = (sql: string) => raw.prepare(sql).pluck().get() as number;
+    expect(await page.locator('svg.eval-patch path.truth').count()).toBe(count(`SELECT count(*) FROM nuclei WHERE image_id IN (${ids})`));
+    expect(await page.locator('svg.eval-patch path.predicted').count()).toBe(count(`SELECT count(*) FROM predicted_nuclei p JOIN prediction_sets s ON s.id = p.set_id WHERE s.name = 'model' AND p.image_id IN (${ids})`));
+    expect(await page.locator('svg.eval-patch circle.miss').count()).toBe(count(`SELECT count(*) FROM nuclei n WHERE n.image_id IN (${ids}) AND NOT EXISTS (SELECT 1 FROM eval_matches m JOIN prediction_sets s ON s.id = m.set_id WHERE s.name = 'model' AND m.mode = 0 AND m.gt_nucleus_id = n.id)`));
+    expect(await page.locator('svg.eval-patch path.false-positive').count()).toBe(count(`SELECT count(*) FROM predicted_nuclei p JOIN prediction_sets s ON s.id = p.set_id WHERE s.name = 'model' AND p.image_id IN (${ids}) AND NOT EXISTS (SELECT 1 FROM eval_matches m WHERE m.set_id = s.id AND m.mode = 0 AND m.pred_nucleus_id = p.id)`));
+    raw.close();
+    expect(await page.locator('svg.eval-patch image').count()).toBe(shown.length);
+    await page.close();
+  }, 120_000);
 });

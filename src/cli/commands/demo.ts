@@ -8,6 +8,7 @@ import { runIngest } from './ingest.js';
 import { runReport } from './report.js';
 import { printClassDistribution } from './stats.js';
 import { runSynth } from './synth.js';
+import { runEvalDemo } from './eval.js';
 
 export interface DemoOptions {
   dir: string;
@@ -41,15 +42,18 @@ export async function runDemo(opts: DemoOptions, io: Io): Promise<void> {
   io.stdout.write('\nNuclei per class and tissue (SQL over nuclei ⋈ images ⋈ tissues):\n');
   await printClassDistribution(db, io);
   io.stdout.write('\n');
-  const written = await runReport({ db, data: sample, out: report, perTissue: 3, force: true }, io);
-  io.stdout.write(`\nDatabase: ${path.resolve(db)}\nReport:   ${written} (open it in a browser)\nTry: sqlite3 ${db} "SELECT class, count(*), avg(area) FROM nucleus_facts GROUP BY class"\n`);
+  // A model-like prediction of fold 1, evaluated: what PanNuke users do after training.
+  io.stdout.write('\nEvaluating a model-like prediction of fold 1 (pannuke synth --prediction-of, then pannuke eval run):\n');
+  await runEvalDemo({ sample, prediction: path.join(opts.dir, 'prediction'), db }, io);
+  const written = await runReport({ db, data: sample, out: report, perTissue: 3, force: true, eval: 'demo-model' }, io);
+  io.stdout.write(`\nDatabase: ${path.resolve(db)}\nReport:   ${written} (open it in a browser)\nTry: sqlite3 ${db} "SELECT class, count(*), avg(area) FROM nucleus_facts GROUP BY class"\n     pannuke eval show demo-model --db ${db} --format json\n`);
 }
 
 export function registerDemo(program: Command, io: Io): void {
   program
     .command('demo')
     .description('generate a small synthetic sample, ingest it, print its class distribution and write a report, all under .work/ (npm start)')
-    .option('--dir <dir>', 'the demo\'s own folder: sample/, demo.sqlite and report.html are (re)written there', '.work')
+    .option('--dir <dir>', 'the demo\'s own folder: sample/, prediction/, demo.sqlite and report.html are (re)written there', '.work')
     .option('--images-per-fold <n>', 'sample size per fold', parsePositiveInt('--images-per-fold'), 40)
     .action((opts: DemoOptions) => runDemo(opts, io));
 }

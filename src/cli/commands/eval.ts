@@ -11,6 +11,7 @@ import type { Io } from '../io.js';
 import { parseChoice, parseFolds, parsePositiveInt } from '../options.js';
 import { progressReporter } from '../progress.js';
 import { checkSubsetName } from '../../subset/store.js';
+import { runSynth } from './synth.js';
 
 const SHOW_FORMATS = ['table', 'json', 'csv'] as const;
 const fmt = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? 'NaN' : v.toFixed(digits));
@@ -156,4 +157,12 @@ Exit codes: 0 done, 1 bad input or unusable database, 2 bad usage, 130 interrupt
       deleteSet(db, set.id);
       io.stdout.write(`dropped prediction set '${name}'\n`);
     }));
+}
+
+/** For `demo`: a prediction of the sample's fold 1 (made once), evaluated afresh, its headline table printed. */
+export async function runEvalDemo(o: { sample: string; prediction: string; db: string }, io: Io): Promise<void> {
+  const quiet: Io = { stdout: { write: () => true }, stderr: io.stderr };
+  await runSynth(o.prediction, { imagesPerFold: 0, seed: 1, size: 0, force: true, predictionOf: o.sample, fold: [1] }, quiet);
+  await run(o.prediction, { db: o.db, name: 'demo-model', fold: [1], radius: 12, replace: true }, quiet);
+  await show('demo-model', { db: o.db, format: 'table' }, io);
 }

@@ -19,6 +19,8 @@ export interface ReportOptions extends DbOptions {
   out: string;
   perTissue: number;
   force?: boolean;
+  /** A prediction set to add the evaluation section for. */
+  eval?: string;
 }
 
 export async function runReport(o: ReportOptions, io: Io): Promise<string> {
@@ -26,11 +28,11 @@ export async function runReport(o: ReportOptions, io: Io): Promise<string> {
   const html = await withDatabase(o, 'read', async (db) => {
     checkOutput(o.out, { kind: 'file', force: o.force === true, inputs: protectedInputs(db, o.db, o.data), option: '--out' });
     const subset = o.subset === undefined ? undefined : findSubset(db, o.db, o.subset);
-    const data = gatherReport(db, o.db, { perTissue: o.perTissue, ...(subset !== undefined && { subsetId: subset.id, subsetName: subset.name }) });
+    const data = gatherReport(db, o.db, { perTissue: o.perTissue, ...(subset !== undefined && { subsetId: subset.id, subsetName: subset.name }), ...(o.eval !== undefined && { evalSet: o.eval }) });
     if (o.data !== undefined) {
       const folds = await openFolds(o.data);
       try {
-        await attachPatches(data.gallery, folds);
+        await attachPatches([...data.gallery, ...(data.evaluation?.tiles ?? [])], folds);
       } finally {
         for (const f of folds) f.close();
       }
@@ -51,6 +53,7 @@ export function registerReport(program: Command, io: Io): void {
     .option('--out <file>', 'the HTML file to write (an existing one needs --force)', 'report.html')
     .option('--force', 'replace --out if it exists')
     .option('--per-tissue <n>', 'gallery images per tissue', parsePositiveInt('--per-tissue'), 3)
+    .option('--eval <set>', 'add the evaluation of a prediction set (pannuke eval run): its tables, and ground truth against prediction over the patches')
     .addHelpText('after', '\nThe page needs no server and no network: open it from disk, share it, attach it to a supplement.')
     .action((o: ReportOptions) => runReport(o, io).then(() => undefined));
 }
