@@ -52,18 +52,34 @@ describe('README SQL', () => {
     const { runCli } = await import('../../src/cli/main.js');
     const { captureIo } = await import('../helpers/io.js');
     const data = path.join(dir, 'sample');
-    expect(await runCli(['synth', data, '--images-per-fold', '3', '--size', '64', '--seed', '3'], captureIo())).toBe(0);
+    expect(await runCli(['synth', data, '--images-per-fold', '12', '--size', '64', '--seed', '3'], captureIo())).toBe(0);
     const file = path.join(dir, 'readme.sqlite');
     expect(await runCli(['ingest', data, '--db', file], captureIo())).toBe(0);
+    // The evaluation recipes name two models: two predictions of fold 1, evaluated.
+    for (const [name, seed] of [['cellvit-sam-h', '1'], ['hovernet', '2']] as const) {
+      const pred = path.join(dir, `pred-${name}`);
+      expect(await runCli(['synth', pred, '--prediction-of', data, '--fold', '1', '--seed', seed], captureIo())).toBe(0);
+      expect(await runCli(['eval', 'run', pred, '--db', file, '--name', name, '--fold', '1'], captureIo())).toBe(0);
+    }
     const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
     const blocks = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(blocks.length).toBeGreaterThan(0);
     const db = openDatabase(file, { readonly: true });
+    const results = new Map<string, unknown[]>();
     for (const block of blocks) {
       for (const statement of block.split(/;\s*\n/).map((s) => s.replace(/--.*$/gm, '').trim()).filter(Boolean)) {
-        expect(() => db.$client.prepare(statement).all(), statement).not.toThrow();
+        expect(() => results.set(statement, db.$client.prepare(statement).all()), statement).not.toThrow();
       }
     }
     db.$client.close();
+    // The evaluation recipes return rows, and the official figures in SQL alone equal eval show's.
+    const io = captureIo();
+    expect(await runCli(['eval', 'show', 'cellvit-sam-h', '--db', file, '--format', 'json'], io)).toBe(0);
+    const shown = JSON.parse(io.out()) as { mPQ: number; bPQ: number };
+    const official = [...results].find(([sql]) => sql.includes('SELECT avg(mpq) AS mPQ'))?.[1] as { mPQ: number; bPQ: number }[];
+    expect(official[0]!.mPQ).toBeCloseTo(shown.mPQ, 12);
+    expect(official[0]!.bPQ).toBeCloseTo(shown.bPQ, 12);
+    expect([...results].find(([sql]) => sql.includes('true_class'))?.[1]?.length).toBeGreaterThan(0);
+    expect([...results].find(([sql]) => sql.includes('miss_rate'))?.[1]?.length).toBeGreaterThan(0);
   });
 });
