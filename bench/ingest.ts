@@ -194,6 +194,25 @@ function ingestCli(dir: string, file: string): { seconds: number; rssMb: number;
   return { seconds, rssMb: rss / 1024, dbBytes };
 }
 
+/** A model-like prediction of fold 1 of the bench dataset, cached beside it. */
+async function prediction(dir: string): Promise<string> {
+  const out = `${dir}-prediction`;
+  if (fs.existsSync(path.join(out, 'masks.npy'))) return out;
+  fs.mkdirSync(out, { recursive: true });
+  const { synthesizePrediction } = await import('../src/synth/prediction.js');
+  await synthesizePrediction({ masks: path.join(dir, 'Fold 1', 'masks', 'fold1', 'masks.npy'), out: path.join(out, 'masks.npy'), seed: 1 });
+  return out;
+}
+
+/** A CLI command in a child process, timed, with its peak RSS. */
+function timedCli(args: string[]): { seconds: number; rssMb: number } {
+  const t = performance.now();
+  const child = spawnSync(process.execPath, ['--import', path.join(ROOT, 'bench', 'rusage.mjs'), path.join(ROOT, 'bin', 'pannuke.mjs'), ...args], { encoding: 'utf8' });
+  const seconds = (performance.now() - t) / 1000;
+  if (child.status !== 0) throw new Error(`${args[0]} failed: ${child.stderr}`);
+  return { seconds, rssMb: Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(child.stderr)?.[1] ?? Number.NaN) / 1024 };
+}
+
 /**
  * The fixed cost of a run, measured directly: ingest of a 3-image dataset (one per fold) into a fresh
  * database, and Node's own start-up (`node -e 0`); medians of 5.
@@ -214,7 +233,7 @@ async function startupCost(size: number, seed: number, dbFile: string): Promise<
 
 function table(rows: Row[]): string {
   const head = '| scale | stage | wall s (median) | range s | images/s | nuclei/s | ratio to floor | peak RSS MB | DB bytes/nucleus |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|';
-  const fmt = (x: number | undefined, d = 0) => (x === undefined ? '' : x.toFixed(d));
+  const fmt = (x: number | undefined, d = 0) => (x === undefined || !Number.isFinite(x) ? '' : x.toFixed(d));
   const range = (r: Row) => (r.range === undefined ? '' : `${r.range[0].toFixed(2)}–${r.range[1].toFixed(2)}`);
   return [head, ...rows.map((r) => `| ${r.scale}× | ${r.stage} | ${r.seconds.toFixed(3)} | ${range(r)} | ${fmt(r.images / r.seconds)} | ${fmt(r.nuclei / r.seconds)} | ${r.ratio.toFixed(2)} | ${fmt(r.rssMb)} | ${fmt(r.bytesPerNucleus)} |`)].join('\n');
 }
@@ -293,6 +312,24 @@ async function main(): Promise<void> {
       { scale, stage: `ceiling: (read + extract + load) CPU / ${cores} cores`, seconds: ceiling, images: extract.images, nuclei, ratio: ceiling / floor.seconds },
       { scale, stage: 'ingest end to end, CLI (warm cache)', seconds: warm.seconds, range: warm.range, images: extract.images, nuclei, ratio: warm.seconds / floor.seconds, rssMb: peakRss(warm.runs), bytesPerNucleus: warm.dbBytes / nuclei },
     );
+    {
+      // Evaluating fold 1 against ingesting fold 1 (the issue's target: at most 1.5×), both through the CLI.
+      const pred = await prediction(dir);
+      dirs.push(pred);
+      const foldDb = `${dbFile}-fold1`;
+      const ingestFold = await medianRun(opts.repeat, () => {
+        for (const x of ['', '-wal', '-shm']) fs.rmSync(foldDb + x, { force: true });
+        return timedCli(['ingest', dir, '--db', foldDb, '--folds', '1']);
+      });
+      let k = 0;
+      const evaluate = await medianRun(opts.repeat, () => timedCli(['eval', 'run', pred, '--db', foldDb, '--name', `bench-${k++}`, '--fold', '1']));
+      for (const x of ['', '-wal', '-shm']) fs.rmSync(foldDb + x, { force: true });
+      const foldImages = opts.imagesPerFold * scale;
+      rows.push(
+        { scale, stage: 'ingest of fold 1 alone, CLI (warm)', seconds: ingestFold.seconds, range: ingestFold.range, images: foldImages, nuclei: Number.NaN, ratio: ingestFold.seconds / (floor.seconds / 3), rssMb: Math.max(...ingestFold.runs.map((r) => r.rssMb)) },
+        { scale, stage: `eval run of fold 1, CLI (warm): ${(evaluate.seconds / ingestFold.seconds).toFixed(2)}× its ingest`, seconds: evaluate.seconds, range: evaluate.range, images: foldImages, nuclei: Number.NaN, ratio: evaluate.seconds / (floor.seconds / 3), rssMb: Math.max(...evaluate.runs.map((r) => r.rssMb)) },
+      );
+    }
     if (scale === opts.scale[0]) {
       const zips = await zipped(dir);
       dirs.push(zips);
