@@ -23,10 +23,11 @@ export function dbOptions(command: Command, description = 'a database written by
 
 /**
  * Opens the database, runs `work`, closes it. `read` opens it read-only (nothing is written, nothing created
- * beside it); `write` may change it; `load` also uses write-ahead logging while it runs (ingest).
+ * beside it); `write` may change it; `bulk` also uses write-ahead logging while it runs (eval run); `load`
+ * is `bulk` that may create the file (ingest, the only command that makes a database).
  */
-export async function withDatabase<T>(o: DbOptions, mode: 'read' | 'write' | 'load', work: (db: Db) => Promise<T> | T): Promise<T> {
-  const db = openDatabase(o.db, { readonly: mode === 'read', wal: mode === 'load', mustExist: mode !== 'load', busyTimeout: o.busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS });
+export async function withDatabase<T>(o: DbOptions, mode: 'read' | 'write' | 'bulk' | 'load', work: (db: Db) => Promise<T> | T): Promise<T> {
+  const db = openDatabase(o.db, { readonly: mode === 'read', wal: mode === 'load' || mode === 'bulk', mustExist: mode !== 'load', busyTimeout: o.busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS });
   // Ctrl-C: closed like at the end (an open transaction rolled back, the file back in rollback-journal mode);
   // what the work registered itself runs first.
   const unregister = onInterrupt(() => closeDatabase(db));

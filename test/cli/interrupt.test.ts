@@ -77,6 +77,17 @@ describe('Ctrl-C', () => {
     expect(interrupted).toBe(true);
   }, 60_000);
 
+  it('eval run stops within a second and the rerun finishes the evaluation', async () => {
+    const pred = path.join(dir, 'prediction');
+    expect((await cli('synth', pred, '--prediction-of', data, '--fold', '1')).code).toBe(0);
+    const args = ['eval', 'run', pred, '--db', db, '--name', 'm', '--fold', '1', '--workers', '1'];
+    const r = await interrupt(args, /eval: [1-9]\d*\/100 images/);
+    if (r.code === 0) return; // finished before the signal landed (the resume itself is tested with kill -9)
+    expect([r.code, r.seconds < 1]).toEqual([130, true]);
+    const rerun = await cli(...args);
+    expect([rerun.code, rerun.out]).toEqual([0, expect.stringMatching(/evaluated 'm' \(fold 1\): \d+ images.*, \d+ already done/)]);
+  }, 60_000);
+
   it('a query is stopped mid statement, with its process', async () => {
     const marker = `m${process.pid}x${Date.now()}`;
     const sql = `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x), '${marker}' FROM c`;

@@ -241,6 +241,9 @@ describe('what eval refuses', () => {
     };
     const wrongN = await cli('eval', 'run', write('n4.npy', blank(4).m, [4, 16, 16, 6]), '--db', db, '--name', 'p', '--fold', '1');
     expect([wrongN.code, wrongN.err.trim()]).toEqual([1, expect.stringMatching(/n4\.npy: header: the prediction does not fit fold 1: expected shape \(3, 16, 16, 5 or 6\), found \(4, 16, 16, 6\) \(<f8\): N = 4, the database holds 3 images of fold 1/)]);
+    const missing = await cli('eval', 'run', path.join(root, 'n4.npy'), '--db', path.join(root, 'typo.sqlite'), '--name', 'p', '--fold', '1');
+    expect([missing.code, missing.err.trim()]).toEqual([1, expect.stringMatching(/typo\.sqlite: database does not exist/)]);
+    expect(fs.existsSync(path.join(root, 'typo.sqlite'))).toBe(false);
     const wrongFold = await cli('eval', 'run', write('ok.npy', blank(3).m, [3, 16, 16, 6]), '--db', db, '--name', 'p', '--fold', '2');
     expect([wrongFold.code, wrongFold.err.trim()]).toEqual([1, expect.stringMatching(/fold 2 is not in the database/)]);
     const bad = blank(3);

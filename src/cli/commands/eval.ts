@@ -29,7 +29,7 @@ async function run(prediction: string, o: RunOptions, io: Io): Promise<void> {
   checkSubsetName(o.name);
   const progress = progressReporter(io, 'eval');
   try {
-    const r = await withDatabase(o, 'load', (db) => runEvaluation(db, {
+    const r = await withDatabase(o, 'bulk', (db) => runEvaluation(db, {
       name: o.name, fold: o.fold[0] as number, prediction, radius: o.radius, dbFile: o.db,
       ...(o.replace !== undefined && { replace: o.replace }), ...(o.workers !== undefined && { workers: o.workers }),
       onProgress: (done, total, nuclei) => progress.update(done, total, { nuclei }),
