@@ -248,10 +248,10 @@ describe('npm start', () => {
     const work = path.join(dir, 'work');
     const r = await cli('demo', '--dir', work, '--images-per-fold', '3');
     expect(r.code, r.err).toBe(0);
-    expect(fs.readdirSync(work).sort()).toEqual(['demo.sqlite', 'report.html', 'sample']);
+    expect(fs.readdirSync(work).sort()).toEqual(['demo.sqlite', 'prediction', 'report.html', 'sample']);
     expect(r.out).toContain(`Database: ${path.join(work, 'demo.sqlite')}`);
     // run again: its own files are refreshed, nothing else appears
     expect((await cli('demo', '--dir', work, '--images-per-fold', '3')).code).toBe(0);
-    expect(fs.readdirSync(work).sort()).toEqual(['demo.sqlite', 'report.html', 'sample']);
+    expect(fs.readdirSync(work).sort()).toEqual(['demo.sqlite', 'prediction', 'report.html', 'sample']);
   }, 60_000);
 });
