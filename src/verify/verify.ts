@@ -1,19 +1,20 @@
 /**
  * Lossless verification: re-reads the masks and proves that the database reproduces them. Every stored
- * outline is first checked to be the geometry the contract promises (geometry.ts: grid vertices, axis-parallel
- * edges, orientation, shoelace area = area); then, for every image and class channel, every contour is filled
- * back into a raster (pixel centres inside the polygon) and compared with the source channel pixel by pixel;
- * row counts and areas are checked on the way. The first problem of each nucleus is reported.
+ * outline is checked to be the geometry the contract promises and filled back into a raster that must equal
+ * the mask's channel pixel by pixel (check.ts), on the worker threads: the main thread reads each image's rows
+ * from SQLite (and, from a zip, streams the records) and collects the problems in image order.
  */
-import { and, asc, eq, gte } from 'drizzle-orm';
+import os from 'node:os';
+import type { Statement } from 'better-sqlite3';
+import { and, eq, gte } from 'drizzle-orm';
 import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
 import type { Db } from '../db/open.js';
-import { images, nuclei } from '../db/schema.js';
-import { fillPolygons } from '../extract/raster.js';
-import { decodeWkb } from '../extract/wkb.js';
-import { decodeNumeric } from '../npy/decode.js';
-import { yielder } from '../interrupt.js';
-import { outlineProblem } from './geometry.js';
+import { images } from '../db/schema.js';
+import { PannukeError } from '../errors.js';
+import { NpyFile } from '../npy/reader.js';
+import { WorkerPool, workerEntry } from '../pipeline/pool.js';
+import type { ImageProblem, StoredNucleus } from './check.js';
+import type { VerifyRequest, VerifyResponse } from './protocol.js';
 
 export interface Mismatch {
   fold: number;
@@ -34,6 +35,7 @@ export interface VerifyReport {
 
 export interface VerifyOptions {
   maxMismatches?: number;
+  workers?: number;
   onProgress?: (done: number, total: number, nuclei: number) => void;
 }
 
@@ -41,76 +43,91 @@ export async function verify(db: Db, folds: readonly OpenFold[], options: Verify
   const cap = options.maxMismatches ?? 20;
   const report: VerifyReport = { images: 0, nuclei: 0, mismatches: [], truncated: false };
   const total = folds.reduce((s, f) => s + f.count, 0);
-  const findImage = (fold: number, foldIndex: number) =>
-    db.select({ id: images.id, nucleusCount: images.nucleusCount, width: images.width, height: images.height }).from(images)
-      .where(and(eq(images.fold, fold), eq(images.foldIndex, foldIndex))).get();
-  const rowsOf = (imageId: number) =>
-    db.select({ classId: nuclei.classId, instanceId: nuclei.instanceId, area: nuclei.area, parts: nuclei.parts, holes: nuclei.holes, contour: nuclei.contour }).from(nuclei)
-      .where(eq(nuclei.imageId, imageId)).orderBy(asc(nuclei.classId), asc(nuclei.instanceId)).all();
-
   const add = (m: Mismatch) => {
     if (report.mismatches.length < cap) report.mismatches.push(m);
     else report.truncated = true;
   };
-  const pause = yielder();
-  for (const fold of folds) {
-    const dtype = fold.masks.header.dtype;
-    if (dtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the masks dtype');
-    const hw = fold.height * fold.width;
-    const raster = new Float64Array(CLASS_CHANNELS * hw);
-    const extra = db.select({ i: images.foldIndex }).from(images).where(and(eq(images.fold, fold.fold), gte(images.foldIndex, fold.count))).all();
-    for (const { i } of extra) add({ fold: fold.fold, foldIndex: i, problem: `image in the database but not in the fold (N = ${fold.count})` });
-
-    const indexes = Array.from({ length: fold.count }, (_, i) => i);
-    for await (const { index: i, bytes } of fold.masks.read(indexes)) {
+  const imageOf = db.$client.prepare('SELECT id, nucleus_count AS nucleusCount, width, height FROM images WHERE fold = ? AND fold_index = ?');
+  const rowsOf = db.$client.prepare('SELECT class_id AS classId, instance_id AS instanceId, area, parts, holes, contour FROM nuclei WHERE image_id = ? ORDER BY class_id, instance_id');
+  const pool = new WorkerPool<VerifyRequest, VerifyResponse>(Math.max(1, options.workers ?? os.availableParallelism()), {
+    entry: workerEntry('verify/worker'),
+    transfer: (r) => ('buffer' in r.record ? [r.record.buffer] : []),
+  });
+  try {
+    for (const fold of folds) {
       if (report.truncated) break;
-      report.images++;
-      await pause();
-      const image = findImage(fold.fold, i);
-      if (image === undefined) {
-        add({ fold: fold.fold, foldIndex: i, problem: 'image missing from the database' });
-        continue;
-      }
-      if (image.width !== fold.width || image.height !== fold.height) {
-        add({ fold: fold.fold, foldIndex: i, problem: `size ${image.width}×${image.height} in the database, ${fold.width}×${fold.height} in the fold` });
-      }
-      const rows = rowsOf(image.id);
-      report.nuclei += rows.length;
-      options.onProgress?.(report.images, total, report.nuclei);
-      if (rows.length !== image.nucleusCount) add({ fold: fold.fold, foldIndex: i, problem: `nucleus_count ${image.nucleusCount}, but ${rows.length} rows` });
-
-      raster.fill(0);
-      for (const row of rows) {
-        const c = row.classId - 1;
-        const problem = outlineProblem(row, fold.width, fold.height);
-        if (problem !== undefined) {
-          add({ fold: fold.fold, foldIndex: i, channel: c, problem: `id ${row.instanceId}: ${problem}` });
-          continue;
-        }
-        let filled = 0;
-        let clash = false;
-        fillPolygons(decodeWkb(row.contour), fold.width, fold.height, (r, q) => {
-          const p = c * hw + r * fold.width + q;
-          if (raster[p] !== 0) clash = true;
-          raster[p] = row.instanceId;
-          filled++;
-        });
-        if (clash) add({ fold: fold.fold, foldIndex: i, channel: c, problem: `contour of id ${row.instanceId} overlaps another nucleus of its class` });
-        else if (filled !== row.area) add({ fold: fold.fold, foldIndex: i, channel: c, problem: `contour of id ${row.instanceId} covers ${filled} pixels, area is ${row.area}` });
-      }
-      const values = decodeNumeric(bytes, dtype);
-      for (let c = 0; c < CLASS_CHANNELS; c++) {
-        for (let p = 0; p < hw; p++) {
-          const source = values[p * MASK_CHANNELS + c] as number;
-          const rebuilt = raster[c * hw + p] as number;
-          if (source !== rebuilt) {
-            const row = Math.floor(p / fold.width), col = p % fold.width;
-            add({ fold: fold.fold, foldIndex: i, channel: c, problem: `pixel (row ${row}, col ${col}) is ${source} in the mask, ${rebuilt} from the contours` });
-            break; // one report per channel is enough to locate it
-          }
-        }
-      }
+      const extra = db.select({ i: images.foldIndex }).from(images).where(and(eq(images.fold, fold.fold), gte(images.foldIndex, fold.count))).all();
+      for (const { i } of extra) add({ fold: fold.fold, foldIndex: i, problem: `image in the database but not in the fold (N = ${fold.count})` });
+      await verifyFold(fold, pool, imageOf, rowsOf, report, add, (done) => options.onProgress?.(done, total, report.nuclei));
     }
+  } finally {
+    await pool.close();
   }
   return report;
+}
+
+type Prepared = Statement<unknown[], unknown>;
+
+async function verifyFold(fold: OpenFold, pool: WorkerPool<VerifyRequest, VerifyResponse>, imageOf: Prepared, rowsOf: Prepared, report: VerifyReport, add: (m: Mismatch) => void, progress: (done: number) => void): Promise<void> {
+  const dtype = fold.masks.header.dtype;
+  if (dtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the masks dtype');
+  const layout = { height: fold.height, width: fold.width, channels: MASK_CHANNELS, classChannels: CLASS_CHANNELS };
+  const masks = fold.masks;
+  const indexes = Array.from({ length: fold.count }, (_, i) => i);
+  const free: ArrayBuffer[] = [];
+  const allocate = () => new Uint8Array(free.pop() ?? new ArrayBuffer(masks.recordBytes));
+  const records: AsyncIterable<{ index: number; record: VerifyRequest['record'] }> =
+    masks instanceof NpyFile
+      ? (async function* () { for (const index of indexes) yield { index, record: { file: masks.recordLayout } }; })()
+      : (async function* () { for await (const r of masks.read(indexes, allocate)) yield { index: r.index, record: { buffer: r.bytes.buffer as ArrayBuffer } }; })();
+  const inFlight = pool.size * pool.depth + 2;
+  const results = new Map<number, Mismatch[]>();
+  let next = 0;
+  let pending = 0;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const collect = () => {
+    for (let r = results.get(next); r !== undefined; r = results.get(next)) {
+      results.delete(next);
+      for (const m of r) add(m);
+      report.images++;
+      progress(report.images);
+      next++;
+    }
+  };
+  for await (const { index, record } of records) {
+    while (pending >= inFlight && failure === undefined) await new Promise<void>((r) => (wake = r));
+    if (failure !== undefined || report.truncated) break;
+    const image = imageOf.get(fold.fold, index) as { id: number; nucleusCount: number; width: number; height: number } | undefined;
+    if (image === undefined) {
+      if ('buffer' in record) free.push(record.buffer);
+      results.set(index, [{ fold: fold.fold, foldIndex: index, problem: 'image missing from the database' }]);
+      collect();
+      continue;
+    }
+    const rows = rowsOf.all(image.id) as StoredNucleus[];
+    report.nuclei += rows.length;
+    const own: Mismatch[] = [];
+    if (image.width !== fold.width || image.height !== fold.height) own.push({ fold: fold.fold, foldIndex: index, problem: `size ${image.width}×${image.height} in the database, ${fold.width}×${fold.height} in the fold` });
+    if (rows.length !== image.nucleusCount) own.push({ fold: fold.fold, foldIndex: index, problem: `nucleus_count ${image.nucleusCount}, but ${rows.length} rows` });
+    pending++;
+    pool
+      .run({ context: { file: fold.files.masks, fold: fold.fold, index }, record, dtype, layout, rows })
+      .then((response) => {
+        if (response.record !== undefined) free.push(response.record);
+        if (!response.ok) throw PannukeError.fromJSON(response.error);
+        results.set(index, [...own, ...response.problems.map((p: ImageProblem) => ({ fold: fold.fold, foldIndex: index, ...p }))]);
+        collect();
+      })
+      .catch((e: unknown) => {
+        failure ??= e;
+      })
+      .finally(() => {
+        pending--;
+        wake?.();
+        wake = undefined;
+      });
+  }
+  while (pending > 0) await new Promise<void>((r) => (wake = r));
+  if (failure !== undefined) throw failure;
 }
