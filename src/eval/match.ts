@@ -1,7 +1,8 @@
 /**
  * One image of a prediction against its ground truth, on pixels: no I/O, no database (runs in the eval
- * workers). The ground truth comes as its stored outlines (filled back into per-class label maps, which
- * reproduce masks.npy exactly), the prediction as its mask record and its extracted nuclei.
+ * workers). Both sides come as nuclei with their exact outlines (the ground truth's stored ones, the
+ * prediction's just extracted): filled back, an outline is exactly its nucleus's pixels (what verify proves),
+ * so every count below is a count of pixels.
  *
  * Modes, as PanNuke's official metrics define them (PanNuke-metrics run.py, get_fast_pq):
  *   1..5  class c: the instances of channel c − 1 of each map (every id one instance, fragments included);
@@ -14,8 +15,8 @@
  * Detection (HoVer-Net compute_stats): every (channel, id) is a point of type channel + 1 at its centroid; a
  * minimum-total-distance assignment over all pairs, then pairs farther than `radius` dropped.
  */
-import { decodeWkb } from '../extract/wkb.js';
 import { fillPolygons } from '../extract/raster.js';
+import { decodeWkb } from '../extract/wkb.js';
 import { minCostAssignment } from './assign.js';
 
 export const CLASS_MODES = [1, 2, 3, 4, 5] as const;
@@ -34,6 +35,8 @@ export interface PredNucleus {
   instanceId: number;
   centroidX: number;
   centroidY: number;
+  /** Its exact outline (filled back, it is the nucleus's pixels: the extract stage's contract). */
+  contour: Uint8Array;
 }
 
 export interface ModeCounts {
@@ -78,8 +81,13 @@ export interface PredLayout {
 }
 
 export interface MatchScratch {
-  gt?: Int32Array;
-  pred?: Int32Array;
+  /** Per class channel, the predicted nucleus at each pixel (1-based; 0 none). */
+  predLabel?: Int32Array;
+  /** The binarized maps: the last-written nucleus at each pixel (1-based; 0 none). */
+  gtBin?: Int32Array;
+  predBin?: Int32Array;
+  gtPixels?: { buffer?: Int32Array };
+  predPixels?: { buffer?: Int32Array };
 }
 
 const CLASSES = 5;
@@ -90,62 +98,89 @@ function addPair(pairs: Map<number, number>, g: number, p: number, stride: numbe
   pairs.set(key, (pairs.get(key) ?? 0) + 1);
 }
 
-export function evaluateImage(gt: readonly GtNucleus[], pred: readonly PredNucleus[], predValues: Float64Array, layout: PredLayout, radius: number, scratch: MatchScratch = {}): ImageEvaluation {
-  const { height, width, channels } = layout;
-  const hw = height * width;
-  const size = CLASSES * hw;
-  if (scratch.gt === undefined || scratch.gt.length < size) scratch.gt = new Int32Array(size);
-  if (scratch.pred === undefined || scratch.pred.length < size) scratch.pred = new Int32Array(size);
-  const gtLabel = scratch.gt.fill(0, 0, size);
-  const predLabel = scratch.pred.fill(0, 0, size);
-
-  // Ground truth: each outline filled back into its class channel (label = local index + 1).
-  const gtArea = new Float64Array(gt.length);
-  gt.forEach((n, k) => {
-    const offset = (n.classId - 1) * hw;
-    fillPolygons(decodeWkb(n.contour), width, height, (row, col) => {
-      gtLabel[offset + row * width + col] = k + 1;
-      gtArea[k] = (gtArea[k] as number) + 1;
+/**
+ * Every nucleus's pixels (row × width + col), from its outline, as views into one buffer (reused across
+ * images: no array per nucleus for the garbage collector).
+ */
+function pixelsOf(nuclei: readonly { contour: Uint8Array }[], width: number, height: number, scratch: { buffer?: Int32Array }): Int32Array[] {
+  let buffer = scratch.buffer ?? new Int32Array(1 << 16);
+  let n = 0;
+  const ends: number[] = [];
+  for (const nucleus of nuclei) {
+    fillPolygons(decodeWkb(nucleus.contour), width, height, (row, col) => {
+      if (n === buffer.length) {
+        const grown = new Int32Array(buffer.length * 2);
+        grown.set(buffer);
+        buffer = grown;
+      }
+      buffer[n++] = row * width + col;
     });
-  });
-  // Prediction: each (channel, value) to its nucleus's local index.
-  const index = Array.from({ length: CLASSES }, () => new Map<number, number>());
-  pred.forEach((n, k) => index[n.classId - 1]?.set(n.instanceId, k + 1));
-  const predArea = new Float64Array(pred.length);
-  for (let p = 0; p < hw; p++) {
-    for (let c = 0; c < CLASSES; c++) {
-      const v = predValues[p * channels + c] as number;
-      if (v === 0) continue;
-      const k = index[c]?.get(v) as number;
-      predLabel[c * hw + p] = k;
-      predArea[k - 1] = (predArea[k - 1] as number) + 1;
-    }
+    ends.push(n);
   }
+  scratch.buffer = buffer;
+  return ends.map((end, k) => buffer.subarray(k === 0 ? 0 : (ends[k - 1] as number), end));
+}
 
-  // One pass over the pixels: class-mode intersections, the binarized maps' visible instances and theirs.
+/**
+ * Sparse throughout: every step walks the nuclei's own pixels (a few thousand per image), never the whole
+ * H × W × 5 raster, and the label maps are cleared where they were written.
+ */
+export function evaluateImage(gt: readonly GtNucleus[], pred: readonly PredNucleus[], layout: PredLayout, radius: number, scratch: MatchScratch = {}): ImageEvaluation {
+  const { height, width } = layout;
+  const hw = height * width;
+  if (scratch.predLabel === undefined || scratch.predLabel.length < CLASSES * hw) scratch.predLabel = new Int32Array(CLASSES * hw);
+  if (scratch.gtBin === undefined || scratch.gtBin.length < hw) scratch.gtBin = new Int32Array(hw);
+  if (scratch.predBin === undefined || scratch.predBin.length < hw) scratch.predBin = new Int32Array(hw);
+  const { predLabel, gtBin, predBin } = scratch;
+
+  const gtPixels = pixelsOf(gt, width, height, (scratch.gtPixels ??= {}));
+  const predPixels = pixelsOf(pred, width, height, (scratch.predPixels ??= {}));
+  const gtArea = Float64Array.from(gtPixels, (px) => px.length);
+  const predArea = Float64Array.from(predPixels, (px) => px.length);
+
+  // Class mode: the prediction's labels per channel, then each true nucleus's pixels looked up in its channel.
   const stride = pred.length + 1;
   const classPairs = new Map<number, number>();
-  const binaryPairs = new Map<number, number>();
+  predPixels.forEach((px, j) => {
+    const offset = ((pred[j] as PredNucleus).classId - 1) * hw;
+    for (const p of px) predLabel[offset + p] = j + 1;
+  });
+  gtPixels.forEach((px, k) => {
+    const offset = ((gt[k] as GtNucleus).classId - 1) * hw;
+    for (const p of px) {
+      const q = predLabel[offset + p] as number;
+      if (q !== 0) addPair(classPairs, k + 1, q, stride);
+    }
+  });
+  predPixels.forEach((px, j) => {
+    const offset = ((pred[j] as PredNucleus).classId - 1) * hw;
+    for (const p of px) predLabel[offset + p] = 0;
+  });
+
+  // Binary mode: binarize writes nuclei in channel order (ids ascending within one), later ones over earlier
+  // ones; both lists come in (class, id) order, so writing them in order is binarize.
+  gtPixels.forEach((px, k) => { for (const p of px) gtBin[p] = k + 1; });
+  predPixels.forEach((px, j) => { for (const p of px) predBin[p] = j + 1; });
   const gtVisible = new Float64Array(gt.length);
   const predVisible = new Float64Array(pred.length);
-  const gtZero = new Uint8Array(CLASSES), predZero = new Uint8Array(CLASSES);
-  let gtBinaryZero = false;
-  for (let p = 0; p < hw; p++) {
-    let gb = 0, pb = 0;
-    for (let c = 0; c < CLASSES; c++) {
-      const g = gtLabel[c * hw + p] as number;
-      const q = predLabel[c * hw + p] as number;
-      if (g !== 0) gb = g;
-      else gtZero[c] = 1;
-      if (q !== 0) pb = q;
-      else predZero[c] = 1;
-      if (g !== 0 && q !== 0) addPair(classPairs, g, q, stride);
+  const binaryPairs = new Map<number, number>();
+  gtPixels.forEach((px, k) => {
+    for (const p of px) {
+      if (gtBin[p] !== k + 1) continue;
+      gtVisible[k] = (gtVisible[k] as number) + 1;
+      const q = predBin[p] as number;
+      if (q !== 0) addPair(binaryPairs, k + 1, q, stride);
     }
-    if (gb !== 0) gtVisible[gb - 1] = (gtVisible[gb - 1] as number) + 1;
-    else gtBinaryZero = true;
-    if (pb !== 0) predVisible[pb - 1] = (predVisible[pb - 1] as number) + 1;
-    if (gb !== 0 && pb !== 0) addPair(binaryPairs, gb, pb, stride);
-  }
+  });
+  predPixels.forEach((px, j) => { for (const p of px) if (predBin[p] === j + 1) predVisible[j] = (predVisible[j] as number) + 1; });
+  gtPixels.forEach((px) => { for (const p of px) gtBin[p] = 0; });
+  predPixels.forEach((px) => { for (const p of px) predBin[p] = 0; });
+
+  // Zero pixels: a channel's nuclei are disjoint, so the channel has a zero pixel unless they cover it all.
+  const covered = (nuclei: readonly { classId: number }[], px: Int32Array[], c: number) => nuclei.reduce((s, n, k) => s + (n.classId === c + 1 ? (px[k] as Int32Array).length : 0), 0);
+  const gtZero = Uint8Array.from({ length: CLASSES }, (_, c) => (covered(gt, gtPixels, c) < hw ? 1 : 0));
+  const predZero = Uint8Array.from({ length: CLASSES }, (_, c) => (covered(pred, predPixels, c) < hw ? 1 : 0));
+  const gtBinaryZero = gtVisible.reduce((s, a) => s + a, 0) < hw;
 
   const matches: Match[] = [];
   const counts: ModeCounts[] = [];

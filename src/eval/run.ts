@@ -123,7 +123,7 @@ async function evaluateImages(db: Db, o: EvalRunOptions, masks: NpyFile, todo: r
   const dtype = masks.header.dtype;
   if (dtype.kind !== 'numeric') throw new Error('unreachable: checked above');
   const gtStatement = db.$client.prepare('SELECT id, class_id AS classId, instance_id AS instanceId, centroid_x AS centroidX, centroid_y AS centroidY, contour FROM nuclei WHERE image_id = ? ORDER BY class_id, instance_id');
-  const pool = new WorkerPool<EvalRequest, EvalResponse>(Math.max(1, o.workers ?? os.availableParallelism()), { entry: workerEntry('eval/worker'), transfer: () => [] });
+  const pool = new WorkerPool<EvalRequest, EvalResponse>(Math.max(1, o.workers ?? os.availableParallelism()), { entry: workerEntry('eval/worker'), transfer: () => [], youngGenerationMb: 16 /* cloned ground truth and results: fewer collections */ });
   const written: number[] = [];
   // Ctrl-C: the images written so far stay (a rerun resumes after them); the pool stops with the process.
   const unregister = onInterrupt(() => void pool.close());

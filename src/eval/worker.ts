@@ -33,7 +33,7 @@ port.on('message', (request: EvalRequest) => {
     const values = decodeNumeric(bytes, request.dtype, decodeScratch);
     if (values.buffer !== bytes.buffer) decodeScratch = values;
     const extracted = extractImage(values, layout, context, scratch);
-    const evaluation = evaluateImage(request.gt, extracted.nuclei, values, layout, request.radius, matchScratch);
+    const evaluation = evaluateImage(request.gt, extracted.nuclei, layout, request.radius, matchScratch);
     const image = packImage(extracted);
     transfer.push(image.buffer);
     response = { ok: true, image, evaluation };

@@ -39,7 +39,7 @@ export class WorkerPool<Req = ExtractRequest, Res = ExtractResponse> {
   private closing = false;
 
   /** `transfer` lists the buffers of a request to move (not copy) to the worker. */
-  constructor(size: number, options: { depth?: number; entry?: URL; transfer?: (request: Req) => ArrayBuffer[] } = {}) {
+  constructor(size: number, options: { depth?: number; entry?: URL; transfer?: (request: Req) => ArrayBuffer[]; youngGenerationMb?: number } = {}) {
     const depth = options.depth ?? 2;
     this.size = size;
     this.depth = depth;
@@ -50,7 +50,7 @@ export class WorkerPool<Req = ExtractRequest, Res = ExtractResponse> {
     const entry = options.entry ?? workerEntry('pipeline/worker');
     this.queue = new PQueue({ concurrency: size * depth });
     for (let i = 0; i < size; i++) {
-      const slot: Slot<Res> = { worker: new Worker(entry, { resourceLimits: { maxYoungGenerationSizeMb: 4 } } /* a small nursery: ~25 MB less RSS, same speed */), pending: [] };
+      const slot: Slot<Res> = { worker: new Worker(entry, { resourceLimits: { maxYoungGenerationSizeMb: options.youngGenerationMb ?? 4 } } /* extraction: a small nursery, ~25 MB less RSS, same speed */), pending: [] };
       slot.worker.on('message', (response: Res) => slot.pending.shift()?.resolve(response));
       const die = (error: Error) => {
         if (this.closing) return;
