@@ -7,7 +7,7 @@ import { eq, getTableColumns, gt, max, type Table } from 'drizzle-orm';
 import type { Statement } from 'better-sqlite3';
 import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField, type PackedImage } from '../extract/packed.js';
 import type { Db } from './open.js';
-import { images, nuclei, sources, tissues, type NewImage, type NewNucleus } from './schema.js';
+import { areaHistogram, images, nuclei, sources, tissues, type NewImage, type NewNucleus } from './schema.js';
 
 /** An image ready to load: its row (without id) and its nuclei, packed as the workers send them. */
 export interface ImageToLoad {
@@ -20,6 +20,16 @@ export interface ImageToLoad {
 const everyColumnExtracted: [Exclude<keyof Omit<NewNucleus, 'id' | 'imageId' | 'contour'>, NumberField>] extends [never] ? true : never = true;
 void everyColumnExtracted;
 const CONTOUR = -1;
+const FIELDS = NUMBER_FIELDS.length;
+const CLASS_ID = NUMBER_FIELDS.indexOf('classId');
+const AREA = NUMBER_FIELDS.indexOf('area');
+
+/** Recounts `area_histogram` from the rows (after rows were removed other than by whole folds). */
+export function rebuildAreaHistogram(db: Db): void {
+  db.$client.exec(`DELETE FROM area_histogram;
+    INSERT INTO area_histogram (fold, tissue_id, class_id, area, nuclei)
+    SELECT i.fold, i.tissue_id, n.class_id, n.area, count(*) FROM nuclei n JOIN images i ON i.id = n.image_id GROUP BY 1, 2, 3, 4;`);
+}
 
 /**
  * `INSERT INTO t (col, ...) VALUES (?, ...)` for every column of `table` except the omitted keys, the keys in
@@ -90,11 +100,13 @@ export class BulkWriter {
   private readonly insertImage: Statement;
   private readonly imageParams: (row: Record<string, unknown>) => unknown[];
   private readonly nuclei: PackedNucleusInserter;
+  private readonly countAreas: Statement;
 
   constructor(db: Db) {
     this.db = db;
     ({ statement: this.insertImage, params: this.imageParams } = insertStatement(db, images, 'images', ['id']));
     this.nuclei = new PackedNucleusInserter(db, nuclei, 'nuclei', ['imageId']);
+    this.countAreas = db.$client.prepare('INSERT INTO area_histogram (fold, tissue_id, class_id, area, nuclei) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET nuclei = nuclei + excluded.nuclei');
   }
 
   /** Ids of the given tissue names, inserting the new ones in the order given. */
@@ -128,6 +140,7 @@ export class BulkWriter {
   rollbackTo(mark: WriteMark): void {
     this.db.transaction((tx) => {
       tx.delete(images).where(gt(images.id, mark.imageId)).run();
+      rebuildAreaHistogram(this.db);
       tx.delete(tissues).where(gt(tissues.id, mark.tissueId)).run();
       tx.delete(sources).where(gt(sources.id, mark.sourceId)).run();
     });
@@ -147,9 +160,10 @@ export class BulkWriter {
     });
   }
 
-  /** Removes a fold's images (their nuclei go by cascade). */
+  /** Removes a fold's images (their nuclei go by cascade) and its area counts. */
   deleteFold(fold: number): void {
     this.db.delete(images).where(eq(images.fold, fold)).run();
+    this.db.delete(areaHistogram).where(eq(areaHistogram.fold, fold)).run();
   }
 
   /**
@@ -158,10 +172,17 @@ export class BulkWriter {
    */
   write(batch: readonly ImageToLoad[], alongside?: () => void): void {
     const run = this.db.$client.transaction(() => {
+      const areas = new Map<string, number>();
       for (const { image, nuclei: packed } of batch) {
         const imageId = Number(this.insertImage.run(this.imageParams(image)).lastInsertRowid);
         this.nuclei.insert(packed, [imageId]);
+        const numbers = packedNumbers(packed);
+        for (let i = 0; i < packed.nucleusCount; i++) {
+          const key = `${image.fold} ${image.tissueId} ${numbers[i * FIELDS + CLASS_ID]} ${numbers[i * FIELDS + AREA]}`;
+          areas.set(key, (areas.get(key) ?? 0) + 1);
+        }
       }
+      for (const [key, n] of areas) this.countAreas.run(...key.split(' ').map(Number), n);
       alongside?.();
     });
     run();

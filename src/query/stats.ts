@@ -30,8 +30,11 @@ const KEY_SQL: Record<GroupKey, { id: string; name: string; join: string }> = {
 };
 
 /**
- * Quantiles come from a histogram: nuclei are counted per (group, area), and a running sum over the areas of
- * each group finds the nearest ranks, so SQLite sorts distinct areas rather than every nucleus.
+ * Quantiles come from a histogram of (group, area) counts, and a running sum over the areas of each group
+ * finds the nearest ranks, so SQLite sorts distinct areas rather than every nucleus. For the whole database
+ * the histogram is `area_histogram`, kept by the bulk writer (a few thousand rows, not a scan of every
+ * nucleus), and the images per group come from the (image_id, class_id) index alone; for a subset both are
+ * counted from its members.
  */
 export function groupedStats(db: Db, by: readonly GroupKey[], subset?: SubsetFilter): StatsTable {
   if (by.length === 0) throw new PannukeError('BAD_OPTION', '--by needs at least one of tissue, fold, class');
@@ -39,18 +42,23 @@ export function groupedStats(db: Db, by: readonly GroupKey[], subset?: SubsetFil
   const keys = ids.join(', ');
   const shareKeys = by.filter((k) => k !== 'class').map((k) => `q.${KEY_SQL[k].id.split('.')[1]}`);
   const shareOver = by.includes('class') ? (shareKeys.length > 0 ? `PARTITION BY ${shareKeys.join(', ')}` : '') : '';
-  const join = subset === undefined ? '' : 'JOIN subset_members m ON m.nucleus_id = n.id AND m.subset_id = @subset';
+  const sources = subset === undefined
+    ? `h AS (SELECT ${keys}, area, sum(nuclei) AS k FROM area_histogram GROUP BY ${keys}, area),
+       im AS (SELECT ${by.map((k) => KEY_SQL[k].id.replace('n.', 'd.')).join(', ')}, count(DISTINCT d.image_id) AS images
+                FROM (SELECT DISTINCT image_id, class_id FROM nuclei) d JOIN images i ON i.id = d.image_id GROUP BY ${keys})`
+    : `f AS (SELECT ${by.map((k) => KEY_SQL[k].id).join(', ')}, n.image_id, n.area FROM nuclei n JOIN images i ON i.id = n.image_id
+               JOIN subset_members m ON m.nucleus_id = n.id AND m.subset_id = @subset),
+       h AS (SELECT ${keys}, area, count(*) AS k FROM f GROUP BY ${keys}, area),
+       im AS (SELECT ${keys}, count(DISTINCT image_id) AS images FROM f GROUP BY ${keys})`;
   const sql = `
-    WITH f AS (SELECT ${by.map((k) => KEY_SQL[k].id).join(', ')}, n.image_id, n.area FROM nuclei n JOIN images i ON i.id = n.image_id ${join}),
-    h AS (SELECT ${keys}, area, count(*) AS k FROM f GROUP BY ${keys}, area),
+    WITH ${sources},
     c AS (SELECT ${keys}, area, k, sum(k) OVER (PARTITION BY ${keys} ORDER BY area) AS cum, sum(k) OVER (PARTITION BY ${keys}) AS n FROM h),
     q AS (
       SELECT ${keys}, max(n) AS nuclei, 1.0 * sum(area * k) / max(n) AS area_mean,
              min(area) FILTER (WHERE cum >= (n + 9) / 10) AS area_p10,
              min(area) FILTER (WHERE cum >= (n + 1) / 2) AS area_median,
              min(area) FILTER (WHERE cum >= (9 * n + 9) / 10) AS area_p90
-        FROM c GROUP BY ${keys}),
-    im AS (SELECT ${keys}, count(DISTINCT image_id) AS images FROM f GROUP BY ${keys})
+        FROM c GROUP BY ${keys})
     SELECT ${by.map((k) => KEY_SQL[k].name).join(', ')}, q.nuclei, im.images,
            round(1.0 * q.nuclei / sum(q.nuclei) OVER (${shareOver}), 6) AS share,
            round(q.area_mean, 3) AS area_mean, q.area_p10, q.area_median, q.area_p90

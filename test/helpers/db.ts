@@ -3,14 +3,17 @@ import crypto from 'node:crypto';
 import Database from 'better-sqlite3';
 
 /** The data tables: everything but the ingest_runs log. */
-export const DATA_TABLES = ['classes', 'tissues', 'images', 'nuclei', 'sources', 'metadata'];
+export const DATA_TABLES = ['classes', 'tissues', 'images', 'nuclei', 'sources', 'metadata', 'area_histogram'];
+
+/** How each table's rows are put in order: by rowid, or by key where the insertion order may differ. */
+const ORDER: Record<string, string> = { area_histogram: 'fold, tissue_id, class_id, area' };
 
 /** Every row of every data table, blobs as hex, in rowid order. */
 export function dumpDb(file: string, tables = DATA_TABLES): string {
   const db = new Database(file, { readonly: true });
   try {
     return tables
-      .map((t) => `${t}\n${(db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).raw().all() as unknown[][]).map((r) => r.map((v) => (Buffer.isBuffer(v) ? v.toString('hex') : String(v))).join('|')).join('\n')}`)
+      .map((t) => `${t}\n${(db.prepare(`SELECT * FROM ${t} ORDER BY ${ORDER[t] ?? 'rowid'}`).raw().all() as unknown[][]).map((r) => r.map((v) => (Buffer.isBuffer(v) ? v.toString('hex') : String(v))).join('|')).join('\n')}`)
       .join('\n');
   } finally {
     db.close();

@@ -130,3 +130,43 @@ describe('BI views', () => {
     }
   });
 });
+
+describe('area_histogram', () => {
+  it('equals the nuclei counted by (fold, tissue, class, area) after ingest, --replace, a failed run and drops', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const { writeTinyFold } = await import('../helpers/folds.js');
+    const path = await import('node:path');
+    const { tempDir } = await import('../helpers/tmp.js');
+    const root = tempDir('histogram');
+    const recount = (file: string) => {
+      const raw = new Database(file, { readonly: true });
+      const kept = raw.prepare('SELECT fold, tissue_id, class_id, area, nuclei FROM area_histogram ORDER BY 1, 2, 3, 4').raw().all();
+      const counted = raw.prepare('SELECT i.fold, i.tissue_id, n.class_id, n.area, count(*) FROM nuclei n JOIN images i ON i.id = n.image_id GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4').raw().all();
+      raw.close();
+      return [kept, counted];
+    };
+    const masks = (n: number, v: number) => {
+      const m = new Float64Array(n * 4 * 4 * 6);
+      for (let i = 0; i < n; i++) for (let p = 0; p < 4 + i; p++) m[(i * 16 + p) * 6 + (i % 5)] = v;
+      return m;
+    };
+    writeTinyFold(root, 1, 'flat', { n: 3, masks: masks(3, 1) });
+    writeTinyFold(root, 2, 'flat', { n: 3, masks: masks(3, 2) });
+    const db = path.join(root, 'x.sqlite');
+    expect((await cli('ingest', root, '--db', db, '--folds', '1')).code).toBe(0);
+    // a failed run (fold 2 has a NaN in its last image) removes its rows and their counts
+    const bad = masks(3, 2);
+    bad[(2 * 16 + 15) * 6 + 1] = Number.NaN;
+    writeTinyFold(root, 2, 'flat', { n: 3, masks: bad });
+    expect((await cli('ingest', root, '--db', db, '--batch-size', '1')).code).toBe(1);
+    const [a, b] = recount(db);
+    expect(a).toEqual(b);
+    writeTinyFold(root, 2, 'flat', { n: 3, masks: masks(3, 2) });
+    expect((await cli('ingest', root, '--db', db)).code).toBe(0);
+    writeTinyFold(root, 1, 'flat', { n: 3, masks: masks(3, 7).map((v, i) => (i % 7 === 0 ? 0 : v)) });
+    expect((await cli('ingest', root, '--db', db, '--replace')).code).toBe(0);
+    const [c, d] = recount(db);
+    expect(c!.length).toBeGreaterThan(0);
+    expect(c).toEqual(d);
+  });
+});
