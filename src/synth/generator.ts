@@ -15,6 +15,8 @@ import { encodeUnicode, formatHeader, NpyWriter } from '../npy/writer.js';
 import { yielder } from '../interrupt.js';
 import { rng } from '../random.js';
 import { checkerboard, cornerHole, ellipse, line, ring, type Pixel } from './shapes.js';
+import { loadRelease, type ExpectedImage } from '../release/expected.js';
+import { realisticImage } from './realistic.js';
 
 export const TISSUES = [
   'Adrenal_gland', 'Bile-duct', 'Bladder', 'Breast', 'Cervix', 'Colon', 'Esophagus', 'HeadNeck', 'Kidney', 'Liver',
@@ -27,7 +29,10 @@ const CHANNELS = 6;
 
 export interface SynthOptions {
   dir: string;
-  imagesPerFold: number;
+  /** Images per fold; with `likeRelease`, undefined means the whole release (2,656 / 2,523 / 2,722). */
+  imagesPerFold?: number;
+  /** Each image's tissue and nuclei per class from the real release (see realistic.ts). */
+  likeRelease?: boolean;
   seed: number;
   size?: number;
   folds?: readonly number[];
@@ -45,7 +50,8 @@ export interface ManifestImage {
 export interface Manifest {
   seed: number;
   size: number;
-  imagesPerFold: number;
+  imagesPerFold: number | null;
+  likeRelease?: boolean;
   folds: { fold: number; images: ManifestImage[] }[];
   /** Nuclei per class channel 0..4 over all folds. */
   totals: number[];
@@ -54,20 +60,22 @@ export interface Manifest {
 export async function synthesize(options: SynthOptions): Promise<Manifest> {
   const size = options.size ?? 256;
   const pause = yielder();
-  const manifest: Manifest = { seed: options.seed, size, imagesPerFold: options.imagesPerFold, folds: [], totals: [0, 0, 0, 0, 0] };
+  const manifest: Manifest = { seed: options.seed, size, imagesPerFold: options.imagesPerFold ?? null, ...(options.likeRelease === true && { likeRelease: true }), folds: [], totals: [0, 0, 0, 0, 0] };
+  const release = options.likeRelease === true ? loadRelease() : undefined;
   for (const fold of options.folds ?? [1, 2, 3]) {
     const files = officialLayout(options.dir, fold);
     fs.mkdirSync(path.dirname(files.images), { recursive: true });
     fs.mkdirSync(path.dirname(files.masks), { recursive: true });
     const rand = rng(options.seed * 7919 + fold);
-    const n = options.imagesPerFold;
-    const tissues = Array.from({ length: n }, () => TISSUES[Math.floor(rand() * TISSUES.length)] as string);
+    const plan = release === undefined ? undefined : sampleEvenly(release.folds.get(fold) as ExpectedImage[], options.imagesPerFold);
+    const n = plan?.length ?? options.imagesPerFold ?? 40;
+    const tissues = plan?.map((im) => im.tissue) ?? Array.from({ length: n }, () => TISSUES[Math.floor(rand() * TISSUES.length)] as string);
     fs.writeFileSync(files.types, Buffer.concat([formatHeader('<U13', [n]), encodeUnicode(tissues, 13)]));
     const images = new NpyWriter(files.images, '<f8', [n, size, size, 3], 8);
     const masks = new NpyWriter(files.masks, '<f8', [n, size, size, CHANNELS], 8);
     const images_: ManifestImage[] = [];
     for (let index = 0; index < n; index++) {
-      const { mask, rgb } = synthImage(rand, size);
+      const { mask, rgb } = plan === undefined ? synthImage(rand, size) : realisticImage(rand, size, (plan[index] as ExpectedImage).counts);
       const counts = countIds(mask, size * size);
       counts.forEach((c, k) => (manifest.totals[k] = (manifest.totals[k] as number) + c));
       images_.push({ index, tissue: tissues[index] as string, counts });
@@ -82,6 +90,15 @@ export async function synthesize(options: SynthOptions): Promise<Manifest> {
   }
   fs.writeFileSync(path.join(options.dir, 'manifest.json'), JSON.stringify(manifest));
   return manifest;
+}
+
+/**
+ * `n` images of a fold spread evenly over it (every (N/n)-th, in order), so the sample keeps the fold's mix of
+ * tissues and counts; all of it when `n` is undefined or not smaller.
+ */
+function sampleEvenly(images: readonly ExpectedImage[], n: number | undefined): ExpectedImage[] {
+  if (n === undefined || n >= images.length) return [...images];
+  return Array.from({ length: n }, (_, i) => images[Math.floor((i * images.length) / n)] as ExpectedImage);
 }
 
 /** Distinct non-zero values per class channel, counted straight from the mask. */

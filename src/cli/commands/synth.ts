@@ -6,12 +6,15 @@ import { synthesize } from '../../synth/generator.js';
 import { synthesizePrediction } from '../../synth/prediction.js';
 import { officialLayout } from '../../dataset/layout.js';
 import { PannukeError } from '../../errors.js';
+import { loadRelease } from '../../release/expected.js';
 import type { Io } from '../io.js';
 import { parseFolds, parseIntIn, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { progressReporter } from '../progress.js';
 
 export interface SynthCommandOptions {
-  imagesPerFold: number;
+  /** Default 40; with --like-release, the whole release. */
+  imagesPerFold?: number;
+  likeRelease?: boolean;
   seed: number;
   size: number;
   folds?: number[];
@@ -46,21 +49,25 @@ export async function runSynth(dir: string, opts: SynthCommandOptions, io: Io): 
   if (opts.fold !== undefined) throw new PannukeError('BAD_OPTION', '--fold goes with --prediction-of (use --folds for a dataset)');
   const final = checkOutput(dir, { kind: 'dir', force: opts.force === true, inputs: [], option: '<dir>', createParents: true });
   const folds = opts.folds ?? [1, 2, 3];
-  const total = folds.length * opts.imagesPerFold;
+  const release = opts.likeRelease === true ? loadRelease() : undefined;
+  const perFold = (fold: number) => (release === undefined ? (opts.imagesPerFold ?? 40) : Math.min(opts.imagesPerFold ?? Infinity, (release.folds.get(fold) ?? []).length));
+  const total = folds.reduce((s, f) => s + perFold(f), 0);
   const progress = progressReporter(io, 'synth');
   let done = 0;
   let nuclei = 0;
   try {
     await writeAtomically(final, { kind: 'dir', force: opts.force === true }, (temporary) =>
       synthesize({
-        dir: temporary, imagesPerFold: opts.imagesPerFold, seed: opts.seed, size: opts.size, folds,
+        dir: temporary, seed: opts.seed, size: opts.size, folds,
+        ...(opts.imagesPerFold !== undefined ? { imagesPerFold: opts.imagesPerFold } : release === undefined ? { imagesPerFold: 40 } : {}),
+        ...(release !== undefined && { likeRelease: true }),
         onImage: (_fold, _index, n) => progress.update(++done, total, { nuclei: (nuclei += n) }),
       }),
     );
   } finally {
     progress.stop();
   }
-  io.stdout.write(`wrote ${total} synthetic images (${nuclei} nuclei) in ${folds.length} fold(s) to ${dir}; manifest: ${path.join(dir, 'manifest.json')}\n`);
+  io.stdout.write(`wrote ${total} synthetic images (${nuclei} nuclei${release === undefined ? '' : ', each image with the tissue and nuclei per class of a real one'}) in ${folds.length} fold(s) to ${dir}; manifest: ${path.join(dir, 'manifest.json')}\n`);
 }
 
 export function registerSynth(program: Command, io: Io): void {
@@ -68,7 +75,8 @@ export function registerSynth(program: Command, io: Io): void {
     .command('synth')
     .description('write a synthetic PanNuke dataset (official layout, float64) with all the quirks of the real one')
     .argument('<dir>', 'output folder (created; an existing non-empty one needs --force)')
-    .option('--images-per-fold <n>', 'images in each fold', parsePositiveInt('--images-per-fold'), 40)
+    .option('--images-per-fold <n>', 'images in each fold (default 40; with --like-release, every image of the release)', parsePositiveInt('--images-per-fold'))
+    .option('--like-release', "each image's tissue and nuclei per class from the real release (7,901 images, 189,744 nuclei; --images-per-fold n samples it evenly), nuclei of PanNuke-like sizes, densely touching")
     .option('--seed <s>', 'random seed: the same seed gives the same bytes', parseNonNegativeInt('--seed'), 1)
     .option('--size <px>', `image height and width, 1..${MAX_SYNTH_SIZE}`, parseIntIn('--size', 1, MAX_SYNTH_SIZE), 256)
     .option('--folds <list>', 'folds to write, e.g. 1,3', parseFolds)
