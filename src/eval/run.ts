@@ -16,6 +16,7 @@ import { images } from '../db/schema.js';
 import { PannukeError } from '../errors.js';
 import { onInterrupt } from '../interrupt.js';
 import { formatShape, NpyFile } from '../npy/reader.js';
+import { runOrdered } from '../pipeline/ordered.js';
 import { WorkerPool, workerEntry } from '../pipeline/pool.js';
 import type { GtNucleus } from './match.js';
 import type { EvalRequest, EvalResponse } from './protocol.js';
@@ -127,65 +128,39 @@ async function evaluateImages(db: Db, o: EvalRunOptions, masks: NpyFile, todo: r
   const written: number[] = [];
   // Ctrl-C: the images written so far stay (a rerun resumes after them); the pool stops with the process.
   const unregister = onInterrupt(() => void pool.close());
-  const inFlight = pool.size * pool.depth + 2;
-  const results = new Map<number, EvaluatedImage>();
-  let next = 0;
   let batch: EvaluatedImage[] = [];
-  let failure: unknown;
-  let pending = 0;
-  let wake: (() => void) | undefined;
   const flush = () => {
     if (batch.length === 0) return;
     writer.write(batch);
     written.push(...batch.map((b) => b.imageId));
     batch = [];
   };
-  const collect = () => {
-    for (let r = results.get(next); r !== undefined; r = results.get(next)) {
-      results.delete(next);
-      batch.push(r);
-      summary.images++;
-      summary.predictedNuclei += r.predicted.nucleusCount;
-      o.onProgress?.(summary.images, todo.length, summary.predictedNuclei);
-      next++;
-      if (batch.length >= (o.batchSize ?? 32)) flush();
-    }
-  };
+  // Each image with its ground truth, read from SQLite when its turn to be sent comes.
+  const items = (function* () {
+    for (const image of todo) yield { image, rows: gtStatement.all(image.id) as (GtNucleus & { id: number })[] };
+  })();
   try {
-    for (let k = 0; k < todo.length; k++) {
-      while (pending >= inFlight && failure === undefined) await new Promise<void>((r) => (wake = r));
-      if (failure !== undefined) break;
-      const image = todo[k] as (typeof todo)[number];
-      const rows = gtStatement.all(image.id) as (GtNucleus & { id: number })[];
-      pending++;
-      const position = k;
-      pool
-        .run({
-          context: { file: masks.path, fold: o.fold, index: image.foldIndex },
-          record: masks.recordLayout, dtype, layout: { ...shape, classChannels: 5 },
-          gt: rows.map(({ id: _id, ...g }) => g), radius: o.radius,
-        })
-        .then((response) => {
-          if (!response.ok) throw PannukeError.fromJSON(response.error);
-          results.set(position, { imageId: image.id, gtIds: rows.map((r) => r.id), predicted: response.image, evaluation: response.evaluation });
-          collect();
-        })
-        .catch((e: unknown) => {
-          failure ??= e;
-        })
-        .finally(() => {
-          pending--;
-          wake?.();
-          wake = undefined;
-        });
-    }
-    while (pending > 0) await new Promise<void>((r) => (wake = r));
-    if (failure === undefined) flush();
-    if (failure !== undefined) {
-      // Bad input (a NaN in the prediction): this run's images are removed, so the set is as it was.
-      writer.remove(written);
-      throw failure;
-    }
+    await runOrdered(pool, items, {
+      inFlight: pool.size * pool.depth + 2,
+      request: ({ image, rows }) => ({
+        context: { file: masks.path, fold: o.fold, index: image.foldIndex },
+        record: masks.recordLayout, dtype, layout: { ...shape, classChannels: 5 },
+        gt: rows.map(({ id: _id, ...g }) => g), radius: o.radius,
+      }),
+      deliver: ({ image, rows }, response) => {
+        if (response?.ok !== true) throw response === undefined ? new Error('unreachable: every image has a request') : PannukeError.fromJSON(response.error);
+        batch.push({ imageId: image.id, gtIds: rows.map((r) => r.id), predicted: response.image, evaluation: response.evaluation });
+        summary.images++;
+        summary.predictedNuclei += response.image.nucleusCount;
+        o.onProgress?.(summary.images, todo.length, summary.predictedNuclei);
+        if (batch.length >= (o.batchSize ?? 32)) flush();
+      },
+    });
+    flush();
+  } catch (e) {
+    // Bad input (a NaN in the prediction): this run's images are removed, so the set is as it was.
+    writer.remove(written);
+    throw e;
   } finally {
     unregister();
     await pool.close();

@@ -16,6 +16,7 @@ import { PannukeError } from '../errors.js';
 import { NUMBER_FIELDS, packedNumbers, type PackedImage } from '../extract/packed.js';
 import { NpyFile } from '../npy/reader.js';
 import { planFolds } from './plan.js';
+import { runOrdered } from './ordered.js';
 import { WorkerPool } from './pool.js';
 import type { ExtractRequest } from './protocol.js';
 import { onInterrupt } from '../interrupt.js';
@@ -171,42 +172,12 @@ async function ingestFold(
 ): Promise<void> {
   const tissueIds = writer.tissueIds([...new Set(fold.tissues)].sort());
   const layout = { height: fold.height, width: fold.width, channels: MASK_CHANNELS, classChannels: CLASS_CHANNELS };
-  // Bounded work in flight: the workers' queued images plus a few results waiting for their turn to load.
-  const inFlight = pool.size * pool.depth + 2;
-  const done = new Map<number, PackedImage>(); // position in `indexes` → result, until its turn to load
-  let nextToLoad = 0;
   let batch: ImageToLoad[] = [];
-  let failure: unknown;
-  let pending = 0;
-  let wake: (() => void) | undefined;
-
-  const loadReady = () => {
-    for (let image = done.get(nextToLoad); image !== undefined; image = done.get(nextToLoad)) {
-      done.delete(nextToLoad);
-      const foldIndex = indexes[nextToLoad] as number;
-      batch.push({
-        image: {
-          fold: fold.fold, foldIndex, tissueId: tissueIds.get(fold.tissues[foldIndex] as string) as number,
-          width: fold.width, height: fold.height, nucleusCount: image.nucleusCount,
-          voidPixels: image.voidPixels, overlapPixels: image.overlapPixels,
-        },
-        nuclei: image,
-      });
-      onImage(image);
-      nextToLoad++;
-      if (batch.length >= batchSize) {
-        const full = batch;
-        batch = [];
-        commit(full);
-      }
-    }
-  };
-
   const dtype = fold.masks.header.dtype;
   if (dtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the masks dtype');
   // An .npy on disk is read by the workers themselves (positioned reads); a zip member is streamed here, in
-  // order, and each record's buffer handed over.
-  // Streamed record buffers come back from the workers and are filled again: no allocation per image.
+  // order, and each record's buffer handed over. Streamed record buffers come back from the workers and are
+  // filled again: no allocation per image.
   const free: ArrayBuffer[] = [];
   const allocate = () => new Uint8Array(free.pop() ?? new ArrayBuffer(fold.masks.recordBytes));
   const masks = fold.masks;
@@ -214,30 +185,29 @@ async function ingestFold(
     masks instanceof NpyFile
       ? (async function* () { for (const index of indexes) yield { index, record: { file: masks.recordLayout } }; })()
       : (async function* () { for await (const r of masks.read(indexes, allocate)) yield { index: r.index, record: { buffer: r.bytes.buffer as ArrayBuffer } }; })();
-  let k = 0;
-  for await (const { index, record } of records) {
-    while (pending >= inFlight && failure === undefined) await new Promise<void>((r) => (wake = r));
-    if (failure !== undefined) break;
-    pending++;
-    const position = k++;
-    pool
-      .run({ layout, context: { file: fold.files.masks, fold: fold.fold, index }, dtype, record })
-      .then((response) => {
-        if (response.record !== undefined) free.push(response.record);
-        if (!response.ok) throw PannukeError.fromJSON(response.error);
-        done.set(position, response.image);
-        loadReady();
-      })
-      .catch((e: unknown) => {
-        failure ??= e;
-      })
-      .finally(() => {
-        pending--;
-        wake?.();
-        wake = undefined;
+  await runOrdered(pool, records, {
+    // The workers' queued images plus a few results waiting for their turn to load.
+    inFlight: pool.size * pool.depth + 2,
+    request: ({ index, record }) => ({ layout, context: { file: fold.files.masks, fold: fold.fold, index }, dtype, record }),
+    deliver: ({ index }, response) => {
+      if (response?.record !== undefined) free.push(response.record);
+      if (response?.ok !== true) throw response === undefined ? new Error('unreachable: every image has a request') : PannukeError.fromJSON(response.error);
+      const image = response.image;
+      batch.push({
+        image: {
+          fold: fold.fold, foldIndex: index, tissueId: tissueIds.get(fold.tissues[index] as string) as number,
+          width: fold.width, height: fold.height, nucleusCount: image.nucleusCount,
+          voidPixels: image.voidPixels, overlapPixels: image.overlapPixels,
+        },
+        nuclei: image,
       });
-  }
-  while (pending > 0) await new Promise<void>((r) => (wake = r));
-  if (batch.length > 0 && failure === undefined) commit(batch);
-  if (failure !== undefined) throw failure;
+      onImage(image);
+      if (batch.length >= batchSize) {
+        const full = batch;
+        batch = [];
+        commit(full);
+      }
+    },
+  });
+  if (batch.length > 0) commit(batch);
 }

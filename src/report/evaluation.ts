@@ -9,6 +9,7 @@ import { CLASS_NAMES } from '../db/schema.js';
 import { evaluationReport, type EvalReport, type PqFigures } from '../eval/metrics.js';
 import { decodeWkb } from '../extract/wkb.js';
 import type { PolygonRings } from '../extract/outline.js';
+import { esc, pathData } from './svg.js';
 import type { GalleryImage } from './data.js';
 
 export interface EvalOutline {
@@ -57,20 +58,11 @@ export function gatherEvaluation(db: Db, file: string, set: string, perTissue: n
   return { report, tiles };
 }
 
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 const num = (v: number | null | undefined) => (v === null || v === undefined ? 'NaN' : v.toFixed(4));
 
 function table(columns: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cell = (v: string | number) => (typeof v === 'number' || /^-?\d/.test(v) || v === 'NaN' ? `<td class="num">${esc(v)}</td>` : `<td>${esc(v)}</td>`);
   return `<table><thead><tr>${columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</tbody></table>`;
-}
-
-function pathData(polygons: PolygonRings[]): string {
-  return polygons.flatMap((rings) => rings.map((ring) => {
-    let d = `M${ring[0]} ${ring[1]}`;
-    for (let i = 2; i < ring.length - 2; i += 2) d += `L${ring[i]} ${ring[i + 1]}`;
-    return `${d}Z`;
-  })).join('');
 }
 
 function tile(t: EvalTile, colours: readonly string[]): string {

@@ -3,14 +3,13 @@
  * numbers on hover through SVG <title>s, a colour-blind-safe palette (Okabe–Ito), readable on a laptop.
  */
 import { CLASS_NAMES } from '../db/schema.js';
-import type { PolygonRings } from '../extract/outline.js';
+import { esc, pathData } from './svg.js';
 import type { GalleryImage, Histogram, ReportData } from './data.js';
 import { renderEvaluation } from './evaluation.js';
 
 /** Okabe & Ito's colour-blind-safe palette, one colour per class. */
 export const CLASS_COLOURS = ['#D55E00', '#0072B2', '#009E73', '#F0E442', '#56B4E9'] as const;
 
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 const fmt = (n: number) => n.toLocaleString('en-US');
 const pct = (n: number, d: number) => (d === 0 ? '0%' : `${((100 * n) / d).toFixed(1)}%`);
 
@@ -81,14 +80,6 @@ function tickIndexes(edges: readonly number[], n: number): number[] {
 function table(columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
   const cell = (v: unknown) => (typeof v === 'number' ? `<td class="num">${fmt(v)}</td>` : `<td>${esc(v ?? '')}</td>`);
   return `<table><thead><tr>${columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</tbody></table>`;
-}
-
-function pathData(polygons: PolygonRings[]): string {
-  return polygons.flatMap((rings) => rings.map((ring) => {
-    let d = `M${ring[0]} ${ring[1]}`;
-    for (let i = 2; i < ring.length - 2; i += 2) d += `L${ring[i]} ${ring[i + 1]}`;
-    return `${d}Z`;
-  })).join('');
 }
 
 /**

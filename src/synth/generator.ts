@@ -15,6 +15,7 @@ import { encodeUnicode, formatHeader, NpyWriter } from '../npy/writer.js';
 import { yielder } from '../interrupt.js';
 import { rng } from '../random.js';
 import { checkerboard, cornerHole, ellipse, line, ring, type Pixel } from './shapes.js';
+import { finishPatch } from './patch.js';
 import { loadRelease, type ExpectedImage } from '../release/expected.js';
 import { realisticImage } from './realistic.js';
 
@@ -198,16 +199,6 @@ function synthImage(rand: () => number, size: number): { mask: Float64Array; rgb
     maybe(0.1, () => { const ch = c(); const [r0, c0] = at(); paint(ch, 2 ** 24 + 1, ellipse(r0, c0, 3, 5, 1)); });
   }
 
-  // Background channel 5: 1 where no class channel is set (0 everywhere in void images), and the H&E colours.
-  for (let p = 0; p < hw; p++) {
-    let any = false;
-    for (let c = 0; c < 5; c++) if (mask[p * CHANNELS + c] !== 0) any = true;
-    if (!isVoid && !any) mask[p * CHANNELS + 5] = 1;
-    const noise = Math.floor(rand() * 20);
-    const [r, g, b] = any ? [95 + noise, 55 + noise, 135 + noise] : [225 - noise, 170 - noise, 200 - noise];
-    rgb[p * 3] = r;
-    rgb[p * 3 + 1] = g;
-    rgb[p * 3 + 2] = b;
-  }
+  finishPatch(mask, rgb, hw, isVoid, rand);
   return { mask, rgb };
 }

@@ -17,6 +17,7 @@
  * images without nuclei about half are zero in all six channels (160 of 343 in the release).
  */
 import { checkerboard, cornerHole, ellipse, line, ring, type Pixel } from './shapes.js';
+import { finishPatch } from './patch.js';
 
 const CHANNELS = 6;
 /** Equivalent diameter (px) and elongation (major/minor) per class channel 0..4. */
@@ -175,14 +176,6 @@ export function realisticImage(rand: () => number, size: number, counts: readonl
     }
   }
 
-  for (let p = 0; p < hw; p++) {
-    const any = occupied[p] === 1;
-    if (!isVoid && !any) mask[p * CHANNELS + 5] = 1;
-    const noise = Math.floor(rand() * 20);
-    const [r, g, b] = any ? [95 + noise, 55 + noise, 135 + noise] : [225 - noise, 170 - noise, 200 - noise];
-    rgb[p * 3] = r;
-    rgb[p * 3 + 1] = g;
-    rgb[p * 3 + 2] = b;
-  }
+  finishPatch(mask, rgb, hw, isVoid, rand);
   return { mask, rgb };
 }

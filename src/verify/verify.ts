@@ -12,6 +12,7 @@ import type { Db } from '../db/open.js';
 import { images } from '../db/schema.js';
 import { PannukeError } from '../errors.js';
 import { NpyFile } from '../npy/reader.js';
+import { runOrdered } from '../pipeline/ordered.js';
 import { WorkerPool, workerEntry } from '../pipeline/pool.js';
 import type { ImageProblem, StoredNucleus } from './check.js';
 import type { VerifyRequest, VerifyResponse } from './protocol.js';
@@ -80,54 +81,32 @@ async function verifyFold(fold: OpenFold, pool: WorkerPool<VerifyRequest, Verify
     masks instanceof NpyFile
       ? (async function* () { for (const index of indexes) yield { index, record: { file: masks.recordLayout } }; })()
       : (async function* () { for await (const r of masks.read(indexes, allocate)) yield { index: r.index, record: { buffer: r.bytes.buffer as ArrayBuffer } }; })();
-  const inFlight = pool.size * pool.depth + 2;
-  const results = new Map<number, Mismatch[]>();
-  let next = 0;
-  let pending = 0;
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  const collect = () => {
-    for (let r = results.get(next); r !== undefined; r = results.get(next)) {
-      results.delete(next);
-      for (const m of r) add(m);
+  type Item = { index: number; record: VerifyRequest['record']; own?: Mismatch[] };
+  await runOrdered<Item, VerifyRequest, VerifyResponse>(pool, records, {
+    inFlight: pool.size * pool.depth + 2,
+    stop: () => report.truncated,
+    request: (item) => {
+      const { index, record } = item;
+      const image = imageOf.get(fold.fold, index) as { id: number; nucleusCount: number; width: number; height: number } | undefined;
+      if (image === undefined) {
+        if ('buffer' in record) free.push(record.buffer);
+        item.own = [{ fold: fold.fold, foldIndex: index, problem: 'image missing from the database' }];
+        return undefined;
+      }
+      const rows = rowsOf.all(image.id) as StoredNucleus[];
+      report.nuclei += rows.length;
+      item.own = [];
+      if (image.width !== fold.width || image.height !== fold.height) item.own.push({ fold: fold.fold, foldIndex: index, problem: `size ${image.width}×${image.height} in the database, ${fold.width}×${fold.height} in the fold` });
+      if (rows.length !== image.nucleusCount) item.own.push({ fold: fold.fold, foldIndex: index, problem: `nucleus_count ${image.nucleusCount}, but ${rows.length} rows` });
+      return { context: { file: fold.files.masks, fold: fold.fold, index }, record, dtype, layout, rows };
+    },
+    deliver: ({ index, own }, response) => {
+      if (response?.record !== undefined) free.push(response.record);
+      if (response !== undefined && !response.ok) throw PannukeError.fromJSON(response.error);
+      for (const m of own ?? []) add(m);
+      for (const p of response?.problems ?? []) add({ fold: fold.fold, foldIndex: index, ...(p as ImageProblem) });
       report.images++;
       progress(report.images);
-      next++;
-    }
-  };
-  for await (const { index, record } of records) {
-    while (pending >= inFlight && failure === undefined) await new Promise<void>((r) => (wake = r));
-    if (failure !== undefined || report.truncated) break;
-    const image = imageOf.get(fold.fold, index) as { id: number; nucleusCount: number; width: number; height: number } | undefined;
-    if (image === undefined) {
-      if ('buffer' in record) free.push(record.buffer);
-      results.set(index, [{ fold: fold.fold, foldIndex: index, problem: 'image missing from the database' }]);
-      collect();
-      continue;
-    }
-    const rows = rowsOf.all(image.id) as StoredNucleus[];
-    report.nuclei += rows.length;
-    const own: Mismatch[] = [];
-    if (image.width !== fold.width || image.height !== fold.height) own.push({ fold: fold.fold, foldIndex: index, problem: `size ${image.width}×${image.height} in the database, ${fold.width}×${fold.height} in the fold` });
-    if (rows.length !== image.nucleusCount) own.push({ fold: fold.fold, foldIndex: index, problem: `nucleus_count ${image.nucleusCount}, but ${rows.length} rows` });
-    pending++;
-    pool
-      .run({ context: { file: fold.files.masks, fold: fold.fold, index }, record, dtype, layout, rows })
-      .then((response) => {
-        if (response.record !== undefined) free.push(response.record);
-        if (!response.ok) throw PannukeError.fromJSON(response.error);
-        results.set(index, [...own, ...response.problems.map((p: ImageProblem) => ({ fold: fold.fold, foldIndex: index, ...p }))]);
-        collect();
-      })
-      .catch((e: unknown) => {
-        failure ??= e;
-      })
-      .finally(() => {
-        pending--;
-        wake?.();
-        wake = undefined;
-      });
-  }
-  while (pending > 0) await new Promise<void>((r) => (wake = r));
-  if (failure !== undefined) throw failure;
+    },
+  });
 }
