@@ -17,6 +17,9 @@ const Fold = z.coerce.number().int().min(1, 'folds are 1, 2 or 3').max(3, 'folds
 export const parseFolds = (value: string): number[] =>
   [...new Set(value.split(',').map((s) => parse(Fold, s.trim() === '' ? Number.NaN : s.trim(), '--folds')))].sort();
 
+/** One fold: "3" → 3. */
+export const parseFold = (value: string): number => parse(Fold, value.trim() === '' ? Number.NaN : value.trim(), '--fold');
+
 const wholeNumber = () => z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number);
 
 export const parsePositiveInt = (option: string) => (value: string): number =>

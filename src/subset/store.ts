@@ -55,9 +55,10 @@ export function parseClasses(values: readonly string[]): number[] {
 /** A subset name: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters. */
 export const SUBSET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export function checkSubsetName(name: string): string {
+/** A name for something stored (a subset, a prediction set), checked against SUBSET_NAME. */
+export function checkSubsetName(name: string, what = 'subset name'): string {
   if (!SUBSET_NAME.test(name)) {
-    throw new PannukeError('BAD_OPTION', `subset name '${name}': expected 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+    throw new PannukeError('BAD_OPTION', `${what} '${name}': expected 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
   }
   return name;
 }

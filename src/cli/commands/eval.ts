@@ -8,7 +8,7 @@ import { writeRows } from '../../export/text.js';
 import { dbOptions, withDatabase, type DbOptions } from '../database.js';
 import { formatNumber, formatTable } from '../format.js';
 import type { Io } from '../io.js';
-import { parseChoice, parseFolds, parsePositiveInt } from '../options.js';
+import { parseChoice, parseFold, parsePositiveInt } from '../options.js';
 import { progressReporter } from '../progress.js';
 import { checkSubsetName } from '../../subset/store.js';
 import { runSynth } from './synth.js';
@@ -18,19 +18,18 @@ const fmt = (v: number | null | undefined, digits = 4) => (v === null || v === u
 
 interface RunOptions extends DbOptions {
   name: string;
-  fold: number[];
+  fold: number;
   replace?: boolean;
   workers?: number;
   radius: number;
 }
 
 async function run(prediction: string, o: RunOptions, io: Io): Promise<void> {
-  if (o.fold.length !== 1) throw new PannukeError('BAD_OPTION', '--fold: a prediction is of one fold, e.g. --fold 3');
-  checkSubsetName(o.name);
+  checkSubsetName(o.name, '--name');
   const progress = progressReporter(io, 'eval');
   try {
     const r = await withDatabase(o, 'bulk', (db) => runEvaluation(db, {
-      name: o.name, fold: o.fold[0] as number, prediction, radius: o.radius, dbFile: o.db,
+      name: o.name, fold: o.fold, prediction, radius: o.radius, dbFile: o.db,
       ...(o.replace !== undefined && { replace: o.replace }), ...(o.workers !== undefined && { workers: o.workers }),
       onProgress: (done, total, nuclei) => progress.update(done, total, { nuclei }),
     }));
@@ -125,7 +124,7 @@ export function registerEval(program: Command, io: Io): void {
     .description("evaluate a prediction of one fold (PanNuke's masks.npy format) against the database's ground truth")
     .argument('<prediction>', "the prediction's masks.npy (N, H, W, 5 or 6), channels 0..4 instance ids per class as in the ground truth; or the folder holding it"), 'the database holding the ground truth (pannuke ingest)')
     .requiredOption('--name <set>', "a name for this prediction set (letters, digits, '.', '_', '-')")
-    .requiredOption('--fold <k>', 'the fold the prediction is of (1, 2 or 3)', parseFolds)
+    .requiredOption('--fold <k>', 'the fold the prediction is of (1, 2 or 3)', parseFold)
     .option('--replace', 'the name exists with another file: delete its results and evaluate this one')
     .option('--workers <n>', 'worker threads (default: available cores)', parsePositiveInt('--workers'))
     .option('--radius <px>', 'detection: pairs farther apart than this are not matched', parsePositiveInt('--radius'), 12)
@@ -162,7 +161,7 @@ Exit codes: 0 done, 1 bad input or unusable database, 2 bad usage, 130 interrupt
 /** For `demo`: a prediction of the sample's fold 1 (made once), evaluated afresh, its headline table printed. */
 export async function runEvalDemo(o: { sample: string; prediction: string; db: string }, io: Io): Promise<void> {
   const quiet: Io = { stdout: { write: () => true }, stderr: io.stderr };
-  await runSynth(o.prediction, { imagesPerFold: 0, seed: 1, size: 0, force: true, predictionOf: o.sample, fold: [1] }, quiet);
-  await run(o.prediction, { db: o.db, name: 'demo-model', fold: [1], radius: 12, replace: true }, quiet);
+  await runSynth(o.prediction, { seed: 1, size: 0, force: true, predictionOf: o.sample, fold: 1 }, quiet);
+  await run(o.prediction, { db: o.db, name: 'demo-model', fold: 1, radius: 12, replace: true }, quiet);
   await show('demo-model', { db: o.db, format: 'table' }, io);
 }

@@ -8,7 +8,7 @@ import { officialLayout } from '../../dataset/layout.js';
 import { PannukeError } from '../../errors.js';
 import { loadRelease } from '../../release/expected.js';
 import type { Io } from '../io.js';
-import { parseFolds, parseIntIn, parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { parseFold, parseFolds, parseIntIn, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { progressReporter } from '../progress.js';
 
 export interface SynthCommandOptions {
@@ -21,7 +21,7 @@ export interface SynthCommandOptions {
   force?: boolean;
   /** Write a model-like prediction of this synthetic dataset's fold (--fold) instead of a dataset. */
   predictionOf?: string;
-  fold?: number[];
+  fold?: number;
 }
 
 /** The largest --size: one float64 mask record of 2048² px is 201 MB, held once per worker by ingest. */
@@ -29,8 +29,8 @@ export const MAX_SYNTH_SIZE = 2048;
 
 /** `synth <dir> --prediction-of <dataset> --fold k`: <dir>/masks.npy, a prediction of that fold. */
 async function runPrediction(dir: string, opts: SynthCommandOptions & { predictionOf: string }, io: Io): Promise<void> {
-  if (opts.fold?.length !== 1) throw new PannukeError('BAD_OPTION', '--prediction-of needs --fold k (one fold)');
-  const fold = opts.fold[0] as number;
+  if (opts.fold === undefined) throw new PannukeError('BAD_OPTION', '--prediction-of needs --fold k (the fold to predict)');
+  const fold = opts.fold;
   const masks = officialLayout(opts.predictionOf, fold).masks;
   const final = checkOutput(dir, { kind: 'dir', force: opts.force === true, inputs: [opts.predictionOf], option: '<dir>', createParents: true });
   const progress = progressReporter(io, 'synth prediction');
@@ -82,7 +82,7 @@ export function registerSynth(program: Command, io: Io): void {
     .option('--folds <list>', 'folds to write, e.g. 1,3', parseFolds)
     .option('--force', 'replace <dir> if it exists and is not empty (the whole folder is replaced)')
     .option('--prediction-of <dataset>', 'instead: write <dir>/masks.npy, a model-like prediction of a synthetic dataset\'s fold (misses, false positives, boundary errors, shifts, class swaps, merges)')
-    .option('--fold <k>', 'with --prediction-of: the fold to predict', parseFolds)
+    .option('--fold <k>', 'with --prediction-of: the fold to predict', parseFold)
     .addHelpText('after', `
 The folder appears when complete (it is written under a temporary name); Ctrl-C leaves nothing behind.
 Example, a prediction to evaluate:
