@@ -169,7 +169,9 @@ function checkSchema(db: Db, file: string, reading = false): void {
       file, hint: 'upgrade pannuke-db (npm install pannuke-db@latest)',
     });
   }
-  const tables = db.$client.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").pluck().get();
+  // drizzle's migrator creates its log table before the transaction that applies the migrations, so a process
+  // killed in between leaves that empty table alone: a fresh file, not a foreign one.
+  const tables = db.$client.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT IN ('__drizzle_migrations') AND name NOT LIKE 'sqlite_%'").pluck().get();
   if (reading && tables === 0) {
     throw new PannukeError('DB_SCHEMA', 'database has no tables: not made by pannuke ingest', { file, hint: 'create it with `pannuke ingest <root> --db <file>`' });
   }

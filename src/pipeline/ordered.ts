@@ -24,6 +24,8 @@ export async function runOrdered<Item, Req, Res>(pool: WorkerPool<Req, Res>, ite
   let failure: unknown;
   let wake: (() => void) | undefined;
   const drain = () => {
+    // After a failure nothing more is delivered (a later image must not be written after an earlier one failed).
+    if (failure !== undefined) return;
     for (let r = ready.get(next); r !== undefined; r = ready.get(next)) {
       ready.delete(next);
       next++;
@@ -40,6 +42,7 @@ export async function runOrdered<Item, Req, Res>(pool: WorkerPool<Req, Res>, ite
       if (request === undefined) {
         ready.set(at, { item, response: undefined });
         drain();
+        if (failure !== undefined) break;
         continue;
       }
     } catch (e) {
@@ -51,7 +54,11 @@ export async function runOrdered<Item, Req, Res>(pool: WorkerPool<Req, Res>, ite
       .run(request)
       .then((response) => {
         ready.set(at, { item, response });
-        drain();
+        try {
+          drain();
+        } catch (e) {
+          failure ??= e;
+        }
       })
       .catch((e: unknown) => {
         failure ??= e;

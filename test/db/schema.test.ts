@@ -1,6 +1,7 @@
 // The database describes itself, upgrades itself, and its common queries use indexes.
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { schemaMarkdown } from '../../src/db/columns.js';
 import { openDatabase, TOOL_VERSION } from '../../src/db/open.js';
@@ -30,6 +31,16 @@ describe('openDatabase', () => {
     expect(plan('SELECT * FROM nuclei WHERE image_id = 3')).toMatch(/USING INDEX nuclei_image_class_instance/);
     expect(plan('SELECT count(*) FROM nuclei WHERE class_id = 2')).toMatch(/USING COVERING INDEX nuclei_class_area/);
     expect(plan('SELECT * FROM images WHERE fold = 1 AND fold_index = 5')).toMatch(/USING INDEX images_fold_index/);
+    db.$client.close();
+  });
+
+  it('a file left by a kill between drizzle creating its log table and migrating opens as a fresh database', () => {
+    const file = path.join(dir, 'half-made.sqlite');
+    const raw = new Database(file);
+    raw.exec('CREATE TABLE __drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)');
+    raw.close();
+    const db = openDatabase(file, { wal: true });
+    expect(db.$client.prepare('SELECT count(*) FROM classes').pluck().get()).toBe(5);
     db.$client.close();
   });
 

@@ -38,7 +38,11 @@ async function runMasksExport(o: ExportOptions & { out: string }, io: Io): Promi
   await withDatabase(o, 'read', async (db) => {
     const out = checkOutput(o.out, { kind: 'dir', force: o.force === true, inputs: protectedInputs(db, o.db, o.data), option: '--out' });
     const subset = o.subset === undefined ? undefined : findSubset(db, o.db, o.subset);
-    const folds = await sourceFolds(db, o, [...new Set(recordedSources(db).map((s) => s.fold))]);
+    // Only the folds the export needs are opened (a fold whose files moved does not stop another's export).
+    const needed = (subset === undefined
+      ? db.$client.prepare('SELECT DISTINCT fold FROM images ORDER BY fold').pluck().all()
+      : db.$client.prepare('SELECT DISTINCT i.fold FROM subset_members m JOIN images i ON i.id = m.image_id WHERE m.subset_id = ? ORDER BY 1').pluck().all(subset.id)) as number[];
+    const folds = await sourceFolds(db, o, needed);
     const progress = progressReporter(io, 'export masks');
     try {
       const r = await writeAtomically(out, { kind: 'dir', force: o.force === true }, (temporary) =>
