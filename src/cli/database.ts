@@ -24,10 +24,15 @@ export function dbOptions(command: Command, description = 'a database written by
 /**
  * Opens the database, runs `work`, closes it. `read` opens it read-only (nothing is written, nothing created
  * beside it); `write` may change it; `bulk` also uses write-ahead logging while it runs (eval run); `load`
- * is `bulk` that may create the file (ingest, the only command that makes a database).
+ * is `bulk` that may create the file (ingest, the only command that makes a database); `inspect` is `read`
+ * that also accepts a schema older than this version's (upgrade).
  */
-export async function withDatabase<T>(o: DbOptions, mode: 'read' | 'write' | 'bulk' | 'load', work: (db: Db) => Promise<T> | T): Promise<T> {
-  const db = openDatabase(o.db, { readonly: mode === 'read', wal: mode === 'load' || mode === 'bulk', mustExist: mode !== 'load', busyTimeout: o.busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS });
+export async function withDatabase<T>(o: DbOptions, mode: 'read' | 'inspect' | 'write' | 'bulk' | 'load', work: (db: Db) => Promise<T> | T): Promise<T> {
+  const reading = mode === 'read' || mode === 'inspect';
+  const db = openDatabase(o.db, {
+    readonly: reading, wal: mode === 'load' || mode === 'bulk', mustExist: mode !== 'load', allowOlderSchema: mode === 'inspect',
+    busyTimeout: o.busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS,
+  });
   // Ctrl-C: closed like at the end (an open transaction rolled back, the file back in rollback-journal mode);
   // what the work registered itself runs first.
   const unregister = onInterrupt(() => closeDatabase(db));

@@ -16,6 +16,7 @@ import { registerSchema } from './commands/schema.js';
 import { registerStats } from './commands/stats.js';
 import { registerSubset } from './commands/subset.js';
 import { registerSynth } from './commands/synth.js';
+import { registerUpgrade } from './commands/upgrade.js';
 import { registerVerify } from './commands/verify.js';
 import { describeFailure } from './failure.js';
 import { EXIT, processIo, type Io } from './io.js';
@@ -39,6 +40,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
   registerVerify(program, io);
   registerEval(program, io);
   registerSchema(program, io);
+  registerUpgrade(program, io);
   registerDemo(program, io);
 
   try {

@@ -38,6 +38,8 @@ export interface OpenOptions {
   wal?: boolean;
   /** Refuse to create the file (every writer but ingest works on an existing database). */
   mustExist?: boolean;
+  /** Read-only: accept a schema older than this version's (to tell how old; `pannuke upgrade`). */
+  allowOlderSchema?: boolean;
 }
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -122,7 +124,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const db = drizzle(client, { schema }) as Db;
   try {
     if (!readonly) upgrade(db, file);
-    else checkSchema(db, file, true);
+    else checkSchema(db, file, true, options.allowOlderSchema === true);
   } catch (e) {
     client.close();
     if ((e as { code?: string }).code === 'SQLITE_BUSY') throw new PannukeError('DB_LOCKED', 'the database is locked by another program', { file, cause: e, hint: 'wait for it to finish (or raise --busy-timeout) and run the command again' });
@@ -156,12 +158,12 @@ function appliedMigrations(db: Db): number {
   return (db.$client.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n;
 }
 
-function checkSchema(db: Db, file: string, reading = false): void {
+function checkSchema(db: Db, file: string, reading = false, allowOlder = false): void {
   const applied = appliedMigrations(db);
   const known = knownMigrations();
-  if (reading && applied < known) {
+  if (reading && !allowOlder && applied < known) {
     throw new PannukeError('DB_SCHEMA', `database schema is older than this version of pannuke-db: ${applied} of ${known} migrations applied`, {
-      file, hint: 'any writing command (e.g. `pannuke ingest` with the same data) upgrades it; reading commands never change the file',
+      file, hint: `upgrade it once with \`pannuke upgrade --db ${file}\` (reading commands never change a file)`,
     });
   }
   if (applied > known) {
@@ -180,6 +182,11 @@ function checkSchema(db: Db, file: string, reading = false): void {
       file, hint: 'choose a new --db path',
     });
   }
+}
+
+/** How many migrations a database has applied and this version knows. */
+export function schemaVersions(db: Db): { applied: number; known: number } {
+  return { applied: appliedMigrations(db), known: knownMigrations() };
 }
 
 /** Applies missing migrations and records the versions; writes nothing when the file is already current. */

@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { schemaVersions } from '../../db/open.js';
+import { dbOptions, withDatabase, type DbOptions } from '../database.js';
+import type { Io } from '../io.js';
+
+/**
+ * `pannuke upgrade --db`: brings a database made by an older version to this version's schema. Opening it for
+ * writing applies the missing migrations (in one transaction); reading commands never change a file, so they
+ * ask for this instead.
+ */
+export async function runUpgrade(o: DbOptions, io: Io): Promise<void> {
+  const before = await withDatabase(o, 'inspect', (db) => schemaVersions(db));
+  if (before.applied === before.known) {
+    io.stdout.write(`${o.db} is up to date (${before.known} migrations)\n`);
+    return;
+  }
+  const after = await withDatabase(o, 'write', (db) => schemaVersions(db));
+  io.stdout.write(`upgraded ${o.db}: ${after.applied - before.applied} migration(s) applied, ${after.applied} of ${after.known}\n`);
+}
+
+export function registerUpgrade(program: Command, io: Io): void {
+  dbOptions(program
+    .command('upgrade')
+    .description("bring a database made by an older pannuke-db to this version's schema (reading commands never change a file)"))
+    .addHelpText('after', '\nExit codes: 0 done (or nothing to do), 1 an unusable database or one from a newer version, 2 bad usage.')
+    .action((o: DbOptions) => runUpgrade(o, io));
+}
