@@ -388,6 +388,28 @@ export const evalImageSummary = sqliteView('eval_image_summary', {
    GROUP BY e.set_id, e.image_id
 `);
 
+/**
+ * OGC metadata for GIS tools: GDAL's SQLite driver (and so QGIS) reads a table listed here as a layer whose
+ * geometry is the named column, plain WKB (`geometry_format` 'WKB'). Geometry type 0 (any): an outline is a
+ * Polygon or, for a fragmented nucleus, a MultiPolygon. SRID 0 is pixel space (x = column, y = row), which
+ * `spatial_ref_sys` says as a local, unitless system. Rows written by the migration that made these tables.
+ */
+export const geometryColumns = sqliteTable('geometry_columns', {
+  fTableName: text('f_table_name').notNull(),
+  fGeometryColumn: text('f_geometry_column').notNull(),
+  geometryType: integer('geometry_type'),
+  coordDimension: integer('coord_dimension'),
+  srid: integer('srid'),
+  geometryFormat: text('geometry_format'),
+}, (t) => [primaryKey({ columns: [t.fTableName, t.fGeometryColumn] })]);
+
+export const spatialRefSys = sqliteTable('spatial_ref_sys', {
+  srid: integer('srid').primaryKey(),
+  authName: text('auth_name'),
+  authSrid: integer('auth_srid'),
+  srtext: text('srtext'),
+});
+
 export type Image = typeof images.$inferSelect;
 export type NewImage = typeof images.$inferInsert;
 export type Nucleus = typeof nuclei.$inferSelect;
