@@ -4,9 +4,8 @@
  */
 import type { Command } from 'commander';
 import { closeDatabase, DEFAULT_BUSY_TIMEOUT_MS, openDatabase, type Db } from '../db/open.js';
-import { PannukeError } from '../errors.js';
 import { onInterrupt } from '../interrupt.js';
-import { describeFailure } from './failure.js';
+import { asPannukeError } from './failure.js';
 import { parseNonNegativeInt } from './options.js';
 
 export interface DbOptions {
@@ -39,7 +38,8 @@ export async function withDatabase<T>(o: DbOptions, mode: 'read' | 'inspect' | '
   try {
     return await work(db);
   } catch (e) {
-    throw asUserError(e, o.db);
+    // SQLite's own errors (locked, read-only, damaged …) as one line naming this database.
+    throw asPannukeError(e, o.db) ?? e;
   } finally {
     unregister();
     try {
@@ -48,14 +48,4 @@ export async function withDatabase<T>(o: DbOptions, mode: 'read' | 'inspect' | '
       // Closing cannot lose data (every write is committed or rolled back by now).
     }
   }
-}
-
-/** A SQLite or file-system error users can cause, as a PannukeError naming `file`; anything else as it is. */
-function asUserError(e: unknown, file: string): unknown {
-  if (e instanceof PannukeError) return e;
-  const failure = describeFailure(e, file);
-  if (failure.exitCode === 3) return e;
-  const code = (e as { code?: string }).code ?? '';
-  const text = failure.line.replace(/^pannuke: error: /, '');
-  return new PannukeError(code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') ? 'DB_LOCKED' : 'DB_OPEN', text, { cause: e });
 }

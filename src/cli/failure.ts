@@ -41,16 +41,25 @@ export interface Failure {
   exitCode: number;
 }
 
-/** `file` is the database or output the command was working on, named when the error does not name one. */
-export function describeFailure(e: unknown, file?: string): Failure {
-  if (e instanceof PannukeError) {
-    return { line: `pannuke: error: ${terminalSafe(e.describe())}`, exitCode: e.code === 'BAD_OPTION' ? EXIT.USAGE : EXIT.FAILURE };
-  }
+/**
+ * A system error users can cause (a SQLite or errno code above) as a PannukeError naming the file: the path
+ * the error carries, else `file` (the database or output the command was working on); undefined for others.
+ */
+export function asPannukeError(e: unknown, file?: string): PannukeError | undefined {
+  if (e instanceof PannukeError) return e;
   const known = systemError(e);
-  if (known !== undefined) {
-    const where = (e as { path?: string }).path ?? file;
-    const error = new PannukeError('DB_OPEN', known.message, { ...(where !== undefined && { file: where }), ...(known.hint !== undefined && { hint: known.hint }) });
-    return { line: `pannuke: error: ${terminalSafe(error.describe())}`, exitCode: EXIT.FAILURE };
+  if (known === undefined) return undefined;
+  const code = (e as { code?: string }).code ?? '';
+  const where = (e as { path?: string }).path ?? file;
+  return new PannukeError(code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') ? 'DB_LOCKED' : 'DB_OPEN', known.message, {
+    cause: e, ...(where !== undefined && { file: where }), ...(known.hint !== undefined && { hint: known.hint }),
+  });
+}
+
+export function describeFailure(e: unknown): Failure {
+  const error = asPannukeError(e);
+  if (error !== undefined) {
+    return { line: `pannuke: error: ${terminalSafe(error.describe())}`, exitCode: error.code === 'BAD_OPTION' ? EXIT.USAGE : EXIT.FAILURE };
   }
   const detail = process.env.PANNUKE_DEBUG === '1' ? `\n${(e as Error).stack ?? ''}` : ' (PANNUKE_DEBUG=1 shows where)';
   const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);

@@ -18,7 +18,7 @@ import { NpyFile } from '../npy/reader.js';
 import { planFolds } from './plan.js';
 import { runOrdered } from './ordered.js';
 import { WorkerPool } from './pool.js';
-import type { ExtractRequest } from './protocol.js';
+import type { ExtractRequest, ExtractResponse } from './protocol.js';
 import { onInterrupt } from '../interrupt.js';
 import { countCommitted, finishRun, interruptRun, startRun } from './runs.js';
 
@@ -89,7 +89,9 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
     warnings: folds.filter((f) => f.count === 0).map((f) => `fold ${f.fold} has no images (N = 0): ${f.files.masks}`),
   };
   // Workers start (loading their modules) while the main thread fingerprints the sources.
-  let pool = folds.some((f) => f.count > 0) ? new WorkerPool(Math.max(1, options.workers ?? os.availableParallelism())) : undefined;
+  let pool = folds.some((f) => f.count > 0)
+    ? new WorkerPool<ExtractRequest, ExtractResponse>(Math.max(1, options.workers ?? os.availableParallelism()), { transfer: (r) => ('buffer' in r.record ? [r.record.buffer] : []) })
+    : undefined;
   try {
     const plan = await planFolds(writer, folds, options);
     summary.folds = plan.map((p) => ({ fold: p.fold.fold, images: p.indexes.length, skipped: p.fold.count - p.indexes.length, replaced: p.replace }));

@@ -43,10 +43,7 @@ export class WorkerPool<Req = ExtractRequest, Res = ExtractResponse> {
     const depth = options.depth ?? 2;
     this.size = size;
     this.depth = depth;
-    this.transferOf = options.transfer ?? ((request) => {
-      const record = (request as unknown as ExtractRequest).record;
-      return 'buffer' in record ? [record.buffer] : [];
-    });
+    this.transferOf = options.transfer ?? (() => []);
     const entry = options.entry ?? workerEntry('pipeline/worker');
     this.queue = new PQueue({ concurrency: size * depth });
     for (let i = 0; i < size; i++) {
