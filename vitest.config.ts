@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // One throwaway PostgreSQL server for the run; each test file makes its own database on it.
+    globalSetup: ['test/helpers/postgres-server.ts'],
   },
 });

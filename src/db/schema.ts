@@ -197,7 +197,7 @@ export const classDistribution = sqliteView('class_distribution', {
   SELECT i.fold AS fold, t.name AS tissue, c.name AS class, count(*) AS nuclei, count(DISTINCT n.image_id) AS images,
          avg(n.area) AS mean_area
     FROM ${nuclei} n JOIN ${images} i ON i.id = n.image_id JOIN ${tissues} t ON t.id = i.tissue_id JOIN ${classes} c ON c.id = n.class_id
-   GROUP BY i.fold, t.name, c.id
+   GROUP BY i.fold, t.name, c.id, c.name
 `);
 
 /** One row per image (empty ones included) with its nucleus count per class. */
@@ -221,7 +221,7 @@ export const imageSummary = sqliteView('image_summary', {
          count(n.id) FILTER (WHERE n.class_id = 5) AS epithelial,
          count(n.id) AS nuclei
     FROM ${images} i JOIN ${tissues} t ON t.id = i.tissue_id LEFT JOIN ${nuclei} n ON n.image_id = i.id
-   GROUP BY i.id
+   GROUP BY i.id, i.fold, i.fold_index, t.name
 `);
 
 /**
@@ -347,7 +347,9 @@ export const evalDetections = sqliteTable(
 
 /**
  * PQ per set, image and mode, as the official PanNuke script computes it: DQ = TP / (TP + FP/2 + FN/2),
- * SQ = ΣIoU / (TP + 1e-6), PQ = DQ·SQ; NULL (the script's NaN) where the ground truth is empty.
+ * SQ = ΣIoU / (TP + 1e-6), PQ = DQ·SQ; NULL (the script's NaN) where the ground truth is empty. The counts
+ * are cast to DOUBLE PRECISION before any arithmetic so that PostgreSQL computes in binary floating point,
+ * bit for bit as SQLite and numpy do (it would otherwise compute in decimal `numeric`).
  */
 export const evalPq = sqliteView('eval_pq', {
   setId: integer('set_id').notNull(),
@@ -362,10 +364,11 @@ export const evalPq = sqliteView('eval_pq', {
   pq: real('pq'),
 }).as(sql`
   SELECT set_id, image_id, mode, tp, fp, fn, iou_sum,
-         CASE WHEN gt_empty = 1 THEN NULL ELSE tp / (tp + 0.5 * fp + 0.5 * fn) END AS dq,
-         CASE WHEN gt_empty = 1 THEN NULL ELSE iou_sum / (tp + 1e-6) END AS sq,
-         CASE WHEN gt_empty = 1 THEN NULL ELSE (tp / (tp + 0.5 * fp + 0.5 * fn)) * (iou_sum / (tp + 1e-6)) END AS pq
-    FROM ${evalCounts}
+         CASE WHEN gt_empty = 1 THEN NULL ELSE tpf / (tpf + 0.5 * fpf + 0.5 * fnf) END AS dq,
+         CASE WHEN gt_empty = 1 THEN NULL ELSE iou_sum / (tpf + 1e-6) END AS sq,
+         CASE WHEN gt_empty = 1 THEN NULL ELSE (tpf / (tpf + 0.5 * fpf + 0.5 * fnf)) * (iou_sum / (tpf + 1e-6)) END AS pq
+    FROM (SELECT *, CAST(tp AS DOUBLE PRECISION) AS tpf, CAST(fp AS DOUBLE PRECISION) AS fpf, CAST(fn AS DOUBLE PRECISION) AS fnf
+            FROM ${evalCounts}) AS counts
 `);
 
 /** Per set and image: its tissue, mPQ (the mean of its non-NULL class PQs) and bPQ (the binary PQ). */
@@ -385,7 +388,7 @@ export const evalImageSummary = sqliteView('eval_image_summary', {
          max(c.official_fails) AS official_fails
     FROM ${evalPq} e JOIN ${images} i ON i.id = e.image_id JOIN ${tissues} t ON t.id = i.tissue_id
     JOIN ${evalCounts} c ON c.set_id = e.set_id AND c.image_id = e.image_id AND c.mode = e.mode
-   GROUP BY e.set_id, e.image_id
+   GROUP BY e.set_id, e.image_id, i.fold, i.fold_index, t.name
 `);
 
 /**

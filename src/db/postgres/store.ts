@@ -1,0 +1,214 @@
+/**
+ * The Store over a PostgreSQL schema (node-postgres; COPY through pg-copy-streams). Opening connects, puts
+ * the schema first on the search path, and:
+ * - read: checks the schema's migrations (older: `pannuke upgrade`; newer: refused) and makes every
+ *   transaction of the session READ ONLY;
+ * - write/load: takes the schema's writer lock (an advisory lock, held by the session, so a killed writer
+ *   releases it), applies missing migrations (load creates the schema), and adds the PostGIS `geom` columns
+ *   where the extension is present (./postgis.ts).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { PannukeError } from '../../errors.js';
+import { CLASS_NAMES } from '../schema.js';
+import { MIGRATIONS_FOLDER, TOOL_VERSION } from '../open.js';
+import type { DbLocation } from '../location.js';
+import { exactInteger, type RowSet, type Store, type StoreMode } from '../store.js';
+import { copyRow, numberPlaceholders } from './encode.js';
+import { addGeometryColumns, type PostgisState } from './postgis.js';
+
+export const PG_MIGRATIONS_FOLDER = path.join(MIGRATIONS_FOLDER, 'postgres');
+const MIGRATIONS_TABLE = '__drizzle_migrations';
+/** First key of the writer lock ("pann"); the second is hashtext(schema). */
+const LOCK_CLASS = 0x70616e6e;
+
+function knownMigrations(): number {
+  return (JSON.parse(fs.readFileSync(path.join(PG_MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
+}
+
+/** int8 and numeric exactly: numbers where exact, BigInt (int8) or the decimal text (numeric) otherwise. */
+const TYPES = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === 20) return (v: string) => exactInteger(BigInt(v));
+    if (oid === 1700) {
+      return (v: string) => {
+        if (/^-?\d+$/.test(v)) return exactInteger(BigInt(v));
+        const n = Number(v);
+        return Number.isFinite(n) ? n : v;
+      };
+    }
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** A one-line error for what the server or the connection said. */
+export function postgresError(cause: unknown, label: string, doing: string): PannukeError {
+  if (cause instanceof PannukeError) return cause;
+  const e = cause as { code?: string; message?: string };
+  const code = e.code ?? '';
+  if (code === '57014') return new PannukeError('QUERY', `${doing}: stopped by the statement timeout or a cancel`, { file: label, cause, hint: 'raise --timeout or narrow the query' });
+  if (code === '25006') return new PannukeError('QUERY', `${doing}: refused, the transaction is READ ONLY (${e.message})`, { file: label, cause });
+  if (code.startsWith('08') || ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH'].includes(code)) {
+    return new PannukeError('DB_OPEN', `cannot reach the PostgreSQL server: ${e.message ?? code}`, { file: label, cause, hint: 'is the server running, and the host and port right?' });
+  }
+  if (code === '28P01' || code === '28000') return new PannukeError('DB_OPEN', `PostgreSQL refused the login: ${e.message}`, { file: label, cause, hint: 'check the user and password in the URL' });
+  if (code === '3D000') return new PannukeError('DB_OPEN', `${e.message}`, { file: label, cause, hint: 'create it first: createdb <name> (or CREATE DATABASE)' });
+  if (code === '42501') return new PannukeError('DB_OPEN', `${doing}: permission denied (${e.message})`, { file: label, cause, hint: 'the URL\'s user needs the privilege, or use another schema (?schema=)' });
+  return new PannukeError('DB_OPEN', `${doing}: PostgreSQL: ${e.message ?? String(cause)}`, { file: label, cause });
+}
+
+export class PostgresStore implements Store {
+  readonly backend = 'postgres' as const;
+  readonly label: string;
+  readonly schema: string;
+  /** Whether nuclei have a PostGIS `geom` column (write/load modes; read mode looks it up). */
+  postgis: PostgisState = 'absent';
+  private inTransaction = false;
+
+  private constructor(readonly client: pg.Client, location: Extract<DbLocation, { kind: 'postgres' }>) {
+    this.label = location.label;
+    this.schema = location.schema;
+  }
+
+  static async open(location: Extract<DbLocation, { kind: 'postgres' }>, mode: StoreMode, options: { onNote?: (line: string) => void } = {}): Promise<PostgresStore> {
+    const client = new pg.Client({ connectionString: location.connectionString, types: TYPES, application_name: 'pannuke-db' });
+    // A dropped connection is reported by the statement that needs it; without a listener it would crash.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (cause) {
+      throw postgresError(cause, location.label, 'connect');
+    }
+    const store = new PostgresStore(client, location);
+    try {
+      await store.prepare(mode, options.onNote ?? (() => undefined));
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw postgresError(e, location.label, 'open');
+    }
+    return store;
+  }
+
+  private async prepare(mode: StoreMode, note: (line: string) => void): Promise<void> {
+    const c = this.client;
+    const schema = quoteIdent(this.schema);
+    await c.query(`SET search_path TO ${schema}, public`);
+    if (mode === 'read') await c.query('SET default_transaction_read_only = on');
+    else await this.lock();
+    const exists = (await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema])).rowCount === 1;
+    const applied = exists ? await this.appliedMigrations() : 0;
+    const known = knownMigrations();
+    if (applied > known) {
+      throw new PannukeError('DB_SCHEMA', `database schema is newer than this version of pannuke-db knows: ${applied} migrations applied, ${known} known`, {
+        file: this.label, hint: 'upgrade pannuke-db (npm install pannuke-db@latest)',
+      });
+    }
+    if (applied === 0 && mode !== 'load') {
+      throw new PannukeError('DB_SCHEMA', `schema '${this.schema}' holds no pannuke-db database`, {
+        file: this.label, hint: 'create it with `pannuke ingest <root> --db <url>` or `pannuke copy --from <file> --to <url>`',
+      });
+    }
+    if (applied === 0 && exists && this.schema !== 'public') {
+      const tables = (await c.query("SELECT count(*) AS n FROM pg_tables WHERE schemaname = $1 AND tablename <> $2", [this.schema, MIGRATIONS_TABLE])).rows[0].n as number;
+      if (tables > 0) throw new PannukeError('DB_SCHEMA', `schema '${this.schema}' has tables and no pannuke-db migration history`, { file: this.label, hint: 'choose another ?schema=' });
+    }
+    if (mode === 'read') {
+      if (applied < known) {
+        throw new PannukeError('DB_SCHEMA', `database schema is older than this version of pannuke-db: ${applied} of ${known} migrations applied`, {
+          file: this.label, hint: `upgrade it once with \`pannuke upgrade --db <url>\` (reading commands never change a database)`,
+        });
+      }
+      this.postgis = (await c.query("SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'nuclei' AND column_name = 'geom'", [this.schema])).rowCount === 1 ? 'geom' : 'absent';
+      return;
+    }
+    if (applied < known) {
+      await migrate(drizzle(c), { migrationsFolder: PG_MIGRATIONS_FOLDER, migrationsSchema: this.schema, migrationsTable: MIGRATIONS_TABLE });
+    }
+    await c.query(
+      `INSERT INTO classes (id, name) SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT DO NOTHING`,
+      [CLASS_NAMES.map((_, i) => i + 1), [...CLASS_NAMES]],
+    );
+    await c.query(
+      `INSERT INTO metadata (key, value) VALUES ('schema_version', $1), ('tool_version', $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      [String(known), TOOL_VERSION],
+    );
+    this.postgis = await addGeometryColumns(c, this.schema, note);
+  }
+
+  private async appliedMigrations(): Promise<number> {
+    const table = await this.client.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [this.schema, MIGRATIONS_TABLE]);
+    if (table.rowCount === 0) return 0;
+    return (await this.client.query(`SELECT count(*) AS n FROM ${quoteIdent(this.schema)}.${MIGRATIONS_TABLE}`)).rows[0].n as number;
+  }
+
+  /** The writer lock of this schema, or a refusal naming who holds it. */
+  private async lock(): Promise<void> {
+    const got = await this.client.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_CLASS, this.schema]);
+    if (got.rows[0].ok === true) return;
+    const holder = await this.client.query(
+      `SELECT a.pid, a.application_name, a.client_addr::text AS addr FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.classid = $1::int::oid AND l.objid = hashtext($2)::oid AND l.granted LIMIT 1`,
+      [LOCK_CLASS, this.schema],
+    );
+    const h = holder.rows[0] as { pid: number; application_name: string; addr: string | null } | undefined;
+    const who = h === undefined ? '' : ` (server pid ${h.pid}, ${h.application_name || 'no application name'}${h.addr === null ? '' : ` from ${h.addr}`})`;
+    throw new PannukeError('DB_LOCKED', `another pannuke-db writer holds the lock of schema '${this.schema}' (advisory lock pannuke-db/${this.schema})${who}`, {
+      file: this.label, hint: 'wait for it to finish and run the command again; one writer at a time',
+    });
+  }
+
+  async all(sql: string, params: readonly unknown[] = []): Promise<RowSet> {
+    const result = await this.client.query({ text: numberPlaceholders(sql), values: params as unknown[], rowMode: 'array' });
+    return { columns: result.fields.map((f) => f.name), rows: result.rows as unknown[][] };
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<void> {
+    await this.client.query(numberPlaceholders(sql), params as unknown[]);
+  }
+
+  async append(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
+    if (rows.length === 0) return;
+    const stream = this.client.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
+    // Rows are encoded a chunk at a time, so a large batch never exists as one string.
+    async function* text() {
+      let chunk = '';
+      for (const row of rows) {
+        chunk += copyRow(row);
+        if (chunk.length >= 1 << 20) {
+          yield chunk;
+          chunk = '';
+        }
+      }
+      if (chunk !== '') yield chunk;
+    }
+    await pipeline(Readable.from(text()), stream);
+  }
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.inTransaction) return work();
+    await this.client.query('BEGIN');
+    this.inTransaction = true;
+    try {
+      const result = await work();
+      await this.client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,47 @@
+/** The Store over a SQLite file: better-sqlite3 through the same opening rules as every command (open.ts). */
+import { closeDatabase, openDatabase, type Db, type OpenOptions } from './open.js';
+import { exactInteger, type RowSet, type Store, type StoreMode } from './store.js';
+
+const exact = (v: unknown) => (typeof v === 'bigint' ? exactInteger(v) : v);
+
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite' as const;
+  readonly db: Db;
+
+  constructor(readonly label: string, mode: StoreMode, options: Pick<OpenOptions, 'busyTimeout'> = {}) {
+    this.db = openDatabase(label, { ...options, readonly: mode === 'read', wal: mode === 'load', mustExist: mode !== 'load' });
+  }
+
+  async all(sql: string, params: readonly unknown[] = []): Promise<RowSet> {
+    const statement = this.db.$client.prepare(sql).raw(true).safeIntegers(true);
+    const rows = (statement.all(...params) as unknown[][]).map((r) => r.map(exact));
+    return { columns: statement.columns().map((c) => c.name), rows };
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<void> {
+    this.db.$client.prepare(sql).run(...params);
+  }
+
+  async append(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
+    if (rows.length === 0) return;
+    const insert = this.db.$client.prepare(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+    for (const row of rows) insert.run(...row);
+  }
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    // BEGIN IMMEDIATE: the write lock is taken now (waiting up to the busy timeout), not at the first write.
+    this.db.$client.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await work();
+      this.db.$client.exec('COMMIT');
+      return result;
+    } catch (e) {
+      if (this.db.$client.inTransaction) this.db.$client.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    closeDatabase(this.db);
+  }
+}

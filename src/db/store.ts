@@ -1,0 +1,42 @@
+/**
+ * One interface over the databases pannuke-db writes: a SQLite file (src/db/sqlite-store.ts) or a
+ * PostgreSQL schema (src/db/postgres/store.ts), with the same tables from one schema source. Commands that
+ * work on both take a Store; the SQL they send is written once, in the subset both dialects read alike
+ * (`?` placeholders, CAST to BIGINT or DOUBLE PRECISION where integer or binary arithmetic matters).
+ */
+export interface RowSet {
+  columns: string[];
+  /** Rows as arrays. Integers are numbers, or BigInt beyond 2^53 (never rounded). */
+  rows: unknown[][];
+}
+
+export type StoreMode =
+  /** Reading only (PostgreSQL: every transaction READ ONLY; SQLite: the file opened read-only). */
+  | 'read'
+  /** Changes an existing pannuke database (one writer at a time). */
+  | 'write'
+  /** May create the database (ingest, copy --to). */
+  | 'load';
+
+export interface Store {
+  readonly backend: 'sqlite' | 'postgres';
+  /** The file, or the URL without its password: for messages. */
+  readonly label: string;
+  /** Runs one statement with `?` placeholders and returns its rows. */
+  all(sql: string, params?: readonly unknown[]): Promise<RowSet>;
+  /** Runs one statement that returns no rows. */
+  run(sql: string, params?: readonly unknown[]): Promise<void>;
+  /**
+   * Appends rows to a table, columns in the given order (PostgreSQL: one COPY; SQLite: one prepared INSERT
+   * per row). Values: number, bigint, string, Buffer or null. Inside `transaction` it commits with it.
+   */
+  append(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
+  /** Runs `work` in one transaction: all of it commits, or none. */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Exact integers: a 64-bit value as a number where that is exact, else as BigInt. */
+export function exactInteger(v: bigint): number | bigint {
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+}
