@@ -4,6 +4,10 @@
  */
 import type { Command } from 'commander';
 import { closeDatabase, DEFAULT_BUSY_TIMEOUT_MS, openDatabase, type Db } from '../db/open.js';
+import { parseDbLocation } from '../db/location.js';
+import { openStore, type StoreOptions } from '../db/open-store.js';
+import { postgresError } from '../db/postgres/store.js';
+import type { Store, StoreMode } from '../db/store.js';
 import { onInterrupt } from '../interrupt.js';
 import { asPannukeError } from './failure.js';
 import { parseNonNegativeInt } from './options.js';
@@ -47,5 +51,30 @@ export async function withDatabase<T>(o: DbOptions, mode: 'read' | 'inspect' | '
     } catch {
       // Closing cannot lose data (every write is committed or rolled back by now).
     }
+  }
+}
+
+/**
+ * `withDatabase` for commands that work on either backend: opens the Store a --db value names (a SQLite file
+ * or a postgres:// URL), runs `work`, closes it (also on Ctrl-C: PostgreSQL rolls back what was not
+ * committed when the connection goes).
+ */
+export async function withStore<T>(db: string, mode: StoreMode, work: (store: Store) => Promise<T>, options: StoreOptions = {}): Promise<T> {
+  const location = parseDbLocation(db);
+  let store: Store;
+  try {
+    store = await openStore(location, mode, options);
+  } catch (e) {
+    // The label, never the URL: it may hold a password.
+    throw asPannukeError(e, location.label) ?? e;
+  }
+  const unregister = onInterrupt(() => void store.close());
+  try {
+    return await work(store);
+  } catch (e) {
+    throw asPannukeError(e, store.label) ?? (store.backend === 'postgres' ? postgresError(e, store.label, 'query') : e);
+  } finally {
+    unregister();
+    await store.close().catch(() => undefined);
   }
 }

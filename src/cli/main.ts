@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '../db/open.js';
+import { registerCopy } from './commands/copy.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
@@ -40,6 +41,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
   registerVerify(program, io);
   registerEval(program, io);
   registerSchema(program, io);
+  registerCopy(program, io);
   registerUpgrade(program, io);
   registerDemo(program, io);
 

@@ -82,12 +82,12 @@ export function progressReporter(io: Io, label: string, intervalSeconds = 5): Pr
   }, intervalSeconds);
 }
 
-/** Nuclei (rows): count, rate, ETA. */
-export function rowProgress(io: Io, label: string, intervalSeconds = 5): ProgressReporter {
+/** Rows (nuclei unless said): count, rate, ETA. */
+export function rowProgress(io: Io, label: string, intervalSeconds = 5, unit = 'nuclei'): ProgressReporter {
   return reporter(io, label, {
-    bar: '{value}/{total} nuclei | {rate} nuclei/s',
+    bar: `{value}/{total} ${unit} | {rate} ${unit}/s`,
     fields: (done, _total, s) => ({ rate: rate(done, s) }),
-    line: (done, total, s) => `${formatNumber(done)}/${total === undefined ? '?' : formatNumber(total)} nuclei${share(done, total)}, ${rate(done, s)} nuclei/s, ETA ${eta(done, total, s)}`,
+    line: (done, total, s) => `${formatNumber(done)}/${total === undefined ? '?' : formatNumber(total)} ${unit}${share(done, total)}, ${rate(done, s)} ${unit}/s, ETA ${eta(done, total, s)}`,
   }, intervalSeconds);
 }
 

@@ -1,4 +1,5 @@
 /** The Store over a SQLite file: better-sqlite3 through the same opening rules as every command (open.ts). */
+import path from 'node:path';
 import { closeDatabase, openDatabase, type Db, type OpenOptions } from './open.js';
 import { exactInteger, type RowSet, type Store, type StoreMode } from './store.js';
 
@@ -7,8 +8,10 @@ const exact = (v: unknown) => (typeof v === 'bigint' ? exactInteger(v) : v);
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
   readonly db: Db;
+  readonly identity: string;
 
   constructor(readonly label: string, mode: StoreMode, options: Pick<OpenOptions, 'busyTimeout'> = {}) {
+    this.identity = path.resolve(label);
     this.db = openDatabase(label, { ...options, readonly: mode === 'read', wal: mode === 'load', mustExist: mode !== 'load' });
   }
 
@@ -26,6 +29,11 @@ export class SqliteStore implements Store {
     if (rows.length === 0) return;
     const insert = this.db.$client.prepare(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
     for (const row of rows) insert.run(...row);
+  }
+
+  async finishLoad(): Promise<void> {
+    // SQLite assigns a rowid after the largest one present: nothing to move. ANALYZE feeds the planner.
+    this.db.$client.exec('ANALYZE');
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {

@@ -22,6 +22,8 @@ export interface Store {
   readonly backend: 'sqlite' | 'postgres';
   /** The file, or the URL without its password: for messages. */
   readonly label: string;
+  /** A stable name for records (copy_source): the absolute path, or the URL without its password. */
+  readonly identity: string;
   /** Runs one statement with `?` placeholders and returns its rows. */
   all(sql: string, params?: readonly unknown[]): Promise<RowSet>;
   /** Runs one statement that returns no rows. */
@@ -31,6 +33,11 @@ export interface Store {
    * per row). Values: number, bigint, string, Buffer or null. Inside `transaction` it commits with it.
    */
   append(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
+  /**
+   * After rows were appended with their ids given: lets the database assign the next ids after them
+   * (PostgreSQL's identity sequences) and refreshes the planner's statistics.
+   */
+  finishLoad(): Promise<void>;
   /** Runs `work` in one transaction: all of it commits, or none. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;

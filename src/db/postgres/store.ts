@@ -47,6 +47,9 @@ const TYPES = {
   },
 };
 
+/** node-postgres sends a BigInt parameter as text only when told. */
+const toParam = (v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** A one-line error for what the server or the connection said. */
@@ -69,6 +72,7 @@ export class PostgresStore implements Store {
   readonly backend = 'postgres' as const;
   readonly label: string;
   readonly schema: string;
+  readonly identity: string;
   /** Whether nuclei have a PostGIS `geom` column (write/load modes; read mode looks it up). */
   postgis: PostgisState = 'absent';
   private inTransaction = false;
@@ -76,6 +80,7 @@ export class PostgresStore implements Store {
   private constructor(readonly client: pg.Client, location: Extract<DbLocation, { kind: 'postgres' }>) {
     this.label = location.label;
     this.schema = location.schema;
+    this.identity = location.label;
   }
 
   static async open(location: Extract<DbLocation, { kind: 'postgres' }>, mode: StoreMode, options: { onNote?: (line: string) => void } = {}): Promise<PostgresStore> {
@@ -166,12 +171,12 @@ export class PostgresStore implements Store {
   }
 
   async all(sql: string, params: readonly unknown[] = []): Promise<RowSet> {
-    const result = await this.client.query({ text: numberPlaceholders(sql), values: params as unknown[], rowMode: 'array' });
+    const result = await this.client.query({ text: numberPlaceholders(sql), values: params.map(toParam), rowMode: 'array' });
     return { columns: result.fields.map((f) => f.name), rows: result.rows as unknown[][] };
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<void> {
-    await this.client.query(numberPlaceholders(sql), params as unknown[]);
+    await this.client.query(numberPlaceholders(sql), params.map(toParam));
   }
 
   async append(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
@@ -190,6 +195,17 @@ export class PostgresStore implements Store {
       if (chunk !== '') yield chunk;
     }
     await pipeline(Readable.from(text()), stream);
+  }
+
+  async finishLoad(): Promise<void> {
+    const identities = await this.client.query(
+      "SELECT table_name FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'id' AND is_identity = 'YES'",
+      [this.schema],
+    );
+    for (const { table_name: table } of identities.rows as { table_name: string }[]) {
+      await this.client.query(`SELECT setval(pg_get_serial_sequence($1, 'id'), coalesce((SELECT max(id) FROM ${quoteIdent(table)}), 0) + 1, false)`, [quoteIdent(table)]);
+    }
+    await this.client.query('ANALYZE');
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {

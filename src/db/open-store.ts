@@ -1,0 +1,17 @@
+/** Opens the Store a `--db` value names: a SQLite file or a PostgreSQL schema (src/db/location.ts). */
+import { parseDbLocation, type DbLocation } from './location.js';
+import { PostgresStore } from './postgres/store.js';
+import { SqliteStore } from './sqlite-store.js';
+import type { Store, StoreMode } from './store.js';
+
+export interface StoreOptions {
+  busyTimeout?: number;
+  /** Lines worth telling the user once (PostGIS missing, say). */
+  onNote?: (line: string) => void;
+}
+
+export async function openStore(db: string | DbLocation, mode: StoreMode, options: StoreOptions = {}): Promise<Store> {
+  const location = typeof db === 'string' ? parseDbLocation(db) : db;
+  if (location.kind === 'postgres') return PostgresStore.open(location, mode, options.onNote === undefined ? {} : { onNote: options.onNote });
+  return new SqliteStore(location.file, mode, options.busyTimeout === undefined ? {} : { busyTimeout: options.busyTimeout });
+}
