@@ -21,6 +21,7 @@ import { findFolds } from '../src/dataset/layout.js';
 import { openDatabase } from '../src/db/open.js';
 import { rebuildAreaHistogram } from '../src/db/writer.js';
 import { classByTissue, groupedStats } from '../src/query/stats.js';
+import { SqliteStore } from '../src/db/sqlite-store.js';
 import { BulkWriter, type ImageToLoad } from '../src/db/writer.js';
 import { extractImage, recordBuffer, type ExtractedImage } from '../src/extract/image.js';
 import { packImage } from '../src/extract/packed.js';
@@ -147,7 +148,7 @@ function loadAlone(results: Awaited<ReturnType<typeof extractAlone>>['results'],
  * `pannuke stats` query time on at least `target` nuclei: the ingested database is copied and its nuclei
  * repeated (ids offset) until it holds that many; then the default table and the grouped statistics are timed.
  */
-function statsTiming(file: string, target: number): { nuclei: number; defaultMs: number; groupedMs: number } {
+async function statsTiming(file: string, target: number): Promise<{ nuclei: number; defaultMs: number; groupedMs: number }> {
   const copy = `${file}.stats.sqlite`;
   fs.copyFileSync(file, copy);
   const db = openDatabase(copy);
@@ -159,14 +160,15 @@ function statsTiming(file: string, target: number): { nuclei: number; defaultMs:
   }
   rebuildAreaHistogram(db); // the rows were copied by SQL, past the bulk writer that keeps it
   const nuclei = db.$client.prepare('SELECT count(*) FROM nuclei').pluck().get() as number;
-  const time = (f: () => unknown) => {
-    f(); // warm the page cache
+  const store = SqliteStore.over(db, copy);
+  const time = async (f: () => Promise<unknown>) => {
+    await f(); // warm the page cache
     const t = performance.now();
-    for (let i = 0; i < 5; i++) f();
+    for (let i = 0; i < 5; i++) await f();
     return (performance.now() - t) / 5;
   };
-  const defaultMs = time(() => classByTissue(db));
-  const groupedMs = time(() => groupedStats(db, ['tissue', 'fold', 'class']));
+  const defaultMs = await time(() => classByTissue(store));
+  const groupedMs = await time(() => groupedStats(store, ['tissue', 'fold', 'class']));
   db.$client.close();
   for (const s of ['', '-wal', '-shm']) fs.rmSync(copy + s, { force: true });
   return { nuclei, defaultMs, groupedMs };
@@ -296,7 +298,7 @@ async function main(): Promise<void> {
 
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'entry.js'))) throw new Error('run `npm run build` first');
   const rows: Row[] = [];
-  let stats: ReturnType<typeof statsTiming> | undefined;
+  let stats: Awaited<ReturnType<typeof statsTiming>> | undefined;
   let startup: Awaited<ReturnType<typeof startupCost>> | undefined;
   const dbFile = path.join(os.tmpdir(), `pannuke-bench-${process.pid}.sqlite`);
   const dirs: string[] = [];
@@ -356,7 +358,7 @@ async function main(): Promise<void> {
       const zipBytes = fs.readdirSync(zips).reduce((s, f) => s + fs.statSync(path.join(zips, f)).size, 0);
       rows.push({ scale, stage: `ingest from the zips (deflate, ${(zipBytes / 1e6).toFixed(0)} MB), warm`, seconds: fromZip.seconds, images: extract.images, nuclei, ratio: fromZip.seconds / floor.seconds, rssMb: fromZip.rssMb, bytesPerNucleus: fromZip.dbBytes / nuclei });
       ingestCli(dir, dbFile);
-      stats = statsTiming(dbFile, 200_000);
+      stats = await statsTiming(dbFile, 200_000);
       startup = await startupCost(opts.size, opts.seed, dbFile);
       dirs.push(startup.dir);
     }

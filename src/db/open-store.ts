@@ -13,5 +13,5 @@ export interface StoreOptions {
 export async function openStore(db: string | DbLocation, mode: StoreMode, options: StoreOptions = {}): Promise<Store> {
   const location = typeof db === 'string' ? parseDbLocation(db) : db;
   if (location.kind === 'postgres') return PostgresStore.open(location, mode, options.onNote === undefined ? {} : { onNote: options.onNote });
-  return new SqliteStore(location.file, mode, options.busyTimeout === undefined ? {} : { busyTimeout: options.busyTimeout });
+  return SqliteStore.open(location.file, mode, options.busyTimeout === undefined ? {} : { busyTimeout: options.busyTimeout });
 }

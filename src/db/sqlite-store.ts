@@ -7,12 +7,19 @@ const exact = (v: unknown) => (typeof v === 'bigint' ? exactInteger(v) : v);
 
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
-  readonly db: Db;
   readonly identity: string;
 
-  constructor(readonly label: string, mode: StoreMode, options: Pick<OpenOptions, 'busyTimeout'> = {}) {
+  private constructor(readonly db: Db, readonly label: string, private readonly owned: boolean) {
     this.identity = path.resolve(label);
-    this.db = openDatabase(label, { ...options, readonly: mode === 'read', wal: mode === 'load', mustExist: mode !== 'load' });
+  }
+
+  static open(file: string, mode: StoreMode, options: Pick<OpenOptions, 'busyTimeout'> = {}): SqliteStore {
+    return new SqliteStore(openDatabase(file, { ...options, readonly: mode === 'read', wal: mode === 'load', mustExist: mode !== 'load' }), file, true);
+  }
+
+  /** A Store over a connection a command already holds (closing the Store leaves it open). */
+  static over(db: Db, file: string): SqliteStore {
+    return new SqliteStore(db, file, false);
   }
 
   async all(sql: string, params: readonly unknown[] = []): Promise<RowSet> {
@@ -50,6 +57,6 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    closeDatabase(this.db);
+    if (this.owned) closeDatabase(this.db);
   }
 }

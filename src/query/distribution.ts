@@ -1,9 +1,9 @@
 /**
- * The class distribution per tissue, computed by SQL (one GROUP BY over nuclei, one over images).
+ * The class distribution per tissue, computed by SQL (one GROUP BY over nuclei, one over images), on either
+ * backend. Tissues are ordered here by code point (the same on every database, whatever its collation).
  */
-import { and, asc, count, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/open.js';
-import { CLASS_NAMES, classes, images, nuclei, subsetMembers, tissues } from '../db/schema.js';
+import type { Store } from '../db/store.js';
+import { CLASS_NAMES } from '../db/schema.js';
 
 export interface TissueRow {
   tissue: string;
@@ -13,46 +13,26 @@ export interface TissueRow {
   total: number;
 }
 
+export const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** With `subsetId`, only the subset's nuclei and the images that hold them count. */
-export function classDistributionByTissue(db: Db, subsetId?: number): TissueRow[] {
-  const imageCounts =
-    subsetId === undefined
-      ? db
-          .select({ tissue: tissues.name, images: count(images.id) })
-          .from(tissues)
-          .innerJoin(images, eq(images.tissueId, tissues.id))
-          .groupBy(tissues.id)
-          .orderBy(asc(tissues.name))
-          .all()
-      : db
-          .select({ tissue: tissues.name, images: sql<number>`count(DISTINCT ${subsetMembers.imageId})` })
-          .from(subsetMembers)
-          .innerJoin(images, eq(images.id, subsetMembers.imageId))
-          .innerJoin(tissues, eq(tissues.id, images.tissueId))
-          .where(eq(subsetMembers.subsetId, subsetId))
-          .groupBy(tissues.id)
-          .orderBy(asc(tissues.name))
-          .all();
-  const base = db
-    .select({ tissue: tissues.name, classId: classes.id, nuclei: sql<number>`count(${nuclei.id})` })
-    .from(nuclei)
-    .innerJoin(images, eq(images.id, nuclei.imageId))
-    .innerJoin(tissues, eq(tissues.id, images.tissueId))
-    .innerJoin(classes, eq(classes.id, nuclei.classId));
-  const cells = (
-    subsetId === undefined
-      ? base
-      : base.innerJoin(subsetMembers, and(eq(subsetMembers.nucleusId, nuclei.id), eq(subsetMembers.subsetId, subsetId)))
-  )
-    .groupBy(tissues.id, classes.id)
-    .all();
+export async function classDistributionByTissue(store: Store, subsetId?: number): Promise<TissueRow[]> {
+  const imageCounts = subsetId === undefined
+    ? await store.all('SELECT t.name, count(i.id) FROM tissues t JOIN images i ON i.tissue_id = t.id GROUP BY t.id, t.name')
+    : await store.all(`SELECT t.name, count(DISTINCT m.image_id) FROM subset_members m JOIN images i ON i.id = m.image_id
+                         JOIN tissues t ON t.id = i.tissue_id WHERE m.subset_id = ? GROUP BY t.id, t.name`, [subsetId]);
+  const cells = subsetId === undefined
+    ? await store.all(`SELECT t.name, n.class_id, count(n.id) FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id
+                        GROUP BY t.id, t.name, n.class_id`)
+    : await store.all(`SELECT t.name, n.class_id, count(n.id) FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id
+                         JOIN subset_members m ON m.nucleus_id = n.id AND m.subset_id = ? GROUP BY t.id, t.name, n.class_id`, [subsetId]);
   const rows = new Map<string, TissueRow>(
-    imageCounts.map((r) => [r.tissue, { tissue: r.tissue, images: r.images, perClass: CLASS_NAMES.map(() => 0), total: 0 }]),
+    (imageCounts.rows as [string, number][]).map(([tissue, images]) => [tissue, { tissue, images, perClass: CLASS_NAMES.map(() => 0), total: 0 }]),
   );
-  for (const cell of cells) {
-    const row = rows.get(cell.tissue) as TissueRow;
-    row.perClass[cell.classId - 1] = cell.nuclei;
-    row.total += cell.nuclei;
+  for (const [tissue, classId, nuclei] of cells.rows as [string, number, number][]) {
+    const row = rows.get(tissue) as TissueRow;
+    row.perClass[classId - 1] = nuclei;
+    row.total += nuclei;
   }
-  return [...rows.values()];
+  return [...rows.values()].sort((a, b) => byCodePoint(a.tissue, b.tissue));
 }

@@ -4,6 +4,7 @@
  */
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import type { Db } from '../db/open.js';
+import { SqliteStore } from '../db/sqlite-store.js';
 import { CLASS_NAMES, images, ingestRuns, metadata, nuclei, tissues } from '../db/schema.js';
 import { decodeWkb } from '../extract/wkb.js';
 import { qcCounts, qcExamples, type QcExample, type QcRow } from '../query/qc.js';
@@ -80,14 +81,15 @@ function histogram(db: Db, column: 'area' | 'eccentricity', bins: number): Histo
   return { edges, counts };
 }
 
-export function gatherReport(db: Db, dbFile: string, options: { perTissue: number; subsetId?: number; subsetName?: string; evalSet?: string }): ReportData {
+export async function gatherReport(db: Db, dbFile: string, options: { perTissue: number; subsetId?: number; subsetName?: string; evalSet?: string }): Promise<ReportData> {
+  const store = SqliteStore.over(db, dbFile);
   const folds = db.selectDistinct({ fold: images.fold }).from(images).orderBy(asc(images.fold)).all().map((r) => r.fold);
   const imageCount = db.$client.prepare('SELECT count(*) FROM images').pluck().get() as number;
   const nucleusCount = db.$client.prepare('SELECT count(*) FROM nuclei').pluck().get() as number;
   const tissueCount = db.$client.prepare('SELECT count(*) FROM tissues').pluck().get() as number;
   const toolVersion = db.select({ value: metadata.value }).from(metadata).where(eq(metadata.key, 'tool_version')).get()?.value ?? '?';
   const runs = db.select({ startedAt: ingestRuns.startedAt, status: ingestRuns.status, images: ingestRuns.images, nuclei: ingestRuns.nuclei, options: ingestRuns.options }).from(ingestRuns).orderBy(asc(ingestRuns.id)).all();
-  const perFoldRows = groupedStats(db, ['fold', 'class']).rows as [number, string, number][];
+  const perFoldRows = (await groupedStats(store, ['fold', 'class'])).rows as [number, string, number][];
   const perFold = folds.map((fold) => ({ fold, counts: CLASS_NAMES.map((c) => perFoldRows.find((r) => r[0] === fold && r[1] === c)?.[2] ?? 0) }));
 
   // The gallery: per tissue, the first images (in fold order) that have nuclei, up to the cap.
@@ -108,7 +110,7 @@ export function gatherReport(db: Db, dbFile: string, options: { perTissue: numbe
   const data: ReportData = {
     dbFile,
     summary: { folds, images: imageCount, nuclei: nucleusCount, tissues: tissueCount, toolVersion, runs },
-    classByTissue: classByTissue(db),
+    classByTissue: await classByTissue(store),
     perFold,
     area: histogram(db, 'area', 24),
     eccentricity: histogram(db, 'eccentricity', 20),
@@ -118,7 +120,7 @@ export function gatherReport(db: Db, dbFile: string, options: { perTissue: numbe
     galleryCap: options.perTissue,
   };
   if (options.subsetId !== undefined) {
-    const table = classByTissue(db, { subsetId: options.subsetId });
+    const table = await classByTissue(store, { subsetId: options.subsetId });
     const all = table.rows.at(-1) as unknown[];
     data.subset = { name: options.subsetName ?? '', classByTissue: table, perClass: CLASS_NAMES.map((_, k) => all[2 + k] as number) };
   }

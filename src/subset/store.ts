@@ -4,6 +4,7 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/open.js';
+import type { Store } from '../db/store.js';
 import { insertStatement } from '../db/writer.js';
 import { CLASS_NAMES, subsetMembers, subsets } from '../db/schema.js';
 import { PannukeError } from '../errors.js';
@@ -150,6 +151,16 @@ export function findSubset(db: Db, file: string, name: string): typeof subsets.$
     throw new PannukeError('SUBSET', `no subset named '${name}'${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, { file });
   }
   return row;
+}
+
+/** findSubset on either backend (commands that take a Store). */
+export async function findSubsetId(store: Store, name: string): Promise<number> {
+  const row = (await store.all('SELECT id FROM subsets WHERE name = ?', [name])).rows[0];
+  if (row === undefined) {
+    const known = (await store.all('SELECT name FROM subsets ORDER BY name')).rows.map((r) => r[0]);
+    throw new PannukeError('SUBSET', `no subset named '${name}'${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, { file: store.label });
+  }
+  return row[0] as number;
 }
 
 export function listSubsets(db: Db): (typeof subsets.$inferSelect)[] {

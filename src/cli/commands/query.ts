@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { openDatabase } from '../../db/open.js';
 import { runQueryIsolated } from '../../query/isolated.js';
-import { dbOptions, type DbOptions } from '../database.js';
+import { parseDbLocation } from '../../db/location.js';
+import type { PostgresStore } from '../../db/postgres/store.js';
+import { runServerQuery } from '../../query/server.js';
+import { dbOptions, withStore, type DbOptions } from '../database.js';
 import type { Io } from '../io.js';
 import { parseFormat, parsePositiveInt } from '../options.js';
 import type { Format } from '../../export/text.js';
@@ -15,6 +18,13 @@ interface QueryOptions extends DbOptions {
 }
 
 export async function runQuery(sql: string, opts: QueryOptions, io: Io): Promise<void> {
+  const location = parseDbLocation(opts.db);
+  if (location.kind === 'postgres') {
+    // The server runs the statement: its READ ONLY transaction, timeout and cancel replace the runner process.
+    const o = { format: opts.format, raw: opts.raw === true, timeoutMs: opts.timeout * 1000, maxValueBytes: opts.maxValueMb * 1e6, connectionString: location.connectionString };
+    await withStore(opts.db, 'read', (store) => runServerQuery(store as PostgresStore, sql, io.stdout, o));
+    return;
+  }
   // Opened here first so that a missing or foreign file is reported before a process is started.
   openDatabase(opts.db, { readonly: true, ...(opts.busyTimeout !== undefined && { busyTimeout: opts.busyTimeout }) }).$client.close();
   await runQueryIsolated(
@@ -38,6 +48,8 @@ export function registerQuery(program: Command, io: Io): void {
 The database is opened read-only: writes are refused and the file is left untouched. The statement runs in a
 process of its own, so --timeout and Ctrl-C stop it at once, whatever it is doing. Integers are printed
 exactly, beyond 2^53 too.
+On PostgreSQL (--db postgres://…) it runs in a READ ONLY transaction with a statement timeout, through a
+cursor; SET, COPY, DO, CALL and every write or DDL are refused (--max-temp-mb is the server's business).
 Exit codes: 0 done, 1 a bad, refused, too long or too large query (the reason is shown), 2 bad usage, 130 interrupted.`)
     .action((sql: string, opts: QueryOptions) => runQuery(sql, opts, io));
 }

@@ -28,7 +28,7 @@ export async function runReport(o: ReportOptions, io: Io): Promise<string> {
   const html = await withDatabase(o, 'read', async (db) => {
     checkOutput(o.out, { kind: 'file', force: o.force === true, inputs: protectedInputs(db, o.db, o.data), option: '--out' });
     const subset = o.subset === undefined ? undefined : findSubset(db, o.db, o.subset);
-    const data = gatherReport(db, o.db, { perTissue: o.perTissue, ...(subset !== undefined && { subsetId: subset.id, subsetName: subset.name }), ...(o.eval !== undefined && { evalSet: o.eval }) });
+    const data = await gatherReport(db, o.db, { perTissue: o.perTissue, ...(subset !== undefined && { subsetId: subset.id, subsetName: subset.name }), ...(o.eval !== undefined && { evalSet: o.eval }) });
     if (o.data !== undefined) {
       const folds = await openFolds(o.data);
       try {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { classByTissue, GROUP_KEYS, groupedStats, type GroupKey } from '../../query/stats.js';
-import { findSubset } from '../../subset/store.js';
-import { dbOptions, withDatabase, type DbOptions } from '../database.js';
+import { findSubsetId } from '../../subset/store.js';
+import { dbOptions, withStore, type DbOptions } from '../database.js';
 import type { Io } from '../io.js';
 import { parseChoiceList, parseFormat } from '../options.js';
 import { writeRows, type Format } from '../../export/text.js';
@@ -13,9 +13,9 @@ export interface StatsOptions extends DbOptions {
 }
 
 export async function runStats(opts: StatsOptions, io: Io): Promise<void> {
-  await withDatabase(opts, 'read', async (db) => {
-    const subset = opts.subset === undefined ? undefined : { subsetId: findSubset(db, opts.db, opts.subset).id };
-    const table = opts.by === undefined ? classByTissue(db, subset) : groupedStats(db, opts.by, subset);
+  await withStore(opts.db, 'read', async (store) => {
+    const subset = opts.subset === undefined ? undefined : { subsetId: await findSubsetId(store, opts.subset) };
+    const table = opts.by === undefined ? await classByTissue(store, subset) : await groupedStats(store, opts.by, subset);
     await writeRows(io.stdout, opts.format, table.columns, table.rows);
   });
 }

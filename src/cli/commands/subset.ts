@@ -3,6 +3,7 @@ import type { Db } from '../../db/open.js';
 import { CLASS_NAMES } from '../../db/schema.js';
 import { PannukeError } from '../../errors.js';
 import { classByTissue } from '../../query/stats.js';
+import { SqliteStore } from '../../db/sqlite-store.js';
 import { checkSubsetName, createSubset, dropSubset, findSubset, listSubsets, parseClasses, resolveTissues, type SubsetSpec } from '../../subset/store.js';
 import type { Shortfall } from '../../subset/select.js';
 import { dbOptions, withDatabase, type DbOptions } from '../database.js';
@@ -101,7 +102,7 @@ export function registerSubset(program: Command, io: Io): void {
     .action((name: string, o: DbOptions) => withDatabase(o, 'read', async (db) => {
       const s = findSubset(db, o.db, name);
       io.stdout.write(`subset '${s.name}' (${s.kind}, seed ${s.seed}, created ${s.createdAt}): ${s.nuclei} nuclei in ${s.images} images\noptions: ${s.options}\n`);
-      const table = classByTissue(db, { subsetId: s.id });
+      const table = await classByTissue(SqliteStore.over(db, o.db), { subsetId: s.id });
       await writeRows(io.stdout, 'table', table.columns, table.rows);
       const shortfalls = JSON.parse(s.notes) as Shortfall[];
       if (shortfalls.length > 0 && shortfalls[0]?.classId !== 0) {

@@ -1,0 +1,107 @@
+/**
+ * One user query on a PostgreSQL database, guarded three ways: the statement must be a read (SELECT, WITH,
+ * VALUES, TABLE, EXPLAIN, SHOW; never SET, COPY, DO, CALL or DDL), it goes through the extended protocol (one
+ * statement: `SELECT 1; DROP …` is refused by the server), and it runs in a READ ONLY transaction of a session
+ * whose transactions are all read-only, with a statement timeout; the client also cancels it at the deadline,
+ * whatever the statement did to its own settings. Rows stream through a cursor (1,000 at a time), so memory
+ * stays flat. The role's privileges remain the real boundary: give BI users a read-only role.
+ */
+import pg from 'pg';
+import { PannukeError } from '../errors.js';
+import { rowWriter, type TextOut } from '../export/text.js';
+import { postgresError, type PostgresStore } from '../db/postgres/store.js';
+import type { Format } from '../export/text.js';
+
+const READ_KEYWORDS = new Set(['SELECT', 'WITH', 'VALUES', 'TABLE', 'EXPLAIN', 'SHOW']);
+
+/** The first keyword, past comments and white space. */
+export function firstKeyword(sql: string): string {
+  const stripped = sql.replace(/^(\s+|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/, '');
+  return (/^[A-Za-z]+/.exec(stripped)?.[0] ?? '').toUpperCase();
+}
+
+export interface ServerQueryOptions {
+  format: Format;
+  raw: boolean;
+  timeoutMs: number;
+  maxValueBytes: number;
+  /** The server's connection string, for the cancel request (the store's own connection is busy). */
+  connectionString: string;
+}
+
+const valueBytes = (v: unknown) => (typeof v === 'string' ? v.length : v instanceof Uint8Array ? v.byteLength : 0);
+
+export async function runServerQuery(store: PostgresStore, sql: string, out: TextOut, o: ServerQueryOptions): Promise<void> {
+  const keyword = firstKeyword(sql);
+  if (!READ_KEYWORDS.has(keyword)) {
+    throw new PannukeError('QUERY', `only reads are allowed: ${keyword || 'this statement'} is not one`, {
+      file: store.label, hint: 'query runs one SELECT (or WITH, VALUES, TABLE, EXPLAIN, SHOW) in a READ ONLY transaction',
+    });
+  }
+  const c = store.client;
+  const pid = (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void cancel(o.connectionString, pid);
+  }, o.timeoutMs);
+  try {
+    await c.query('BEGIN READ ONLY');
+    await c.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(o.timeoutMs))}`);
+    if (keyword === 'EXPLAIN' || keyword === 'SHOW') {
+      const r = await c.query({ text: sql, rowMode: 'array', queryMode: 'extended' } as pg.QueryConfig);
+      const sink = rowWriter(out, o.format, r.fields.map((f) => f.name), { raw: o.raw });
+      for (const row of r.rows as unknown[][]) await sink.write(row);
+      await sink.end();
+    } else {
+      await c.query({ text: `DECLARE pannuke_query NO SCROLL CURSOR FOR ${sql}`, queryMode: 'extended' } as pg.QueryConfig);
+      let sink: ReturnType<typeof rowWriter> | undefined;
+      let rowNumber = 0;
+      for (;;) {
+        const r = await c.query({ text: 'FETCH 1000 FROM pannuke_query', rowMode: 'array' });
+        sink ??= rowWriter(out, o.format, r.fields.map((f) => f.name), { raw: o.raw });
+        for (const row of r.rows as unknown[][]) {
+          rowNumber++;
+          const big = row.findIndex((v) => valueBytes(v) > o.maxValueBytes);
+          if (big >= 0) {
+            throw new PannukeError('QUERY', `row ${rowNumber}, column ${r.fields[big]?.name}: a value of ${valueBytes(row[big])} bytes, more than the ${o.maxValueBytes}-byte cap`, {
+              file: store.label, hint: 'select less of it (substr(), length()) or raise --max-value-mb',
+            });
+          }
+          await sink.write(row);
+        }
+        if (r.rows.length < 1000) break;
+      }
+      await sink?.end();
+    }
+    await c.query('COMMIT');
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    if (timedOut || (e as { code?: string }).code === '57014') {
+      throw new PannukeError('QUERY', `the query ran longer than the --timeout of ${o.timeoutMs / 1000} s and was stopped`, {
+        file: store.label, hint: 'raise --timeout, or ask for less (a LIMIT, a narrower WHERE)',
+      });
+    }
+    if (e instanceof PannukeError) throw e;
+    const code = (e as { code?: string }).code ?? '';
+    if (code === '25006') throw new PannukeError('QUERY', `only reads are allowed: ${(e as Error).message}`, { file: store.label, cause: e });
+    if (/^(42|22|0A|2B|21|23)/.test(code)) throw new PannukeError('QUERY', `PostgreSQL: ${(e as Error).message}`, { file: store.label, cause: e });
+    throw postgresError(e, store.label, 'query');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Asks the server to cancel a backend's statement, from a connection of its own. */
+async function cancel(connectionString: string, pid: number): Promise<void> {
+  const c = new pg.Client({ connectionString, application_name: 'pannuke-db cancel' });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    await c.query('SELECT pg_cancel_backend($1)', [pid]);
+  } catch {
+    // The statement timeout stops it anyway.
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
