@@ -20,7 +20,7 @@ import { runOrdered } from './ordered.js';
 import { WorkerPool } from './pool.js';
 import type { ExtractRequest, ExtractResponse } from './protocol.js';
 import { onInterrupt } from '../interrupt.js';
-import { countCommitted, finishRun, interruptRun, startRun } from './runs.js';
+import { countCommitted, finishRun, interruptRun, startRun } from '../db/runs.js';
 
 const CLASS_ID = NUMBER_FIELDS.indexOf('classId');
 /** SQLite's page cache during ingest, in KiB as `PRAGMA cache_size` takes it (negative: a size, not pages). */

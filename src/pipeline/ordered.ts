@@ -1,9 +1,12 @@
 /**
  * The one scheduling loop of the staged commands (ingest, eval run, verify): a request per item on the
- * worker pool, at most `inFlight` out at once, and every response handed to `deliver` in the items' order (one
- * that arrives early waits for its turn), so the main thread writes results in a fixed order while the workers
- * run ahead, with bounded memory whatever the number of items. The first failure (a request, a response,
- * a delivery) stops the feeding; the requests already out are awaited, then it is thrown.
+ * worker pool, at most `inFlight` items between request and delivery at once, and every response handed to
+ * `deliver` in the items' order (one that arrives early waits for its turn), so the main thread writes
+ * results in a fixed order while the workers run ahead, with bounded memory whatever the number of items.
+ * `deliver` may be asynchronous (a write to a database server): deliveries never overlap, and an item counts
+ * as in flight until its delivery ends, so a slow destination holds the workers back instead of piling up
+ * results. The first failure (a request, a response, a delivery) stops the feeding; the requests already out
+ * are awaited, then it is thrown.
  */
 import type { WorkerPool } from './pool.js';
 
@@ -11,7 +14,7 @@ export interface OrderedRun<Item, Req, Res> {
   inFlight: number;
   /** The request for an item, or undefined when it needs no worker (delivered with no response). */
   request(item: Item): Req | undefined;
-  deliver(item: Item, response: Res | undefined): void;
+  deliver(item: Item, response: Res | undefined): void | Promise<void>;
   /** Checked before each item: true stops the feeding early (no error). */
   stop?(): boolean;
 }
@@ -20,55 +23,73 @@ export async function runOrdered<Item, Req, Res>(pool: WorkerPool<Req, Res>, ite
   const ready = new Map<number, { item: Item; response: Res | undefined }>();
   let next = 0;
   let position = 0;
+  /** Items requested and not yet delivered. */
   let pending = 0;
+  /** Requests out on the pool. */
+  let outstanding = 0;
   let failure: unknown;
+  let draining = false;
   let wake: (() => void) | undefined;
-  const drain = () => {
-    // After a failure nothing more is delivered (a later image must not be written after an earlier one failed).
-    if (failure !== undefined) return;
-    for (let r = ready.get(next); r !== undefined; r = ready.get(next)) {
-      ready.delete(next);
-      next++;
-      run.deliver(r.item, r.response);
+  const signal = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const waitForChange = () => new Promise<void>((r) => (wake = r));
+  // Delivers the items whose turn has come, one after the other. After a failure nothing more is delivered
+  // (a later image must not be written after an earlier one failed).
+  const drain = async () => {
+    if (draining) return;
+    draining = true;
+    try {
+      for (let r = ready.get(next); r !== undefined && failure === undefined; r = ready.get(next)) {
+        ready.delete(next);
+        next++;
+        await run.deliver(r.item, r.response);
+        pending--;
+        signal();
+      }
+    } catch (e) {
+      failure ??= e;
+      signal();
+    } finally {
+      draining = false;
+      signal();
     }
   };
   for await (const item of items) {
-    while (pending >= run.inFlight && failure === undefined) await new Promise<void>((r) => (wake = r));
+    while (pending >= run.inFlight && failure === undefined) await waitForChange();
     if (failure !== undefined || run.stop?.() === true) break;
     const at = position++;
     let request: Req | undefined;
     try {
       request = run.request(item);
-      if (request === undefined) {
-        ready.set(at, { item, response: undefined });
-        drain();
-        if (failure !== undefined) break;
-        continue;
-      }
     } catch (e) {
       failure ??= e;
       break;
     }
     pending++;
+    if (request === undefined) {
+      ready.set(at, { item, response: undefined });
+      await drain();
+      if (failure !== undefined) break;
+      continue;
+    }
+    outstanding++;
     pool
       .run(request)
       .then((response) => {
         ready.set(at, { item, response });
-        try {
-          drain();
-        } catch (e) {
-          failure ??= e;
-        }
+        void drain();
       })
       .catch((e: unknown) => {
         failure ??= e;
       })
       .finally(() => {
-        pending--;
-        wake?.();
-        wake = undefined;
+        outstanding--;
+        signal();
       });
   }
-  while (pending > 0) await new Promise<void>((r) => (wake = r));
+  // Every request back, and every item delivered (or a failure).
+  while (outstanding > 0 || (failure === undefined && (pending > 0 || draining))) await waitForChange();
   if (failure !== undefined) throw failure;
 }

@@ -7,9 +7,9 @@
  */
 import os from 'node:os';
 import { and, eq } from 'drizzle-orm';
-import type { Db } from '../db/open.js';
-import { TOOL_VERSION } from '../db/open.js';
-import { ingestRuns } from '../db/schema.js';
+import type { Db } from './open.js';
+import { TOOL_VERSION } from './open.js';
+import { ingestRuns } from './schema.js';
 import { PannukeError } from '../errors.js';
 
 function isAlive(pid: number): boolean {
