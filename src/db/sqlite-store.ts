@@ -44,6 +44,8 @@ export class SqliteStore implements Store {
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
+    // Inside a transaction already (a fold being replaced): part of it.
+    if (this.db.$client.inTransaction) return work();
     // BEGIN IMMEDIATE: the write lock is taken now (waiting up to the busy timeout), not at the first write.
     this.db.$client.exec('BEGIN IMMEDIATE');
     try {

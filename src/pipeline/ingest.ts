@@ -9,9 +9,9 @@
  */
 import os from 'node:os';
 import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
-import type { Db } from '../db/open.js';
+import type { IngestTarget } from '../db/ingest-target.js';
 import { dropPredictionSets, keepSubsetMembers, restoreSubsetMembers } from '../db/kept-members.js';
-import { BulkWriter, type ImageToLoad } from '../db/writer.js';
+import type { ImageToLoad } from '../db/writer.js';
 import { PannukeError } from '../errors.js';
 import { NUMBER_FIELDS, packedNumbers, type PackedImage } from '../extract/packed.js';
 import { NpyFile } from '../npy/reader.js';
@@ -20,15 +20,10 @@ import { runOrdered } from './ordered.js';
 import { WorkerPool } from './pool.js';
 import type { ExtractRequest, ExtractResponse } from './protocol.js';
 import { onInterrupt } from '../interrupt.js';
-import { countCommitted, finishRun, interruptRun, startRun } from '../db/runs.js';
 
 const CLASS_ID = NUMBER_FIELDS.indexOf('classId');
-/** SQLite's page cache during ingest, in KiB as `PRAGMA cache_size` takes it (negative: a size, not pages). */
-const INGEST_CACHE_KIB = -4000;
 
 export interface IngestOptions {
-  /** The database file, for messages. */
-  dbFile: string;
   /** Extraction threads (default: the machine's available parallelism). */
   workers?: number;
   /** Images per transaction. */
@@ -67,23 +62,17 @@ export interface IngestSummary {
 }
 
 /**
- * Loads the (already opened and checked) folds into `db`. The caller keeps ownership of `folds`.
+ * Loads the (already opened and checked) folds into a database (SQLite or PostgreSQL, through its
+ * IngestTarget). The caller keeps ownership of `folds` and of the target.
  */
-export async function ingest(db: Db, folds: readonly OpenFold[], options: IngestOptions): Promise<IngestSummary> {
+export async function ingest(target: IngestTarget, folds: readonly OpenFold[], options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
-  const writer = new BulkWriter(db);
-  const runId = startRun(db, options.dbFile, {
+  const store = target.store;
+  const runId = await target.startRun({
     folds: folds.map((f) => f.fold), masks: folds.map((f) => f.files.masks), replace: options.replace === true, hash: options.hash === true,
   });
-  // Ctrl-C: an open transaction (a fold being replaced) is rolled back, the run is logged as interrupted.
-  const unregister = onInterrupt(() => {
-    if (db.$client.inTransaction) db.$client.exec('ROLLBACK');
-    interruptRun(db, runId);
-  });
-  // Rows are appended, so pages once written are rarely read again: a 4 MB page cache loads as fast as
-  // better-sqlite3's default 16 MB, and memory stays the same from a small fold to the whole release.
-  const cacheSize = db.$client.pragma('cache_size', { simple: true });
-  db.$client.pragma(`cache_size = ${INGEST_CACHE_KIB}`);
+  // Ctrl-C: an open transaction (a fold being replaced) is abandoned, the run is logged as interrupted.
+  const unregister = onInterrupt(() => target.interrupt(runId));
   const summary: IngestSummary = {
     folds: [], images: 0, skipped: 0, nuclei: 0, nucleiPerClass: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, seconds: 0, notes: [],
     warnings: folds.filter((f) => f.count === 0).map((f) => `fold ${f.fold} has no images (N = 0): ${f.files.masks}`),
@@ -93,11 +82,11 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
     ? new WorkerPool<ExtractRequest, ExtractResponse>(Math.max(1, options.workers ?? os.availableParallelism()), { transfer: (r) => ('buffer' in r.record ? [r.record.buffer] : []) })
     : undefined;
   try {
-    const plan = await planFolds(writer, folds, options);
+    const plan = await planFolds(target, folds, options);
     summary.folds = plan.map((p) => ({ fold: p.fold.fold, images: p.indexes.length, skipped: p.fold.count - p.indexes.length, replaced: p.replace }));
     summary.skipped = summary.folds.reduce((s, f) => s + f.skipped, 0);
     const total = plan.reduce((s, p) => s + p.indexes.length, 0);
-    const mark = writer.mark();
+    const mark = await target.mark();
     if (total === 0) {
       await pool?.close();
       pool = undefined;
@@ -114,65 +103,59 @@ export async function ingest(db: Db, folds: readonly OpenFold[], options: Ingest
           }
           options.onProgress?.({ fold: p.fold.fold, done: summary.images, total, nuclei: summary.nuclei, seconds: (performance.now() - started) / 1000 });
         };
-        const commit = (batch: readonly ImageToLoad[]) =>
-          writer.write(batch, () => countCommitted(db, runId, batch.length, batch.reduce((n, b) => n + b.nuclei.nucleusCount, 0)));
-        const load = () => (p.indexes.length === 0 ? Promise.resolve() : ingestFold(p.fold, p.indexes, writer, pool as WorkerPool, options.batchSize ?? 64, onImage, commit));
+        const commit = (batch: readonly ImageToLoad[]) => target.write(batch, runId);
+        const load = () => (p.indexes.length === 0 ? Promise.resolve() : ingestFold(p.fold, p.indexes, target, pool as WorkerPool, options.batchSize ?? 64, onImage, commit));
         if (p.replace) {
           // The old rows go and the new ones arrive in one transaction: readers and crashes see one or the other.
-          db.$client.exec('BEGIN IMMEDIATE');
-          try {
-            keepSubsetMembers(db, p.fold.fold);
-            for (const name of dropPredictionSets(db, p.fold.fold)) {
+          await store.transaction(async () => {
+            await keepSubsetMembers(store, p.fold.fold);
+            for (const name of await dropPredictionSets(store, p.fold.fold)) {
               summary.warnings.push(`prediction set '${name}' was of fold ${p.fold.fold}'s old ground truth and was deleted; evaluate it again with pannuke eval run`);
             }
-            writer.deleteFold(p.fold.fold);
-            writer.recordSources(p.sources);
+            await target.deleteFold(p.fold.fold);
+            await target.recordSources(p.sources);
             await load();
-            for (const s of restoreSubsetMembers(db, p.fold.fold)) {
+            for (const s of await restoreSubsetMembers(store, p.fold.fold)) {
               (s.after === s.before ? summary.notes : summary.warnings).push(s.after === s.before
                 ? `subset '${s.name}': its ${s.before} nuclei in fold ${p.fold.fold} were found again in the new files`
                 : `subset '${s.name}': ${s.before - s.after} of its ${s.before} nuclei in fold ${p.fold.fold} are not in the new files and left the subset (see \`pannuke subset show ${s.name}\`)`);
             }
-            db.$client.exec('COMMIT');
-          } catch (e) {
-            if (db.$client.inTransaction) db.$client.exec('ROLLBACK');
-            throw e;
-          }
+          });
         } else {
-          writer.recordSources(p.sources);
+          await target.recordSources(p.sources);
           await load();
         }
       }
     } catch (e) {
       // Bad input leaves the database as it was: this run's images are removed. (A crash instead leaves whole
       // images only, and a rerun resumes after them.)
-      writer.rollbackTo(mark);
+      await target.rollbackTo(mark);
       throw e;
     }
     summary.seconds = (performance.now() - started) / 1000;
-    finishRun(db, runId, 'finished');
+    await target.finishRun(runId, 'finished');
     return summary;
   } catch (e) {
     // The run's writes were removed above (or never committed): it leaves nothing.
-    finishRun(db, runId, 'failed', { images: 0, nuclei: 0 }, e instanceof PannukeError ? e.describe() : String(e));
+    // Best effort: a lost connection must not hide the error that ended the run.
+    await target.finishRun(runId, 'failed', { images: 0, nuclei: 0 }, e instanceof PannukeError ? e.describe() : String(e)).catch(() => undefined);
     throw e;
   } finally {
     unregister();
     await pool?.close();
-    db.$client.pragma(`cache_size = ${Number(cacheSize)}`);
   }
 }
 
 async function ingestFold(
   fold: OpenFold,
   indexes: readonly number[],
-  writer: BulkWriter,
+  target: IngestTarget,
   pool: WorkerPool,
   batchSize: number,
   onImage: (image: PackedImage) => void,
-  commit: (batch: readonly ImageToLoad[]) => void,
+  commit: (batch: readonly ImageToLoad[]) => Promise<void>,
 ): Promise<void> {
-  const tissueIds = writer.tissueIds([...new Set(fold.tissues)].sort());
+  const tissueIds = await target.tissueIds([...new Set(fold.tissues)].sort());
   const layout = { height: fold.height, width: fold.width, channels: MASK_CHANNELS, classChannels: CLASS_CHANNELS };
   let batch: ImageToLoad[] = [];
   const dtype = fold.masks.header.dtype;
@@ -191,7 +174,7 @@ async function ingestFold(
     // The workers' queued images plus a few results waiting for their turn to load.
     inFlight: pool.size * pool.depth + 2,
     request: ({ index, record }) => ({ layout, context: { file: fold.files.masks, fold: fold.fold, index }, dtype, record }),
-    deliver: ({ index }, response) => {
+    deliver: async ({ index }, response) => {
       if (response?.record !== undefined) free.push(response.record);
       if (response?.ok !== true) throw response === undefined ? new Error('unreachable: every image has a request') : PannukeError.fromJSON(response.error);
       const image = response.image;
@@ -207,9 +190,9 @@ async function ingestFold(
       if (batch.length >= batchSize) {
         const full = batch;
         batch = [];
-        commit(full);
+        await commit(full);
       }
     },
   });
-  if (batch.length > 0) commit(batch);
+  if (batch.length > 0) await commit(batch);
 }

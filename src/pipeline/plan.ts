@@ -6,7 +6,8 @@
 import { fingerprint, type FingerprintKind } from '../dataset/fingerprint.js';
 import type { OpenFold } from '../dataset/fold.js';
 import { ROLES } from '../dataset/layout.js';
-import type { BulkWriter, SourceRow } from '../db/writer.js';
+import type { IngestTarget } from '../db/ingest-target.js';
+import type { SourceRow } from '../db/writer.js';
 import { PannukeError } from '../errors.js';
 
 /** The options planning reads. */
@@ -25,13 +26,13 @@ export interface FoldPlan {
 }
 
 /** Fingerprints every fold and decides what to do with it, refusing changed folds before anything is written. */
-export async function planFolds(writer: BulkWriter, folds: readonly OpenFold[], options: PlanOptions): Promise<FoldPlan[]> {
+export async function planFolds(target: IngestTarget, folds: readonly OpenFold[], options: PlanOptions): Promise<FoldPlan[]> {
   const plans: FoldPlan[] = [];
   for (const fold of folds) {
     options.onStage?.(`fingerprinting fold ${fold.fold}${options.hash === true && fold.files.members === undefined ? ' (full hash)' : ''}`);
     const sources: SourceRow[] = [];
     const changed: string[] = [];
-    const recorded = writer.sourcesOf(fold.fold);
+    const recorded = await target.sourcesOf(fold.fold);
     for (const role of ROLES) {
       const kind: FingerprintKind | undefined = options.hash === true && fold.files.members === undefined ? 'full' : undefined;
       const fp = await fingerprint(fold.files, role, kind);
@@ -42,7 +43,7 @@ export async function planFolds(writer: BulkWriter, folds: readonly OpenFold[], 
       const now = before.fingerprintKind === fp.kind ? fp.fingerprint : (await fingerprint(fold.files, role, before.fingerprintKind)).fingerprint;
       if (before.bytes !== fp.bytes || before.fingerprint !== now) changed.push(role);
     }
-    const loaded = changed.length > 0 ? new Set<number>() : writer.loadedIndexes(fold.fold);
+    const loaded = changed.length > 0 ? new Set<number>() : await target.loadedIndexes(fold.fold);
     const indexes: number[] = [];
     for (let i = 0; i < fold.count; i++) if (!loaded.has(i)) indexes.push(i);
     plans.push({ fold, sources, indexes, replace: changed.length > 0 ? checkReplace(fold, changed, options) : false });

@@ -3,7 +3,9 @@ import { openFolds } from '../../dataset/fold.js';
 import { CLASS_NAMES } from '../../db/schema.js';
 import { ingest } from '../../pipeline/ingest.js';
 import { checkOutput, databaseFiles, inputsOf } from '../../output/guard.js';
-import { withDatabase, type DbOptions } from '../database.js';
+import { parseDbLocation } from '../../db/location.js';
+import { ingestTargetOf } from '../../db/open-store.js';
+import { withStore, type DbOptions } from '../database.js';
 import { formatNumber, formatTable } from '../format.js';
 import type { Io } from '../io.js';
 import { parseFolds, parseNonNegativeInt, parsePositiveInt } from '../options.js';
@@ -24,31 +26,38 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
   const progress = progressReporter(io, 'ingest');
   try {
     // The database is the one output: it must not be (or sit on) a fold's file.
-    const sources = folds.flatMap((f) => [f.files.images, f.files.masks, f.files.types]);
-    for (const file of databaseFiles(opts.db)) checkOutput(file, { kind: 'file', force: true, inputs: inputsOf(sources), option: '--db' });
-    const summary = await withDatabase(opts, 'load', (db) =>
-      ingest(db, folds, {
-        dbFile: opts.db,
+    const location = parseDbLocation(opts.db);
+    if (location.kind === 'sqlite') {
+      const sources = folds.flatMap((f) => [f.files.images, f.files.masks, f.files.types]);
+      for (const file of databaseFiles(location.file)) checkOutput(file, { kind: 'file', force: true, inputs: inputsOf(sources), option: '--db' });
+    }
+    const summary = await withStore(opts.db, 'load', async (store) => {
+      const target = ingestTargetOf(store);
+      try {
+        return await ingest(target, folds, {
         ...(opts.workers !== undefined && { workers: opts.workers }),
         ...(opts.batchSize !== undefined && { batchSize: opts.batchSize }),
         ...(opts.replace !== undefined && { replace: opts.replace }),
         ...(opts.hash !== undefined && { hash: opts.hash }),
         onProgress: (e) => progress.update(e.done, e.total, e),
         onStage: (message) => io.stderr.write(`${message}\n`),
-      }),
-    );
+        });
+      } finally {
+        target.close();
+      }
+    }, { ...(opts.busyTimeout !== undefined && { busyTimeout: opts.busyTimeout }), onNote: (line) => io.stderr.write(`${line}\n`) });
     progress.stop();
     for (const w of summary.warnings) io.stderr.write(`warning: ${w}\n`);
     for (const n of summary.notes) io.stderr.write(`note: ${n}\n`);
     const replaced = summary.folds.filter((f) => f.replaced).map((f) => f.fold);
     if (replaced.length > 0) io.stdout.write(`replaced fold${replaced.length > 1 ? 's' : ''} ${replaced.join(', ')} (their files had changed)\n`);
     if (summary.images === 0 && replaced.length === 0) {
-      io.stdout.write(`nothing to do: all ${formatNumber(summary.skipped)} images of fold${summary.folds.length > 1 ? 's' : ''} ${summary.folds.map((f) => f.fold).join(', ')} are already in ${opts.db}\n`);
+      io.stdout.write(`nothing to do: all ${formatNumber(summary.skipped)} images of fold${summary.folds.length > 1 ? 's' : ''} ${summary.folds.map((f) => f.fold).join(', ')} are already in ${location.label}\n`);
       return;
     }
     const skipped = summary.skipped > 0 ? `, ${formatNumber(summary.skipped)} already in the database (skipped)` : '';
     io.stdout.write(
-      `ingested ${formatNumber(summary.images)} images and ${formatNumber(summary.nuclei)} nuclei from fold${summary.folds.length > 1 ? 's' : ''} ${summary.folds.map((f) => f.fold).join(', ')} into ${opts.db} in ${summary.seconds.toFixed(1)} s${skipped}\n`,
+      `ingested ${formatNumber(summary.images)} images and ${formatNumber(summary.nuclei)} nuclei from fold${summary.folds.length > 1 ? 's' : ''} ${summary.folds.map((f) => f.fold).join(', ')} into ${location.label} in ${summary.seconds.toFixed(1)} s${skipped}\n`,
     );
     io.stdout.write(formatTable(['class', 'nuclei'], CLASS_NAMES.map((name, i) => [name, summary.nucleiPerClass[i + 1] ?? 0])));
   } finally {
@@ -60,9 +69,9 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
 export function registerIngest(program: Command, io: Io): void {
   program
     .command('ingest')
-    .description('read PanNuke folds (.npy) and load one row per nucleus into a SQLite database')
+    .description('read PanNuke folds (.npy) and load one row per nucleus into a SQLite (or PostgreSQL) database')
     .argument('<root>', "folder holding the folds: 'Fold 1/images/fold1/images.npy' … (official) or 'fold1/images.npy' … (flat), or the fold zips")
-    .requiredOption('--db <file>', 'SQLite database to create or add to')
+    .requiredOption('--db <file|url>', 'SQLite database to create or add to, or postgres://user:pass@host:port/dbname[?schema=name]')
     .option('--busy-timeout <ms>', "wait this long for another program's lock on the database, then fail", parseNonNegativeInt('--busy-timeout'), DEFAULT_BUSY_TIMEOUT_MS)
     .option('--folds <list>', 'folds to ingest, e.g. 1,3 (default: all found)', parseFolds)
     .option('--workers <n>', 'extraction threads (default: available cores)', parsePositiveInt('--workers'))

@@ -181,9 +181,8 @@ export class PostgresStore implements Store {
 
   async append(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
     if (rows.length === 0) return;
-    const stream = this.client.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
     // Rows are encoded a chunk at a time, so a large batch never exists as one string.
-    async function* text() {
+    function* text() {
       let chunk = '';
       for (const row of rows) {
         chunk += copyRow(row);
@@ -194,7 +193,12 @@ export class PostgresStore implements Store {
       }
       if (chunk !== '') yield chunk;
     }
-    await pipeline(Readable.from(text()), stream);
+    await this.appendText(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`, text());
+  }
+
+  /** Runs a `COPY … FROM STDIN` (text format) fed with the given chunks of rows. */
+  async appendText(copy: string, chunks: Iterable<string>): Promise<void> {
+    await pipeline(Readable.from(chunks), this.client.query(copyFrom(copy)));
   }
 
   async finishLoad(): Promise<void> {

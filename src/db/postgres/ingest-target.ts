@@ -1,0 +1,177 @@
+/**
+ * The IngestTarget over PostgreSQL. A batch of images is one transaction: the images' ids are drawn from
+ * their identity sequence first (the nuclei need them), then images and nuclei go in by COPY (text format,
+ * built straight from the workers' packed results), the area histogram is added to with one upsert of
+ * arrays, and the run's counts grow in the same transaction. The writer lock is the schema's advisory lock,
+ * held by the session since it was opened (./store.ts): a run left `running` when a new one starts is one
+ * whose process died, since the lock is free again.
+ */
+import os from 'node:os';
+import { getTableColumns } from 'drizzle-orm';
+import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField } from '../../extract/packed.js';
+import type { IngestTarget, RecordedSource } from '../ingest-target.js';
+import { TOOL_VERSION } from '../open.js';
+import { images, nuclei } from '../schema.js';
+import type { ImageToLoad, SourceRow, WriteMark } from '../writer.js';
+import { copyField } from './encode.js';
+import type { PostgresStore } from './store.js';
+
+const FIELDS = NUMBER_FIELDS.length;
+const CLASS_ID = NUMBER_FIELDS.indexOf('classId');
+const AREA = NUMBER_FIELDS.indexOf('area');
+
+/** Columns of a table by schema key, without the omitted keys: [key, column name][]. */
+const columnsOf = (table: Parameters<typeof getTableColumns>[0], omit: string[]) =>
+  Object.entries(getTableColumns(table)).filter(([key]) => !omit.includes(key)).map(([key, c]) => [key, c.name] as const);
+
+const IMAGE_COLUMNS = columnsOf(images, []);
+const NUCLEUS_COLUMNS = columnsOf(nuclei, ['id']);
+/** Per nuclei column: its packed field, -1 for the contour, -2 for the image id. */
+const NUCLEUS_SOURCES = NUCLEUS_COLUMNS.map(([key]) => (key === 'imageId' ? -2 : key === 'contour' ? -1 : NUMBER_FIELDS.indexOf(key as NumberField)));
+if (NUCLEUS_SOURCES.some((s, i) => s === -1 && NUCLEUS_COLUMNS[i]?.[0] !== 'contour')) throw new Error('a nuclei column has no extracted value');
+
+const list = (cols: readonly (readonly [string, string])[]) => cols.map(([, name]) => `"${name}"`).join(', ');
+
+export class PostgresIngestTarget implements IngestTarget {
+  constructor(readonly store: PostgresStore) {}
+
+  private get client() {
+    return this.store.client;
+  }
+
+  async startRun(options: Record<string, unknown>): Promise<number> {
+    // The advisory lock is ours: a `running` row is a run whose session ended without saying so.
+    await this.client.query("UPDATE ingest_runs SET status = 'interrupted' WHERE status = 'running'");
+    const r = await this.client.query(
+      `INSERT INTO ingest_runs (started_at, tool_version, options, status, host, pid, images, nuclei)
+       VALUES ($1, $2, $3, 'running', $4, $5, 0, 0) RETURNING id`,
+      [new Date().toISOString(), TOOL_VERSION, JSON.stringify(options), os.hostname(), process.pid],
+    );
+    return r.rows[0].id as number;
+  }
+
+  interrupt(): void {
+    // Nothing can be sent synchronously: the server rolls back the open transaction when the connection
+    // goes, and the next run marks this one interrupted (its counts are those of what it committed).
+  }
+
+  async finishRun(runId: number, status: 'finished' | 'failed', counts?: { images: number; nuclei: number }, error?: string): Promise<void> {
+    await this.client.query(
+      `UPDATE ingest_runs SET status = $1, finished_at = $2, images = coalesce($3, images), nuclei = coalesce($4, nuclei), error = $5 WHERE id = $6`,
+      [status, new Date().toISOString(), counts?.images ?? null, counts?.nuclei ?? null, error ?? null, runId],
+    );
+  }
+
+  async tissueIds(names: readonly string[]): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    await this.store.transaction(async () => {
+      for (const name of names) {
+        await this.client.query('INSERT INTO tissues (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [name]);
+        ids.set(name, (await this.client.query('SELECT id FROM tissues WHERE name = $1', [name])).rows[0].id as number);
+      }
+    });
+    return ids;
+  }
+
+  async loadedIndexes(fold: number): Promise<Set<number>> {
+    const r = await this.client.query({ text: 'SELECT fold_index FROM images WHERE fold = $1', values: [fold], rowMode: 'array' });
+    return new Set((r.rows as [number][]).map((row) => row[0]));
+  }
+
+  async sourcesOf(fold: number): Promise<RecordedSource[]> {
+    const r = await this.client.query(
+      `SELECT id, fold, role, path, bytes, mtime, fingerprint, fingerprint_kind AS "fingerprintKind" FROM sources WHERE fold = $1`, [fold]);
+    return r.rows as RecordedSource[];
+  }
+
+  async recordSources(rows: readonly SourceRow[]): Promise<void> {
+    await this.store.transaction(async () => {
+      for (const s of rows) {
+        await this.client.query(
+          `INSERT INTO sources (fold, role, path, bytes, mtime, fingerprint, fingerprint_kind) VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (fold, role) DO UPDATE SET path = excluded.path, bytes = excluded.bytes, mtime = excluded.mtime,
+             fingerprint = excluded.fingerprint, fingerprint_kind = excluded.fingerprint_kind`,
+          [s.fold, s.role, s.path, s.bytes, s.mtime, s.fingerprint, s.fingerprintKind],
+        );
+      }
+    });
+  }
+
+  async mark(): Promise<WriteMark> {
+    const r = await this.client.query(
+      'SELECT (SELECT coalesce(max(id), 0) FROM images) AS "imageId", (SELECT coalesce(max(id), 0) FROM tissues) AS "tissueId", (SELECT coalesce(max(id), 0) FROM sources) AS "sourceId"');
+    return r.rows[0] as WriteMark;
+  }
+
+  async rollbackTo(mark: WriteMark): Promise<void> {
+    await this.store.transaction(async () => {
+      await this.client.query('DELETE FROM images WHERE id > $1', [mark.imageId]);
+      await this.client.query(`DELETE FROM area_histogram;
+        INSERT INTO area_histogram (fold, tissue_id, class_id, area, nuclei)
+        SELECT i.fold, i.tissue_id, n.class_id, n.area, count(*) FROM nuclei n JOIN images i ON i.id = n.image_id GROUP BY 1, 2, 3, 4`);
+      await this.client.query('DELETE FROM tissues WHERE id > $1', [mark.tissueId]);
+      await this.client.query('DELETE FROM sources WHERE id > $1', [mark.sourceId]);
+    });
+  }
+
+  async deleteFold(fold: number): Promise<void> {
+    await this.client.query('DELETE FROM images WHERE fold = $1', [fold]);
+    await this.client.query('DELETE FROM area_histogram WHERE fold = $1', [fold]);
+  }
+
+  async write(batch: readonly ImageToLoad[], runId: number): Promise<void> {
+    await this.store.transaction(async () => {
+      const ids = (await this.client.query({
+        text: "SELECT nextval(pg_get_serial_sequence('images', 'id')) FROM generate_series(1, $1::int)", values: [batch.length], rowMode: 'array',
+      })).rows.map((r) => r[0] as number).sort((a, b) => a - b);
+      const imageRows = batch.map(({ image }, k) => IMAGE_COLUMNS.map(([key]) => (key === 'id' ? ids[k] : (image as Record<string, unknown>)[key])));
+      await this.store.append('images', IMAGE_COLUMNS.map(([, name]) => name), imageRows);
+      await this.store.appendText(`COPY nuclei (${list(NUCLEUS_COLUMNS)}) FROM STDIN`, nucleusText(batch, ids));
+      const areas = new Map<string, number>();
+      let nucleusCount = 0;
+      for (const { image, nuclei: packed } of batch) {
+        const numbers = packedNumbers(packed);
+        nucleusCount += packed.nucleusCount;
+        for (let i = 0; i < packed.nucleusCount; i++) {
+          const key = `${image.fold} ${image.tissueId} ${numbers[i * FIELDS + CLASS_ID]} ${numbers[i * FIELDS + AREA]}`;
+          areas.set(key, (areas.get(key) ?? 0) + 1);
+        }
+      }
+      if (areas.size > 0) {
+        const columns: number[][] = [[], [], [], [], []];
+        for (const [key, n] of areas) {
+          key.split(' ').forEach((v, c) => (columns[c] as number[]).push(Number(v)));
+          (columns[4] as number[]).push(n);
+        }
+        await this.client.query(
+          `INSERT INTO area_histogram (fold, tissue_id, class_id, area, nuclei)
+           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
+           ON CONFLICT (fold, tissue_id, class_id, area) DO UPDATE SET nuclei = area_histogram.nuclei + excluded.nuclei`,
+          columns,
+        );
+      }
+      await this.client.query('UPDATE ingest_runs SET images = images + $1, nuclei = nuclei + $2 WHERE id = $3', [batch.length, nucleusCount, runId]);
+    });
+  }
+
+  close(): void {}
+}
+
+/** The batch's nuclei as COPY text, one chunk per image (never the whole batch as one string). */
+function* nucleusText(batch: readonly ImageToLoad[], ids: readonly number[]): Generator<string> {
+  for (let k = 0; k < batch.length; k++) {
+    const packed = (batch[k] as ImageToLoad).nuclei;
+    const numbers = packedNumbers(packed);
+    const contours = packedContours(packed);
+    let text = '';
+    for (let i = 0; i < packed.nucleusCount; i++) {
+      for (let c = 0; c < NUCLEUS_SOURCES.length; c++) {
+        const source = NUCLEUS_SOURCES[c] as number;
+        const value = source >= 0 ? numbers[i * FIELDS + source] : source === -1 ? contours[i] : ids[k];
+        text += (c === 0 ? '' : '\t') + copyField(value);
+      }
+      text += '\n';
+    }
+    yield text;
+  }
+}
