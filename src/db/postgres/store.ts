@@ -55,7 +55,9 @@ const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 /** A one-line error for what the server or the connection said. */
 export function postgresError(cause: unknown, label: string, doing: string): PannukeError {
   if (cause instanceof PannukeError) return cause;
-  const e = cause as { code?: string; message?: string };
+  // drizzle wraps the server's error (with the whole statement in its message): report the server's.
+  const inner = (cause as { cause?: { code?: string } }).cause;
+  const e = (typeof inner?.code === 'string' ? inner : cause) as { code?: string; message?: string };
   const code = e.code ?? '';
   if (code === '57014') return new PannukeError('QUERY', `${doing}: stopped by the statement timeout or a cancel`, { file: label, cause, hint: 'raise --timeout or narrow the query' });
   if (code === '25006') return new PannukeError('QUERY', `${doing}: refused, the transaction is READ ONLY (${e.message})`, { file: label, cause });
