@@ -28,6 +28,20 @@ export class SqliteStore implements Store {
     return { columns: statement.columns().map((c) => c.name), rows };
   }
 
+  async *iterate(sql: string, params: readonly unknown[] = [], batchRows = 1000): AsyncIterable<RowSet> {
+    const statement = this.db.$client.prepare(sql).raw(true).safeIntegers(true);
+    const columns = statement.columns().map((c) => c.name);
+    let rows: unknown[][] = [];
+    for (const row of statement.iterate(...params) as IterableIterator<unknown[]>) {
+      rows.push(row.map(exact));
+      if (rows.length === batchRows) {
+        yield { columns, rows };
+        rows = [];
+      }
+    }
+    if (rows.length > 0) yield { columns, rows };
+  }
+
   async run(sql: string, params: readonly unknown[] = []): Promise<void> {
     this.db.$client.prepare(sql).run(...params);
   }

@@ -26,6 +26,12 @@ export interface Store {
   readonly identity: string;
   /** Runs one statement with `?` placeholders and returns its rows. */
   all(sql: string, params?: readonly unknown[]): Promise<RowSet>;
+  /**
+   * Streams a statement's rows in batches of at most `batchRows` (SQLite: the statement's iterator;
+   * PostgreSQL: a cursor in a transaction of its own), so memory stays flat whatever the number of rows.
+   * The column names come with the first batch.
+   */
+  iterate(sql: string, params?: readonly unknown[], batchRows?: number): AsyncIterable<RowSet>;
   /** Runs one statement that returns no rows. */
   run(sql: string, params?: readonly unknown[]): Promise<void>;
   /**

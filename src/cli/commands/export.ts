@@ -6,13 +6,15 @@ import { PannukeError } from '../../errors.js';
 import { exportMasks } from '../../export/masks.js';
 import { exportRowCount, exportRows, ROW_FORMATS, type RowFormat } from '../../export/rows.js';
 import { writeAtomically } from '../../output/atomic.js';
-import { checkOutput } from '../../output/guard.js';
+import { checkOutput, databaseFiles, inputsOf } from '../../output/guard.js';
 import { recordedSources } from '../../query/sources.js';
-import { findSubset } from '../../subset/store.js';
-import { dbOptions, withDatabase, type DbOptions } from '../database.js';
+import { findSubset, findSubsetId } from '../../subset/store.js';
+import { parseDbLocation } from '../../db/location.js';
+import { PARTITION_KEYS, type PartitionKey } from '../../export/parquet.js';
+import { dbOptions, withDatabase, withStore, type DbOptions } from '../database.js';
 import { formatNumber } from '../format.js';
 import type { Io } from '../io.js';
-import { parseChoice } from '../options.js';
+import { parseChoice, parseChoiceList } from '../options.js';
 import { progressReporter, rowProgress } from '../progress.js';
 import { protectedInputs } from './inputs.js';
 
@@ -24,6 +26,7 @@ interface ExportOptions extends DbOptions {
   force?: boolean;
   raw?: boolean;
   membersOnly?: boolean;
+  partitionBy?: PartitionKey[];
 }
 
 /** The folds the masks export reads: --data, else the files the database recorded (if unchanged). */
@@ -70,32 +73,43 @@ async function runExport(what: string | undefined, o: ExportOptions, io: Io): Pr
   if (what === 'masks') return runMasksExport({ ...o, out: o.out }, io);
   if (o.format === undefined) throw new PannukeError('BAD_OPTION', `--format is required: one of ${ROW_FORMATS.join(', ')}`);
   if (o.data !== undefined || o.membersOnly === true) throw new PannukeError('BAD_OPTION', '--data and --members-only are for `export masks`');
+  if (o.partitionBy !== undefined && o.format !== 'geoparquet') throw new PannukeError('BAD_OPTION', '--partition-by is for --format geoparquet');
   const format = o.format;
   const out = o.out;
-  await withDatabase(o, 'read', async (db) => {
-    checkOutput(out, { kind: 'file', force: o.force === true, inputs: protectedInputs(db, o.db), option: '--out' });
-    const subsetId = o.subset === undefined ? undefined : findSubset(db, o.db, o.subset).id;
+  const kind = format === 'geoparquet' ? 'dir' : 'file';
+  const location = parseDbLocation(o.db);
+  await withStore(o.db, 'read', async (store) => {
+    // The database's files (SQLite) and the recorded fold sources are never outputs.
+    const sources = (await store.all('SELECT path FROM sources')).rows.map((r) => r[0] as string);
+    const inputs = [...(location.kind === 'sqlite' ? databaseFiles(location.file) : []), ...inputsOf(sources)];
+    checkOutput(out, { kind, force: o.force === true, inputs, option: '--out' });
+    const subsetId = o.subset === undefined ? undefined : await findSubsetId(store, o.subset);
     const progress = rowProgress(io, 'export');
-    const total = exportRowCount(db, subsetId);
+    const total = await exportRowCount(store, subsetId);
     try {
-      const r = await writeAtomically(out, { kind: 'file', force: o.force === true }, (temporary) =>
-        exportRows(db, format, temporary, { ...(subsetId !== undefined && { subsetId }), raw: o.raw === true, onRow: (n) => progress.update(n, total) }),
+      const r = await writeAtomically(out, { kind, force: o.force === true }, (temporary) =>
+        exportRows(store, format, temporary, {
+          ...(subsetId !== undefined && { subsetId }), ...(o.partitionBy !== undefined && { partitionBy: o.partitionBy }),
+          raw: o.raw === true, onRow: (n) => progress.update(n, total),
+        }),
       );
       progress.stop();
-      io.stdout.write(`wrote ${formatNumber(r.rows)} nuclei to ${out} (${format}, ${formatNumber(r.bytes)} bytes)\n`);
+      const files = r.files === undefined ? '' : ` in ${formatNumber(r.files)} file${r.files === 1 ? '' : 's'}`;
+      io.stdout.write(`wrote ${formatNumber(r.rows)} nuclei to ${out} (${format}${files}, ${formatNumber(r.bytes)} bytes)\n`);
     } finally {
       progress.stop();
     }
-  });
+  }, { ...(o.busyTimeout !== undefined && { busyTimeout: o.busyTimeout }) });
 }
 
 export function registerExport(program: Command, io: Io): void {
   dbOptions(program
     .command('export')
-    .description('export nuclei as CSV, Parquet or GeoJSON; or, with `export masks`, PanNuke-format .npy files for training')
+    .description('export nuclei as CSV, Parquet, GeoParquet or GeoJSON; or, with `export masks`, PanNuke-format .npy files for training')
     .argument('[what]', "'masks' for the training export; omit for rows of nucleus_facts"))
     .option('--format <format>', `rows: ${ROW_FORMATS.join(', ')}`, parseChoice('--format', ROW_FORMATS))
-    .option('--out <path>', 'output file (rows) or folder (masks); an existing one needs --force')
+    .option('--out <path>', 'output file (rows), or folder (geoparquet, masks); an existing one needs --force')
+    .option('--partition-by <keys>', 'geoparquet: Hive-style partitions by some of fold, tissue, class (e.g. fold,tissue)', parseChoiceList('--partition-by', PARTITION_KEYS))
     .option('--force', 'replace an existing --out (for masks, the whole folder)')
     .option('--subset <name>', 'only a stored subset (masks: its images)')
     .option('--raw', "CSV: write cells as they are (by default a text cell starting with = + - @ or a tab gets a leading ' so spreadsheets do not run it)")
@@ -105,10 +119,15 @@ export function registerExport(program: Command, io: Io): void {
 Examples:
   pannuke export --db x.sqlite --format parquet --out nuclei.parquet
   pannuke export --db x.sqlite --subset train --format geojson --out train.geojson
+  pannuke export --db x.sqlite --format geoparquet --partition-by fold,tissue --out nuclei/
   pannuke export masks --db x.sqlite --subset train --out train/
 
 CSV and Parquet hold the columns of nucleus_facts; GeoJSON a Feature per nucleus (its contour in pixel
 coordinates, x = column, y = row, exteriors counter-clockwise per RFC 7946) with the same properties.
+GeoParquet (1.1) writes a folder: part-0.parquet, or with --partition-by fold=1/tissue=Breast/part-0.parquet
+(partition columns in the path only), each file the columns of nucleus_facts plus geometry (WKB outline) and
+bbox (xmin, ymin, xmax, ymax), crs null (pixel space), row groups of 100,000 rows. Read it with DuckDB:
+  SELECT * FROM read_parquet('nuclei/**/*.parquet', hive_partitioning = true)
 export masks writes images.npy (N,H,W,3), masks.npy (N,H,W,6) float64 with channels 0..4 rebuilt from the
 contours and channel 5 copied, types.npy (<U13) and index.csv (row → fold, fold_index). With --subset it
 writes the subset's images whole (every nucleus in them) unless --members-only.

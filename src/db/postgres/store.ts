@@ -78,6 +78,7 @@ export class PostgresStore implements Store {
   /** Whether nuclei have a PostGIS `geom` column (write/load modes; read mode looks it up). */
   postgis: PostgisState = 'absent';
   private inTransaction = false;
+  private cursors = 0;
 
   private constructor(readonly client: pg.Client, location: Extract<DbLocation, { kind: 'postgres' }>) {
     this.label = location.label;
@@ -175,6 +176,27 @@ export class PostgresStore implements Store {
   async all(sql: string, params: readonly unknown[] = []): Promise<RowSet> {
     const result = await this.client.query({ text: numberPlaceholders(sql), values: params.map(toParam), rowMode: 'array' });
     return { columns: result.fields.map((f) => f.name), rows: result.rows as unknown[][] };
+  }
+
+  async *iterate(sql: string, params: readonly unknown[] = [], batchRows = 1000): AsyncIterable<RowSet> {
+    const own = !this.inTransaction;
+    const cursor = `pannuke_cursor_${++this.cursors}`;
+    if (own) await this.client.query('BEGIN');
+    let finished = false;
+    try {
+      await this.client.query({ text: `DECLARE ${cursor} NO SCROLL CURSOR FOR ${numberPlaceholders(sql)}`, values: params.map(toParam) });
+      for (;;) {
+        const r = await this.client.query({ text: `FETCH ${batchRows} FROM ${cursor}`, rowMode: 'array' });
+        if (r.rows.length > 0) yield { columns: r.fields.map((f) => f.name), rows: r.rows as unknown[][] };
+        if (r.rows.length < batchRows) break;
+      }
+      await this.client.query(`CLOSE ${cursor}`);
+      if (own) await this.client.query('COMMIT');
+      finished = true;
+    } finally {
+      // An error, or a consumer that stopped early (break, an error of its own): the cursor's transaction ends.
+      if (own && !finished) await this.client.query('ROLLBACK').catch(() => undefined);
+    }
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<void> {
