@@ -57,6 +57,16 @@ describe.skipIf(skip)('PostgreSQL', () => {
     expect(g?.exact).toBe(g?.n);
     const [idx] = await pgRows<{ n: string }>(url, "SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'nuclei' AND indexdef LIKE '%USING gist (geom)%'");
     expect(idx?.n).toBe('1');
+    // Exports from PostgreSQL are the same files as from SQLite, byte for byte.
+    for (const [format, extra] of [['csv', []], ['parquet', []], ['geojson', []], ['geoparquet', ['--partition-by', 'fold,tissue']]] as const) {
+      const [x, y] = [path.join(dir, `sqlite.${format}`), path.join(dir, `pg.${format}`)];
+      expect((await cli('export', '--db', reference, '--format', format, '--out', x, ...extra)).code).toBe(0);
+      const e = await cli('export', '--db', url, '--format', format, '--out', y, ...extra);
+      expect(e.code, e.err).toBe(0);
+      const files = (root: string) => (fs.statSync(root).isDirectory() ? fs.readdirSync(root, { recursive: true }).map(String).filter((f) => f.endsWith('.parquet')).sort() : ['']);
+      expect(files(y)).toEqual(files(x));
+      for (const f of files(x)) expect(fs.readFileSync(path.join(y, f)).equals(fs.readFileSync(path.join(x, f))), `${format} ${f}`).toBe(true);
+    }
     // A second run changes nothing.
     const again = await cli('ingest', data, '--db', url);
     expect(again.out).toMatch(/nothing to do/);

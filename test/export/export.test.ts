@@ -79,7 +79,7 @@ describe('export rows', () => {
   });
 
   it('bad usage: unknown format, missing --out', async () => {
-    expect((await cli('export', '--db', db, '--format', 'xlsx', '--out', path.join(dir, 'x'))).err).toMatch(/--format: expected one of csv, parquet, geojson/);
+    expect((await cli('export', '--db', db, '--format', 'xlsx', '--out', path.join(dir, 'x'))).err).toMatch(/--format: expected one of csv, parquet, geoparquet, geojson/);
     expect((await cli('export', '--db', db, '--format', 'csv')).code).toBe(2);
   });
 });
@@ -161,5 +161,70 @@ describe('export masks', () => {
     } finally {
       fs.writeFileSync(types, saved);
     }
+  });
+});
+
+describe('GeoParquet', () => {
+  it('partitioned by fold and tissue: DuckDB reads every nucleus with its exact outline, bbox and partition keys', async () => {
+    const out = path.join(dir, 'geo');
+    const r = await cli('export', '--db', db, '--format', 'geoparquet', '--partition-by', 'fold,tissue', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    const raw = new Database(db, { readonly: true });
+    const contours = new Map((raw.prepare('SELECT id, hex(contour) AS h FROM nuclei').all() as { id: number; h: string }[]).map((c) => [c.id, c.h]));
+    const partitions = raw.prepare('SELECT DISTINCT fold, tissue FROM nucleus_facts ORDER BY 1, 2').all() as { fold: number; tissue: string }[];
+    raw.close();
+    // Hive layout: one file per (fold, tissue) present.
+    for (const p of partitions) expect(fs.existsSync(path.join(out, `fold=${p.fold}`, `tissue=${p.tissue}`, 'part-0.parquet')), `${p.fold}/${p.tissue}`).toBe(true);
+    const files = fs.readdirSync(out, { recursive: true }).filter((f) => String(f).endsWith('.parquet'));
+    expect(files).toHaveLength(partitions.length);
+    // Read as plain Parquet (the WKB as a BLOB) and compare every row with nucleus_facts and the outline.
+    const rows = await duck(`SET enable_geoparquet_conversion = false;
+      SELECT * EXCLUDE (geometry, bbox), hex(geometry) AS wkb, bbox.xmin AS xmin, bbox.ymin AS ymin, bbox.xmax AS xmax, bbox.ymax AS ymax
+        FROM read_parquet('${out}/**/*.parquet', hive_partitioning = true) ORDER BY nucleus_id`);
+    expect(rows).toHaveLength(facts.length);
+    rows.forEach((row, i) => {
+      const fact = facts[i] as Record<string, unknown>;
+      const { wkb, xmin, ymin, xmax, ymax, ...rest } = row;
+      expect(rest).toEqual(fact);
+      expect(wkb).toBe(contours.get(fact.nucleus_id as number));
+      expect([xmin, ymin, xmax, ymax]).toEqual([fact.bbox_x0, fact.bbox_y0, fact.bbox_x1, fact.bbox_y1]);
+    });
+    // DuckDB recognises the geometry column from the metadata.
+    const types = await duck(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${out}/**/*.parquet', hive_partitioning = true))`);
+    expect(types).toEqual(expect.arrayContaining([{ column_name: 'geometry', column_type: 'GEOMETRY' }, { column_name: 'bbox', column_type: 'STRUCT(xmin DOUBLE, ymin DOUBLE, xmax DOUBLE, ymax DOUBLE)' }]));
+  });
+
+  it("each file's geo metadata has GeoParquet 1.1's required keys, crs null, and the file's own types and bounds", async () => {
+    const out = path.join(dir, 'geo-meta');
+    expect((await cli('export', '--db', db, '--format', 'geoparquet', '--partition-by', 'fold', '--out', out)).code).toBe(0);
+    for (const f of fs.readdirSync(out, { recursive: true }).map(String).filter((x) => x.endsWith('.parquet'))) {
+      const file = path.join(out, f);
+      const [meta] = await duck(`SELECT decode(value) AS geo FROM parquet_kv_metadata('${file}') WHERE decode(key) = 'geo'`);
+      const geo = JSON.parse(String(meta?.geo)) as Record<string, any>;
+      expect(geo.version).toBe('1.1.0');
+      expect(geo.primary_column).toBe('geometry');
+      const column = geo.columns.geometry;
+      expect(column.encoding).toBe('WKB');
+      expect('crs' in column && column.crs === null).toBe(true);
+      const [stats] = await duck(`SELECT min(bbox_x0) AS x0, min(bbox_y0) AS y0, max(bbox_x1) AS x1, max(bbox_y1) AS y1,
+        count(*) FILTER (WHERE parts = 1) AS single, count(*) FILTER (WHERE parts > 1) AS multi FROM '${file}'`);
+      expect(column.bbox).toEqual([stats?.x0, stats?.y0, stats?.x1, stats?.y1]);
+      expect(column.geometry_types).toEqual([...(Number(stats?.multi) > 0 ? ['MultiPolygon'] : []), ...(Number(stats?.single) > 0 ? ['Polygon'] : [])]);
+      expect(column.covering).toEqual({ bbox: { xmin: ['bbox', 'xmin'], ymin: ['bbox', 'ymin'], xmax: ['bbox', 'xmax'], ymax: ['bbox', 'ymax'] } });
+    }
+  });
+
+  it('a subset, unpartitioned: part-0.parquet with only its nuclei; an existing folder needs --force', async () => {
+    const out = path.join(dir, 'geo-train');
+    expect((await cli('export', '--db', db, '--format', 'geoparquet', '--subset', 'train', '--out', out)).code).toBe(0);
+    const raw = new Database(db, { readonly: true });
+    const ids = raw.prepare("SELECT nucleus_id FROM subset_members m JOIN subsets s ON s.id = m.subset_id WHERE s.name = 'train' ORDER BY 1").pluck().all();
+    raw.close();
+    expect(fs.readdirSync(out)).toEqual(['part-0.parquet']);
+    expect((await duck(`SELECT nucleus_id FROM '${out}/part-0.parquet' ORDER BY 1`)).map((r) => r.nucleus_id)).toEqual(ids);
+    const again = await cli('export', '--db', db, '--format', 'geoparquet', '--subset', 'train', '--out', out);
+    expect([again.code, again.err]).toEqual([2, expect.stringMatching(/--out .*geo-train already exists and is not empty/)]);
+    expect((await cli('export', '--db', db, '--format', 'geoparquet', '--subset', 'train', '--out', out, '--force')).code).toBe(0);
+    expect((await cli('export', '--db', db, '--format', 'csv', '--partition-by', 'fold', '--out', path.join(dir, 'p.csv'))).err).toMatch(/--partition-by is for --format geoparquet/);
   });
 });
