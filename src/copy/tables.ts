@@ -6,9 +6,11 @@
  */
 import { is } from 'drizzle-orm';
 import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { columnKind, type ColumnKind } from '../db/column-kind.js';
 import * as schema from '../db/schema.js';
 
-export type ColumnKind = 'integer' | 'real' | 'text' | 'blob';
+export type { ColumnKind };
+
 
 export interface CopyTable {
   name: string;
@@ -34,7 +36,7 @@ const tables = (Object.values(schema) as unknown[]).filter((v): v is SQLiteTable
 function describe(table: SQLiteTable): CopyTable & { parents: string[] } {
   const config = getTableConfig(table);
   const columns = config.columns.map((c) => c.name);
-  const kinds = config.columns.map((c) => c.getSQLType() as ColumnKind);
+  const kinds = config.columns.map(columnKind);
   const primary = config.columns.filter((c) => c.primary).map((c) => c.name);
   const key = GROUP_KEYS[config.name] ?? (primary.length > 0 ? primary : config.primaryKeys[0]?.columns.map((c) => c.name) ?? []);
   if (key.length === 0) throw new Error(`table ${config.name} has no key to copy in order of`);

@@ -193,10 +193,27 @@ export function schemaVersions(db: Db): { applied: number; known: number } {
 function upgrade(db: Db, file: string): void {
   checkSchema(db, file);
   if (appliedMigrations(db) < knownMigrations()) {
+    // A migration that changes a column's declared type rebuilds the table (drizzle-kit: create the new one,
+    // copy, DROP the old, rename). With foreign keys on, that DROP would delete every child row by cascade
+    // (subset members, evaluations), and the PRAGMA in the migration cannot turn them off inside its
+    // transaction: they are turned off around it here, then checked. legacy_alter_table keeps the rename
+    // from re-checking the views, which name the table between its DROP and its RENAME.
+    db.$client.pragma('foreign_keys = OFF');
+    db.$client.pragma('legacy_alter_table = ON');
     try {
       migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      const broken = db.$client.pragma('foreign_key_check') as { table: string }[];
+      if (broken.length > 0) {
+        throw new PannukeError('DB_SCHEMA', `after migrating, ${broken.length} row(s) of ${[...new Set(broken.map((b) => b.table))].join(', ')} refer to rows that do not exist`, {
+          file, hint: 'the file held inconsistent rows before; please report it with the file',
+        });
+      }
     } catch (cause) {
+      if (cause instanceof PannukeError) throw cause;
       throw new PannukeError('DB_SCHEMA', `cannot apply migrations: ${(cause as Error).message}`, { file, cause });
+    } finally {
+      db.$client.pragma('legacy_alter_table = OFF');
+      db.$client.pragma('foreign_keys = ON');
     }
   }
   const wanted = { schema_version: String(knownMigrations()), tool_version: TOOL_VERSION };

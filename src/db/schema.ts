@@ -3,7 +3,15 @@
  * migrations/ from this file (`npm run db:generate`); src/db/columns.ts documents every column.
  */
 import { sql } from 'drizzle-orm';
-import { blob, index, integer, primaryKey, real, sqliteTable, sqliteView, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, customType, index, integer, primaryKey, real, sqliteTable, sqliteView, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/**
+ * A 64-bit integer column, declared BIGINT. SQLite stores every INTEGER in up to 64 bits either way (BIGINT
+ * has INTEGER affinity), but GDAL, and so QGIS, reads a column declared INTEGER as 32-bit and clamps larger
+ * values (2,147,483,649 came back as 2,147,483,647); declared BIGINT it reads Integer64. Row ids stay
+ * `INTEGER PRIMARY KEY` (the rowid: GDAL takes it as the 64-bit feature id).
+ */
+const int64 = customType<{ data: number; driverData: number }>({ dataType: () => 'bigint' });
 
 export const classes = sqliteTable('classes', {
   id: integer('id').primaryKey(),
@@ -19,14 +27,14 @@ export const images = sqliteTable(
   'images',
   {
     id: integer('id').primaryKey(),
-    fold: integer('fold').notNull(),
-    foldIndex: integer('fold_index').notNull(),
-    tissueId: integer('tissue_id').notNull().references(() => tissues.id),
-    width: integer('width').notNull(),
-    height: integer('height').notNull(),
-    nucleusCount: integer('nucleus_count').notNull(),
-    voidPixels: integer('void_pixels').notNull(),
-    overlapPixels: integer('overlap_pixels').notNull(),
+    fold: int64('fold').notNull(),
+    foldIndex: int64('fold_index').notNull(),
+    tissueId: int64('tissue_id').notNull().references(() => tissues.id),
+    width: int64('width').notNull(),
+    height: int64('height').notNull(),
+    nucleusCount: int64('nucleus_count').notNull(),
+    voidPixels: int64('void_pixels').notNull(),
+    overlapPixels: int64('overlap_pixels').notNull(),
   },
   (t) => [uniqueIndex('images_fold_index').on(t.fold, t.foldIndex), index('images_tissue').on(t.tissueId)],
 );
@@ -36,24 +44,24 @@ export const images = sqliteTable(
  * fills both): a function, because a drizzle column builder belongs to one table.
  */
 const nucleusMeasures = () => ({
-  classId: integer('class_id').notNull().references(() => classes.id),
-  instanceId: integer('instance_id').notNull(),
-  area: integer('area').notNull(),
-  bboxX0: integer('bbox_x0').notNull(),
-  bboxY0: integer('bbox_y0').notNull(),
-  bboxX1: integer('bbox_x1').notNull(),
-  bboxY1: integer('bbox_y1').notNull(),
+  classId: int64('class_id').notNull().references(() => classes.id),
+  instanceId: int64('instance_id').notNull(),
+  area: int64('area').notNull(),
+  bboxX0: int64('bbox_x0').notNull(),
+  bboxY0: int64('bbox_y0').notNull(),
+  bboxX1: int64('bbox_x1').notNull(),
+  bboxY1: int64('bbox_y1').notNull(),
   centroidX: real('centroid_x').notNull(),
   centroidY: real('centroid_y').notNull(),
-  perimeter: integer('perimeter').notNull(),
+  perimeter: int64('perimeter').notNull(),
   majorAxisLength: real('major_axis_length').notNull(),
   minorAxisLength: real('minor_axis_length').notNull(),
   eccentricity: real('eccentricity').notNull(),
   orientation: real('orientation').notNull(),
-  parts: integer('parts').notNull(),
-  holes: integer('holes').notNull(),
-  overlapArea: integer('overlap_area').notNull(),
-  sharedId: integer('shared_id').notNull(),
+  parts: int64('parts').notNull(),
+  holes: int64('holes').notNull(),
+  overlapArea: int64('overlap_area').notNull(),
+  sharedId: int64('shared_id').notNull(),
   contour: blob('contour', { mode: 'buffer' }).notNull(),
 });
 
@@ -61,7 +69,7 @@ export const nuclei = sqliteTable(
   'nuclei',
   {
     id: integer('id').primaryKey(),
-    imageId: integer('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
+    imageId: int64('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
     ...nucleusMeasures(),
   },
   (t) => [
@@ -78,11 +86,11 @@ export const nuclei = sqliteTable(
 export const areaHistogram = sqliteTable(
   'area_histogram',
   {
-    fold: integer('fold').notNull(),
-    tissueId: integer('tissue_id').notNull().references(() => tissues.id),
-    classId: integer('class_id').notNull().references(() => classes.id),
-    area: integer('area').notNull(),
-    nuclei: integer('nuclei').notNull(),
+    fold: int64('fold').notNull(),
+    tissueId: int64('tissue_id').notNull().references(() => tissues.id),
+    classId: int64('class_id').notNull().references(() => classes.id),
+    area: int64('area').notNull(),
+    nuclei: int64('nuclei').notNull(),
   },
   (t) => [primaryKey({ columns: [t.fold, t.tissueId, t.classId, t.area] })],
 );
@@ -92,10 +100,10 @@ export const sources = sqliteTable(
   'sources',
   {
     id: integer('id').primaryKey(),
-    fold: integer('fold').notNull(),
+    fold: int64('fold').notNull(),
     role: text('role', { enum: ['images', 'masks', 'types'] }).notNull(),
     path: text('path').notNull(),
-    bytes: integer('bytes').notNull(),
+    bytes: int64('bytes').notNull(),
     mtime: text('mtime').notNull(),
     fingerprint: text('fingerprint').notNull(),
     fingerprintKind: text('fingerprint_kind', { enum: ['sampled', 'full', 'zip-crc32'] }).notNull(),
@@ -112,9 +120,9 @@ export const ingestRuns = sqliteTable('ingest_runs', {
   options: text('options').notNull(),
   status: text('status', { enum: ['running', 'finished', 'failed', 'interrupted'] }).notNull(),
   host: text('host').notNull(),
-  pid: integer('pid').notNull(),
-  images: integer('images').notNull(),
-  nuclei: integer('nuclei').notNull(),
+  pid: int64('pid').notNull(),
+  images: int64('images').notNull(),
+  nuclei: int64('nuclei').notNull(),
   error: text('error'),
 });
 
@@ -168,9 +176,9 @@ export const subsets = sqliteTable('subsets', {
   kind: text('kind', { enum: ['nuclei-per-class', 'images'] }).notNull(),
   /** Every option the subset was made with, as JSON, so it can be made again. */
   options: text('options').notNull(),
-  seed: integer('seed').notNull(),
-  nuclei: integer('nuclei').notNull(),
-  images: integer('images').notNull(),
+  seed: int64('seed').notNull(),
+  nuclei: int64('nuclei').notNull(),
+  images: int64('images').notNull(),
   /** What the choice could not meet, as JSON (e.g. strata with fewer nuclei than asked); '[]' when none. */
   notes: text('notes').notNull().default('[]'),
 });
@@ -178,20 +186,20 @@ export const subsets = sqliteTable('subsets', {
 export const subsetMembers = sqliteTable(
   'subset_members',
   {
-    subsetId: integer('subset_id').notNull().references(() => subsets.id, { onDelete: 'cascade' }),
-    nucleusId: integer('nucleus_id').notNull().references(() => nuclei.id, { onDelete: 'cascade' }),
-    imageId: integer('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
+    subsetId: int64('subset_id').notNull().references(() => subsets.id, { onDelete: 'cascade' }),
+    nucleusId: int64('nucleus_id').notNull().references(() => nuclei.id, { onDelete: 'cascade' }),
+    imageId: int64('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
   },
   (t) => [primaryKey({ columns: [t.subsetId, t.nucleusId] }), index('subset_members_image').on(t.subsetId, t.imageId), index('subset_members_nucleus').on(t.nucleusId)],
 );
 
 /** Nuclei per fold, tissue and class, with the images that have the class and the mean area: a BI feed. */
 export const classDistribution = sqliteView('class_distribution', {
-  fold: integer('fold').notNull(),
+  fold: int64('fold').notNull(),
   tissue: text('tissue').notNull(),
   class: text('class').notNull(),
-  nuclei: integer('nuclei').notNull(),
-  images: integer('images').notNull(),
+  nuclei: int64('nuclei').notNull(),
+  images: int64('images').notNull(),
   meanArea: real('mean_area').notNull(),
 }).as(sql`
   SELECT i.fold AS fold, t.name AS tissue, c.name AS class, count(*) AS nuclei, count(DISTINCT n.image_id) AS images,
@@ -202,16 +210,16 @@ export const classDistribution = sqliteView('class_distribution', {
 
 /** One row per image (empty ones included) with its nucleus count per class. */
 export const imageSummary = sqliteView('image_summary', {
-  imageId: integer('image_id').notNull(),
-  fold: integer('fold').notNull(),
-  foldIndex: integer('fold_index').notNull(),
+  imageId: int64('image_id').notNull(),
+  fold: int64('fold').notNull(),
+  foldIndex: int64('fold_index').notNull(),
   tissue: text('tissue').notNull(),
-  neoplastic: integer('neoplastic').notNull(),
-  inflammatory: integer('inflammatory').notNull(),
-  connective: integer('connective').notNull(),
-  dead: integer('dead').notNull(),
-  epithelial: integer('epithelial').notNull(),
-  nuclei: integer('nuclei').notNull(),
+  neoplastic: int64('neoplastic').notNull(),
+  inflammatory: int64('inflammatory').notNull(),
+  connective: int64('connective').notNull(),
+  dead: int64('dead').notNull(),
+  epithelial: int64('epithelial').notNull(),
+  nuclei: int64('nuclei').notNull(),
 }).as(sql`
   SELECT i.id AS image_id, i.fold AS fold, i.fold_index AS fold_index, t.name AS tissue,
          count(n.id) FILTER (WHERE n.class_id = 1) AS neoplastic,
@@ -231,9 +239,9 @@ export const imageSummary = sqliteView('image_summary', {
  */
 export const qcSummary = sqliteView('qc_summary', {
   quirk: text('quirk').notNull(),
-  nuclei: integer('nuclei'),
-  pixels: integer('pixels'),
-  images: integer('images').notNull(),
+  nuclei: int64('nuclei'),
+  pixels: int64('pixels'),
+  images: int64('images').notNull(),
   description: text('description').notNull(),
 }).as(sql`
   SELECT 'shared_id' AS quirk, count(*) AS nuclei, NULL AS pixels, count(DISTINCT image_id) AS images,
@@ -268,17 +276,17 @@ export const qcSummary = sqliteView('qc_summary', {
 export const predictionSets = sqliteTable('prediction_sets', {
   id: integer('id').primaryKey(),
   name: text('name').notNull().unique(),
-  fold: integer('fold').notNull(),
+  fold: int64('fold').notNull(),
   /** The masks.npy the prediction was read from. */
   source: text('source').notNull(),
-  bytes: integer('bytes').notNull(),
+  bytes: int64('bytes').notNull(),
   fingerprint: text('fingerprint').notNull(),
   createdAt: text('created_at').notNull(),
   toolVersion: text('tool_version').notNull(),
   /** Every option of the run, as JSON (the detection radius among them). */
   options: text('options').notNull(),
   /** Images evaluated so far; the set is complete when it equals the fold's images. */
-  images: integer('images').notNull(),
+  images: int64('images').notNull(),
 });
 
 /** Predicted nuclei: the same columns and exact outline as ground-truth `nuclei`, per prediction set. */
@@ -286,8 +294,8 @@ export const predictedNuclei = sqliteTable(
   'predicted_nuclei',
   {
     id: integer('id').primaryKey(),
-    setId: integer('set_id').notNull().references(() => predictionSets.id, { onDelete: 'cascade' }),
-    imageId: integer('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
+    setId: int64('set_id').notNull().references(() => predictionSets.id, { onDelete: 'cascade' }),
+    imageId: int64('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
     ...nucleusMeasures(),
   },
   (t) => [uniqueIndex('predicted_nuclei_set_image_class_instance').on(t.setId, t.imageId, t.classId, t.instanceId), index('predicted_nuclei_image').on(t.imageId)],
@@ -301,15 +309,15 @@ export const predictedNuclei = sqliteTable(
 export const evalCounts = sqliteTable(
   'eval_counts',
   {
-    setId: integer('set_id').notNull().references(() => predictionSets.id, { onDelete: 'cascade' }),
-    imageId: integer('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
-    mode: integer('mode').notNull(),
-    tp: integer('tp').notNull(),
-    fp: integer('fp').notNull(),
-    fn: integer('fn').notNull(),
+    setId: int64('set_id').notNull().references(() => predictionSets.id, { onDelete: 'cascade' }),
+    imageId: int64('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
+    mode: int64('mode').notNull(),
+    tp: int64('tp').notNull(),
+    fp: int64('fp').notNull(),
+    fn: int64('fn').notNull(),
     iouSum: real('iou_sum').notNull(),
-    gtEmpty: integer('gt_empty').notNull(),
-    officialFails: integer('official_fails').notNull(),
+    gtEmpty: int64('gt_empty').notNull(),
+    officialFails: int64('official_fails').notNull(),
   },
   (t) => [primaryKey({ columns: [t.setId, t.imageId, t.mode] }), index('eval_counts_image').on(t.imageId)],
 );
@@ -318,11 +326,11 @@ export const evalCounts = sqliteTable(
 export const evalMatches = sqliteTable(
   'eval_matches',
   {
-    setId: integer('set_id').notNull().references(() => predictionSets.id, { onDelete: 'cascade' }),
-    mode: integer('mode').notNull(),
-    gtNucleusId: integer('gt_nucleus_id').notNull().references(() => nuclei.id, { onDelete: 'cascade' }),
-    predNucleusId: integer('pred_nucleus_id').notNull().references(() => predictedNuclei.id, { onDelete: 'cascade' }),
-    intersection: integer('intersection').notNull(),
+    setId: int64('set_id').notNull().references(() => predictionSets.id, { onDelete: 'cascade' }),
+    mode: int64('mode').notNull(),
+    gtNucleusId: int64('gt_nucleus_id').notNull().references(() => nuclei.id, { onDelete: 'cascade' }),
+    predNucleusId: int64('pred_nucleus_id').notNull().references(() => predictedNuclei.id, { onDelete: 'cascade' }),
+    intersection: int64('intersection').notNull(),
     iou: real('iou').notNull(),
   },
   // Indexes on both nucleus ids: deleting nuclei (ingest --replace) cascades here without a scan.
@@ -336,10 +344,10 @@ export const evalMatches = sqliteTable(
 export const evalDetections = sqliteTable(
   'eval_detections',
   {
-    setId: integer('set_id').notNull().references(() => predictionSets.id, { onDelete: 'cascade' }),
-    imageId: integer('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
-    gtNucleusId: integer('gt_nucleus_id').references(() => nuclei.id, { onDelete: 'cascade' }),
-    predNucleusId: integer('pred_nucleus_id').references(() => predictedNuclei.id, { onDelete: 'cascade' }),
+    setId: int64('set_id').notNull().references(() => predictionSets.id, { onDelete: 'cascade' }),
+    imageId: int64('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
+    gtNucleusId: int64('gt_nucleus_id').references(() => nuclei.id, { onDelete: 'cascade' }),
+    predNucleusId: int64('pred_nucleus_id').references(() => predictedNuclei.id, { onDelete: 'cascade' }),
     distance: real('distance'),
   },
   (t) => [index('eval_detections_set_image').on(t.setId, t.imageId), index('eval_detections_gt').on(t.gtNucleusId), index('eval_detections_pred').on(t.predNucleusId)],
@@ -352,12 +360,12 @@ export const evalDetections = sqliteTable(
  * bit for bit as SQLite and numpy do (it would otherwise compute in decimal `numeric`).
  */
 export const evalPq = sqliteView('eval_pq', {
-  setId: integer('set_id').notNull(),
-  imageId: integer('image_id').notNull(),
-  mode: integer('mode').notNull(),
-  tp: integer('tp').notNull(),
-  fp: integer('fp').notNull(),
-  fn: integer('fn').notNull(),
+  setId: int64('set_id').notNull(),
+  imageId: int64('image_id').notNull(),
+  mode: int64('mode').notNull(),
+  tp: int64('tp').notNull(),
+  fp: int64('fp').notNull(),
+  fn: int64('fn').notNull(),
   iouSum: real('iou_sum').notNull(),
   dq: real('dq'),
   sq: real('sq'),
@@ -373,14 +381,14 @@ export const evalPq = sqliteView('eval_pq', {
 
 /** Per set and image: its tissue, mPQ (the mean of its non-NULL class PQs) and bPQ (the binary PQ). */
 export const evalImageSummary = sqliteView('eval_image_summary', {
-  setId: integer('set_id').notNull(),
-  imageId: integer('image_id').notNull(),
-  fold: integer('fold').notNull(),
-  foldIndex: integer('fold_index').notNull(),
+  setId: int64('set_id').notNull(),
+  imageId: int64('image_id').notNull(),
+  fold: int64('fold').notNull(),
+  foldIndex: int64('fold_index').notNull(),
   tissue: text('tissue').notNull(),
   mpq: real('mpq'),
   bpq: real('bpq'),
-  officialFails: integer('official_fails').notNull(),
+  officialFails: int64('official_fails').notNull(),
 }).as(sql`
   SELECT e.set_id, e.image_id, i.fold, i.fold_index, t.name AS tissue,
          avg(e.pq) FILTER (WHERE e.mode BETWEEN 1 AND 5) AS mpq,
@@ -400,16 +408,16 @@ export const evalImageSummary = sqliteView('eval_image_summary', {
 export const geometryColumns = sqliteTable('geometry_columns', {
   fTableName: text('f_table_name').notNull(),
   fGeometryColumn: text('f_geometry_column').notNull(),
-  geometryType: integer('geometry_type'),
-  coordDimension: integer('coord_dimension'),
-  srid: integer('srid'),
+  geometryType: int64('geometry_type'),
+  coordDimension: int64('coord_dimension'),
+  srid: int64('srid'),
   geometryFormat: text('geometry_format'),
 }, (t) => [primaryKey({ columns: [t.fTableName, t.fGeometryColumn] })]);
 
 export const spatialRefSys = sqliteTable('spatial_ref_sys', {
   srid: integer('srid').primaryKey(),
   authName: text('auth_name'),
-  authSrid: integer('auth_srid'),
+  authSrid: int64('auth_srid'),
   srtext: text('srtext'),
 });
 

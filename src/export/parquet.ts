@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { getTableColumns } from 'drizzle-orm';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
+import { columnKind } from '../db/column-kind.js';
 import { images, nuclei } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 import { yielder } from '../interrupt.js';
@@ -40,7 +41,7 @@ function kindOf(name: string): Kind {
   if (name === 'tissue' || name === 'class') return 'STRING';
   for (const table of [nuclei, images]) {
     const column = Object.values(getTableColumns(table)).find((c) => c.name === name);
-    if (column !== undefined) return column.getSQLType() === 'real' ? 'DOUBLE' : column.getSQLType() === 'integer' ? 'INT64' : 'STRING';
+    if (column !== undefined) return { integer: 'INT64', real: 'DOUBLE', text: 'STRING', blob: 'STRING' }[columnKind(column as never)] as Kind;
   }
   throw new Error(`nucleus_facts column ${name} has no Parquet type`);
 }

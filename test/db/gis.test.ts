@@ -40,5 +40,14 @@ describe.skipIf(!available)('GDAL reads the database', () => {
       expect(geometries).toEqual(rows.map((x) => (x.parts > 1 ? 'MULTIPOLYGON' : 'POLYGON')));
     }
     raw.close();
+    // 64-bit values read exactly: columns are declared BIGINT, which GDAL reads as Integer64 (INTEGER it
+    // clamps to 32 bits, with a warning).
+    const rw = new Database(db);
+    const first = rw.prepare('SELECT id FROM nuclei ORDER BY id LIMIT 1').pluck().get() as number;
+    rw.prepare('UPDATE nuclei SET instance_id = 2147483649 WHERE id = ?').run(first);
+    rw.close();
+    const big = spawnSync(OGRINFO, ['-ro', '-q', '-where', `instance_id > 2147483647`, db, 'nuclei'], { encoding: 'utf8' });
+    expect(big.stderr).not.toMatch(/warning|overflow/i);
+    expect(big.stdout).toMatch(/instance_id \(Integer64\) = 2147483649/);
   }, 60_000);
 });

@@ -208,22 +208,25 @@ describe.skipIf(skip)('PostgreSQL', () => {
   });
 
   it('kill -9 during a copy, then the same command: it resumes and ends identical', async () => {
-    const url = await freshDatabase();
-    const nuclei = async () => {
-      const exists = await pgRows(url, "SELECT 1 FROM pg_tables WHERE tablename = 'nuclei'");
-      return exists.length === 0 ? 0 : Number((await pgRows<{ n: string }>(url, 'SELECT count(*) AS n FROM nuclei'))[0]?.n);
-    };
     const total = Number(new Database(reference, { readonly: true }).prepare('SELECT count(*) FROM nuclei').pluck().get());
-    const partial: number[] = [];
-    for (const fraction of [0.2, 0.5]) {
+    // Killed once some nuclei are in (by progress, not by time); on a busy machine a copy can finish before
+    // the kill lands, so a fresh database is tried again until one is left half-copied.
+    let url = '';
+    const seen: number[] = [];
+    for (let attempt = 0; attempt < 6 && !seen.some((n) => n > 0 && n < total); attempt++) {
+      url = await freshDatabase();
+      const nuclei = async () => {
+        const exists = await pgRows(url, "SELECT 1 FROM pg_tables WHERE tablename = 'nuclei'");
+        return exists.length === 0 ? 0 : Number((await pgRows<{ n: string }>(url, 'SELECT count(*) AS n FROM nuclei'))[0]?.n);
+      };
       const child = spawnCli(['copy', '--from', reference, '--to', url, '--batch-rows', '100']);
       const t0 = Date.now();
-      while ((await nuclei()) < total * fraction && child.exitCode === null && Date.now() - t0 < 20_000) await sleep(5);
+      while ((await nuclei()) < total * 0.2 && child.exitCode === null && Date.now() - t0 < 20_000) await sleep(2);
       child.kill('SIGKILL');
       await exitOf(child);
-      partial.push(await nuclei());
+      seen.push(await nuclei());
     }
-    expect(partial.some((n) => n > 0 && n < total), `nuclei after each kill: ${partial.join(', ')} of ${total}`).toBe(true);
+    expect(seen.some((n) => n > 0 && n < total), `nuclei after each kill: ${seen.join(', ')} of ${total}`).toBe(true);
     const rerun = spawnCli(['copy', '--from', reference, '--to', url, '--batch-rows', '100']);
     const exit = await exitOf(rerun);
     expect(exit.code, rerun.output().err).toBe(0);

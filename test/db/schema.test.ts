@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { dumpDb } from '../helpers/db.js';
 import { describe, expect, it } from 'vitest';
 import { schemaMarkdown } from '../../src/db/columns.js';
 import { openDatabase, TOOL_VERSION } from '../../src/db/open.js';
@@ -135,5 +136,48 @@ describe('pannuke upgrade', () => {
     expect(await runCli(['stats', '--db', old, '--by', 'tissue,class', '--format', 'csv'], a)).toBe(0);
     expect(await runCli(['stats', '--db', current, '--by', 'tissue,class', '--format', 'csv'], b)).toBe(0);
     expect(a.out()).toBe(b.out());
+  }, 60_000);
+
+  it('upgrading rebuilds tables (INTEGER → BIGINT) without losing a row of their children: subset members and evaluations stay', async () => {
+    const { runCli } = await import('../../src/cli/main.js');
+    const { captureIo } = await import('../helpers/io.js');
+    const { migrate } = await import('drizzle-orm/better-sqlite3/migrator');
+    const { drizzle } = await import('drizzle-orm/better-sqlite3');
+    const run = async (...argv: string[]) => expect(await runCli(argv, captureIo())).toBe(0);
+    const data = path.join(dir, 'rebuild-data');
+    await run('synth', data, '--images-per-fold', '6', '--size', '96', '--seed', '12');
+    const current = path.join(dir, 'rebuild-current.sqlite');
+    await run('ingest', data, '--db', current);
+    await run('subset', 'create', 's', '--db', current, '--nuclei-per-class', '3', '--seed', '1');
+    const pred = path.join(dir, 'rebuild-pred');
+    await run('synth', pred, '--prediction-of', data, '--fold', '1');
+    await run('eval', 'run', pred, '--db', current, '--name', 'm', '--fold', '1');
+    // The same rows in a file of the version before the BIGINT migration (its last migration is 0005).
+    const root = path.resolve(import.meta.dirname, '../../migrations');
+    const journal = JSON.parse(fs.readFileSync(path.join(root, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+    const upTo = journal.entries.findIndex((e) => e.tag.endsWith('bigint_columns'));
+    expect(upTo).toBeGreaterThan(0);
+    const migrations = path.join(dir, 'migrations-before-bigint');
+    fs.mkdirSync(path.join(migrations, 'meta'), { recursive: true });
+    for (const e of journal.entries.slice(0, upTo)) fs.copyFileSync(path.join(root, `${e.tag}.sql`), path.join(migrations, `${e.tag}.sql`));
+    fs.writeFileSync(path.join(migrations, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }));
+    const old = path.join(dir, 'rebuild-old.sqlite');
+    const raw = new Database(old);
+    migrate(drizzle(raw), { migrationsFolder: migrations });
+    expect(raw.prepare("SELECT type FROM pragma_table_info('nuclei') WHERE name = 'instance_id'").pluck().get()).toMatch(/^integer$/i);
+    raw.exec(`ATTACH '${current}' AS cur`);
+    const tables = ['classes', 'tissues', 'images', 'nuclei', 'sources', 'area_histogram', 'subsets', 'subset_members', 'prediction_sets', 'predicted_nuclei', 'eval_counts', 'eval_matches', 'eval_detections', 'ingest_runs'];
+    raw.exec('DELETE FROM main.classes');
+    for (const t of tables) raw.exec(`INSERT INTO main.${t} SELECT * FROM cur.${t}`);
+    raw.exec('DETACH cur');
+    raw.close();
+    await run('upgrade', '--db', old);
+    const after = new Database(old, { readonly: true });
+    expect(after.prepare("SELECT type FROM pragma_table_info('nuclei') WHERE name = 'instance_id'").pluck().get()).toBe('bigint');
+    expect(after.prepare("SELECT type FROM pragma_table_info('nuclei') WHERE name = 'id'").pluck().get()).toBe('INTEGER');
+    expect(after.pragma('foreign_key_check')).toEqual([]);
+    after.close();
+    for (const t of tables) expect(dumpDb(old, [t]), t).toBe(dumpDb(current, [t]));
+    expect(Number(new Database(old, { readonly: true }).prepare('SELECT count(*) FROM eval_matches').pluck().get())).toBeGreaterThan(0);
   }, 60_000);
 });

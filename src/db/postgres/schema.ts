@@ -15,6 +15,7 @@ import {
   type PgColumnBuilderBase, type PgTableWithColumns,
 } from 'drizzle-orm/pg-core';
 import { getTableConfig, getViewConfig, SQLiteSyncDialect, type SQLiteTable, type SQLiteView } from 'drizzle-orm/sqlite-core';
+import { columnKind } from '../column-kind.js';
 import * as sqlite from '../schema.js';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
@@ -27,7 +28,7 @@ const derived = new Map<string, AnyPgTable>();
 
 function pgColumn(column: ReturnType<typeof getTableConfig>['columns'][number], identity: boolean): PgColumnBuilderBase {
   let builder;
-  switch (column.getSQLType()) {
+  switch (columnKind(column)) {
     case 'integer':
       builder = bigint(column.name, { mode: 'number' });
       if (identity) builder = builder.generatedByDefaultAsIdentity();
@@ -42,7 +43,7 @@ function pgColumn(column: ReturnType<typeof getTableConfig>['columns'][number], 
       builder = bytea(column.name);
       break;
     default:
-      throw new Error(`no PostgreSQL type for SQLite column ${column.name} (${column.getSQLType()})`);
+      throw new Error(`no PostgreSQL type for SQLite column ${column.name}`);
   }
   if (column.primary) builder = builder.primaryKey();
   if (column.notNull && !column.primary) builder = builder.notNull();
@@ -62,7 +63,7 @@ function derive(table: SQLiteTable): AnyPgTable {
     if (config.columns.includes(column as never)) keyOf.set((column as { name: string }).name, key);
   }
   for (const column of config.columns) {
-    const identity = column.primary && column.name === 'id' && column.getSQLType() === 'integer';
+    const identity = column.primary && column.name === 'id' && columnKind(column) === 'integer';
     columns[keyOf.get(column.name) ?? column.name] = pgColumn(column, identity);
   }
   const result = pgTable(config.name, columns, (t) => {
