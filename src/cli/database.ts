@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { closeDatabase, DEFAULT_BUSY_TIMEOUT_MS, openDatabase, type Db } from '../db/open.js';
-import { parseDbLocation } from '../db/location.js';
+import { isPostgresUrl, parseDbLocation } from '../db/location.js';
+import { PannukeError } from '../errors.js';
 import { openStore, type StoreOptions } from '../db/open-store.js';
 import { postgresError } from '../db/postgres/store.js';
 import type { Store, StoreMode } from '../db/store.js';
@@ -31,6 +32,11 @@ export function dbOptions(command: Command, description = 'a database written by
  * that also accepts a schema older than this version's (upgrade).
  */
 export async function withDatabase<T>(o: DbOptions, mode: 'read' | 'inspect' | 'write' | 'bulk' | 'load', work: (db: Db) => Promise<T> | T): Promise<T> {
+  if (isPostgresUrl(o.db)) {
+    throw new PannukeError('BAD_OPTION', `--db ${parseDbLocation(o.db).label}: this command works on SQLite files only, for now`, {
+      hint: 'on PostgreSQL: ingest, copy, query, stats, qc, subset, export (rows), upgrade; for the others, copy the database to a file first: pannuke copy --from <url> --to local.sqlite',
+    });
+  }
   const reading = mode === 'read' || mode === 'inspect';
   const db = openDatabase(o.db, {
     readonly: reading, wal: mode === 'load' || mode === 'bulk', mustExist: mode !== 'load', allowOlderSchema: mode === 'inspect',
@@ -59,7 +65,11 @@ export async function withDatabase<T>(o: DbOptions, mode: 'read' | 'inspect' | '
  * or a postgres:// URL), runs `work`, closes it (also on Ctrl-C: PostgreSQL rolls back what was not
  * committed when the connection goes).
  */
-export async function withStore<T>(db: string, mode: StoreMode, work: (store: Store) => Promise<T>, options: StoreOptions = {}): Promise<T> {
+export async function withStore<T>(db: string | DbOptions, mode: StoreMode, work: (store: Store) => Promise<T>, options: StoreOptions = {}): Promise<T> {
+  if (typeof db !== 'string') {
+    if (db.busyTimeout !== undefined && options.busyTimeout === undefined) options = { ...options, busyTimeout: db.busyTimeout };
+    db = db.db;
+  }
   const location = parseDbLocation(db);
   let store: Store;
   try {

@@ -1,5 +1,6 @@
 /** The Store over a SQLite file: better-sqlite3 through the same opening rules as every command (open.ts). */
 import path from 'node:path';
+import { PannukeError } from '../errors.js';
 import { closeDatabase, openDatabase, type Db, type OpenOptions } from './open.js';
 import { exactInteger, type RowSet, type Store, type StoreMode } from './store.js';
 
@@ -26,6 +27,21 @@ export class SqliteStore implements Store {
     const statement = this.db.$client.prepare(sql).raw(true).safeIntegers(true);
     const rows = (statement.all(...params) as unknown[][]).map((r) => r.map(exact));
     return { columns: statement.columns().map((c) => c.name), rows };
+  }
+
+  async allReadOnly(sql: string, params: readonly unknown[] = []): Promise<RowSet> {
+    let statement;
+    try {
+      statement = this.db.$client.prepare(sql);
+    } catch (cause) {
+      throw new PannukeError('QUERY', `SQLite: ${(cause as Error).message}`, { file: this.label, cause });
+    }
+    if (!statement.readonly || !statement.reader) throw new PannukeError('QUERY', 'only reads are allowed here: this would change the database', { file: this.label });
+    try {
+      return await this.all(sql, params);
+    } catch (cause) {
+      throw new PannukeError('QUERY', `SQLite: ${(cause as Error).message}`, { file: this.label, cause });
+    }
   }
 
   async *iterate(sql: string, params: readonly unknown[] = [], batchRows = 1000): AsyncIterable<RowSet> {

@@ -32,6 +32,11 @@ export interface Store {
    * The column names come with the first batch.
    */
   iterate(sql: string, params?: readonly unknown[], batchRows?: number): AsyncIterable<RowSet>;
+  /**
+   * Runs one statement that must only read (it may hold a user's SQL): SQLite refuses to run a statement
+   * it cannot prove read-only; PostgreSQL runs it in a READ ONLY transaction of its own.
+   */
+  allReadOnly(sql: string, params?: readonly unknown[]): Promise<RowSet>;
   /** Runs one statement that returns no rows. */
   run(sql: string, params?: readonly unknown[]): Promise<void>;
   /**

@@ -2,13 +2,12 @@
  * A user's SQL condition (`subset create --where`), confined to one boolean expression over nucleus_facts.
  * It is spliced into a larger statement as `(<expr>)`, so it must not be able to close that parenthesis, end
  * the statement or comment out the rest: a small lexer checks that its parentheses balance outside string
- * literals and quoted names, and that it holds no `;` and no comment. It is then prepared alone, as
- * `SELECT 1 FROM nucleus_facts WHERE (<expr>)`, which must be a read. Callers still apply their other filters
+ * literals and quoted names, and that it holds no `;` and no comment. It is then run alone, as
+ * `SELECT 1 FROM nucleus_facts WHERE (<expr>) LIMIT 0`, which must be a read (Store.allReadOnly). Callers still apply their other filters
  * outside it, so whatever it says, it can only narrow.
  */
-import type { Db } from '../db/open.js';
+import type { Store } from '../db/store.js';
 import { PannukeError } from '../errors.js';
-import { prepareRead } from './readonly.js';
 
 const QUOTES: Record<string, string> = { "'": "'", '"': '"', '`': '`', '[': ']' };
 
@@ -40,13 +39,13 @@ export function conditionShapeProblem(expr: string): string | undefined {
 }
 
 /** Checks `expr` as a condition on nucleus_facts (see above); throws BAD_OPTION or QUERY with the reason. */
-export function checkCondition(db: Db, expr: string, file: string, option = '--where'): string {
+export async function checkCondition(store: Store, expr: string, option = '--where'): Promise<string> {
   const problem = conditionShapeProblem(expr);
   if (problem !== undefined) {
     throw new PannukeError('BAD_OPTION', `${option}: expected one SQL condition on nucleus_facts columns, but ${problem}`, { hint: 'e.g. --where "eccentricity < 0.9 AND area >= 30"' });
   }
   try {
-    prepareRead(db, `SELECT 1 FROM nucleus_facts WHERE (${expr})`, file);
+    await store.allReadOnly(`SELECT 1 FROM nucleus_facts WHERE (${expr}) LIMIT 0`);
   } catch (e) {
     if (e instanceof PannukeError) throw new PannukeError('BAD_OPTION', `${option}: ${e.message}`, { hint: 'the columns are those of nucleus_facts (pannuke schema)' });
     throw e;

@@ -1,10 +1,8 @@
 /**
  * PanNuke's quirks as data: the `qc_summary` view's counts and, for each quirk, example places a person can
- * look at (fold, fold_index, class, id).
+ * look at (fold, fold_index, class, id). The SQL is read alike by SQLite and PostgreSQL.
  */
-import { and, asc, eq, gt, lt, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/open.js';
-import { classes, images, nuclei, qcSummary } from '../db/schema.js';
+import type { Store } from '../db/store.js';
 
 export interface QcRow {
   quirk: string;
@@ -24,48 +22,44 @@ export interface QcExample {
   detail: string;
 }
 
-export function qcCounts(db: Db): QcRow[] {
-  return db.select().from(qcSummary).all();
+/** The view's rows, in its order (the quirks as the view lists them). */
+const QUIRK_ORDER = ['shared_id', 'overlap_pixels', 'fragmented', 'holes', 'empty_image', 'void_image', 'tiny_nucleus'];
+
+export async function qcCounts(store: Store): Promise<QcRow[]> {
+  const rows = (await store.all('SELECT quirk, nuclei, pixels, images, description FROM qc_summary')).rows as [string, number | null, number | null, number, string][];
+  return rows
+    .map(([quirk, nuclei, pixels, images, description]) => ({ quirk, nuclei, pixels, images, description }))
+    .sort((a, b) => QUIRK_ORDER.indexOf(a.quirk) - QUIRK_ORDER.indexOf(b.quirk));
 }
 
 /** Per-nucleus quirks: the condition on `nuclei` and what to show of each example. */
-const NUCLEUS_QUIRKS: Record<string, { where: SQL | undefined; detail: SQL<string> }> = {
-  shared_id: { where: eq(nuclei.sharedId, 1), detail: sql<string>`'id also used in another class channel'` },
-  fragmented: { where: gt(nuclei.parts, 1), detail: sql<string>`${nuclei.parts} || ' parts, area ' || ${nuclei.area}` },
-  holes: { where: gt(nuclei.holes, 0), detail: sql<string>`${nuclei.holes} || ' hole(s), area ' || ${nuclei.area}` },
-  tiny_nucleus: { where: lt(nuclei.area, 10), detail: sql<string>`'area ' || ${nuclei.area}` },
-  overlap_pixels: { where: gt(nuclei.overlapArea, 0), detail: sql<string>`${nuclei.overlapArea} || ' of ' || ${nuclei.area} || ' pixels also in another class'` },
+const NUCLEUS_QUIRKS: Record<string, { where: string; detail: string }> = {
+  shared_id: { where: 'n.shared_id = 1', detail: "'id also used in another class channel'" },
+  fragmented: { where: 'n.parts > 1', detail: "n.parts || ' parts, area ' || n.area" },
+  holes: { where: 'n.holes > 0', detail: "n.holes || ' hole(s), area ' || n.area" },
+  tiny_nucleus: { where: 'n.area < 10', detail: "'area ' || n.area" },
+  overlap_pixels: { where: 'n.overlap_area > 0', detail: "n.overlap_area || ' of ' || n.area || ' pixels also in another class'" },
 };
 
 /** Per-image quirks. */
-const IMAGE_QUIRKS: Record<string, { where: SQL | undefined; detail: SQL<string> }> = {
-  empty_image: { where: eq(images.nucleusCount, 0), detail: sql<string>`'no nucleus'` },
-  void_image: { where: sql`${images.voidPixels} = ${images.width} * ${images.height}`, detail: sql<string>`'all six channels zero'` },
+const IMAGE_QUIRKS: Record<string, { where: string; detail: string }> = {
+  empty_image: { where: 'i.nucleus_count = 0', detail: "'no nucleus'" },
+  void_image: { where: 'i.void_pixels = i.width * i.height', detail: "'all six channels zero'" },
 };
 
 /** Whether a quirk's examples are nuclei or images. */
 export const exampleUnit = (quirk: string): 'nuclei' | 'images' => (quirk in NUCLEUS_QUIRKS ? 'nuclei' : 'images');
 
-export function qcExamples(db: Db, quirk: string, limit: number): QcExample[] {
+export async function qcExamples(store: Store, quirk: string, limit: number): Promise<QcExample[]> {
   const n = NUCLEUS_QUIRKS[quirk];
-  if (n !== undefined) {
-    return db
-      .select({ fold: images.fold, foldIndex: images.foldIndex, class: classes.name, instanceId: nuclei.instanceId, detail: n.detail })
-      .from(nuclei)
-      .innerJoin(images, eq(images.id, nuclei.imageId))
-      .innerJoin(classes, eq(classes.id, nuclei.classId))
-      .where(and(n.where))
-      .orderBy(asc(images.fold), asc(images.foldIndex), asc(nuclei.classId), asc(nuclei.instanceId))
-      .limit(limit)
-      .all();
-  }
   const im = IMAGE_QUIRKS[quirk];
-  if (im === undefined) return [];
-  return db
-    .select({ fold: images.fold, foldIndex: images.foldIndex, class: sql<null>`NULL`, instanceId: sql<null>`NULL`, detail: im.detail })
-    .from(images)
-    .where(im.where)
-    .orderBy(asc(images.fold), asc(images.foldIndex))
-    .limit(limit)
-    .all();
+  const sql = n !== undefined
+    ? `SELECT i.fold, i.fold_index, c.name, n.instance_id, ${n.detail} FROM nuclei n JOIN images i ON i.id = n.image_id
+         JOIN classes c ON c.id = n.class_id WHERE ${n.where} ORDER BY i.fold, i.fold_index, n.class_id, n.instance_id LIMIT ?`
+    : im !== undefined
+      ? `SELECT i.fold, i.fold_index, NULL, NULL, ${im.detail} FROM images i WHERE ${im.where} ORDER BY i.fold, i.fold_index LIMIT ?`
+      : undefined;
+  if (sql === undefined) return [];
+  const rows = (await store.all(sql, [limit])).rows as [number, number, string | null, number | null, string][];
+  return rows.map(([fold, foldIndex, cls, instanceId, detail]) => ({ fold, foldIndex, class: cls, instanceId, detail }));
 }

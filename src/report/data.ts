@@ -106,7 +106,7 @@ export async function gatherReport(db: Db, dbFile: string, options: { perTissue:
     nuclei: outlineRows.filter((n) => n.imageId === c.id).map((n) => ({ id: n.id, classId: n.classId, instanceId: n.instanceId, area: n.area, polygons: decodeWkb(n.contour) })),
   }));
 
-  const qc = qcCounts(db);
+  const qc = await qcCounts(store);
   const data: ReportData = {
     dbFile,
     summary: { folds, images: imageCount, nuclei: nucleusCount, tissues: tissueCount, toolVersion, runs },
@@ -115,7 +115,7 @@ export async function gatherReport(db: Db, dbFile: string, options: { perTissue:
     area: histogram(db, 'area', 24),
     eccentricity: histogram(db, 'eccentricity', 20),
     qc,
-    qcExamples: Object.fromEntries(qc.filter((q) => q.images > 0).map((q) => [q.quirk, qcExamples(db, q.quirk, 5)])),
+    qcExamples: Object.fromEntries(await Promise.all(qc.filter((q) => q.images > 0).map(async (q) => [q.quirk, await qcExamples(store, q.quirk, 5)] as const))),
     gallery,
     galleryCap: options.perTissue,
   };

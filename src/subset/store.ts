@@ -1,15 +1,12 @@
 /**
  * Making, storing, listing and dropping subsets. Candidates come from `nucleus_facts` with the user's filters;
- * the choice itself is `select.ts`; the result is stored in `subsets` and `subset_members` in one transaction.
+ * the choice itself is `select.ts`; the result is stored in `subsets` and `subset_members` in one transaction, on either backend.
  */
-import { asc, eq } from 'drizzle-orm';
-import type { Db } from '../db/open.js';
 import type { Store } from '../db/store.js';
-import { insertStatement } from '../db/writer.js';
-import { CLASS_NAMES, subsetMembers, subsets } from '../db/schema.js';
+import { CLASS_NAMES, type subsets } from '../db/schema.js';
 import { PannukeError } from '../errors.js';
 import { checkCondition } from '../query/condition.js';
-import { prepareRead } from '../query/readonly.js';
+import { byCodePoint } from '../query/distribution.js';
 import { closest } from './closest.js';
 import { balancedImages, imbalance, nucleiPerClass, randomImages, totalsOf, type ImageCandidate, type NucleusCandidate, type Shortfall } from './select.js';
 
@@ -65,8 +62,8 @@ export function checkSubsetName(name: string, what = 'subset name'): string {
 }
 
 /** Tissue names as the database spells them (matched in any case); an unknown one is an error naming the closest. */
-export function resolveTissues(db: Db, names: readonly string[]): string[] {
-  const known = (db.$client.prepare('SELECT name FROM tissues ORDER BY name').pluck().all() as string[]);
+export async function resolveTissues(store: Store, names: readonly string[]): Promise<string[]> {
+  const known = (await store.all('SELECT name FROM tissues')).rows.map((r) => r[0] as string).sort(byCodePoint);
   return names.map((name) => {
     const exact = known.find((k) => k === name) ?? known.find((k) => k.toLowerCase() === name.toLowerCase());
     if (exact !== undefined) return exact;
@@ -77,8 +74,8 @@ export function resolveTissues(db: Db, names: readonly string[]): string[] {
   });
 }
 
-/** The qualifying nuclei, in id order. */
-function candidates(db: Db, file: string, filters: SubsetFilters, stratify: 'tissue' | 'fold' | undefined): NucleusCandidate[] {
+/** The qualifying nuclei, in id order (read-only: the user's --where is part of it). */
+async function candidates(store: Store, filters: SubsetFilters, stratify: 'tissue' | 'fold' | undefined): Promise<NucleusCandidate[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filters.folds !== undefined) { where.push(`fold IN (${filters.folds.map(() => '?').join(', ')})`); params.push(...filters.folds); }
@@ -86,28 +83,24 @@ function candidates(db: Db, file: string, filters: SubsetFilters, stratify: 'tis
   if (filters.classes !== undefined) { where.push(`class_id IN (${filters.classes.map(() => '?').join(', ')})`); params.push(...filters.classes); }
   if (filters.minArea !== undefined) { where.push('area >= ?'); params.push(filters.minArea); }
   // The user's condition filters an inner query; the other filters apply outside it, so it can only narrow.
-  const source = filters.where === undefined ? 'nucleus_facts' : `(SELECT * FROM nucleus_facts WHERE (${checkCondition(db, filters.where, file)}))`;
+  const source = filters.where === undefined ? 'nucleus_facts' : `(SELECT * FROM nucleus_facts WHERE (${await checkCondition(store, filters.where)})) AS q`;
   const stratum = stratify === undefined ? "''" : `CAST(${stratify} AS TEXT)`;
-  const statement = prepareRead(db, `SELECT nucleus_id AS id, image_id AS imageId, class_id AS classId, ${stratum} AS stratum FROM ${source}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY nucleus_id`, file);
-  try {
-    return statement.all(...params) as NucleusCandidate[];
-  } catch (cause) {
-    throw new PannukeError('QUERY', `SQLite: ${(cause as Error).message}`, { file, cause });
-  }
+  const r = await store.allReadOnly(`SELECT nucleus_id, image_id, class_id, ${stratum} FROM ${source}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY nucleus_id`, params);
+  return (r.rows as [number, number, number, string][]).map(([id, imageId, classId, stratum]) => ({ id, imageId, classId, stratum }));
 }
 
-export function createSubset(db: Db, file: string, spec: SubsetSpec & { allowEmpty?: boolean }): SubsetResult {
+export async function createSubset(store: Store, spec: SubsetSpec & { allowEmpty?: boolean }): Promise<SubsetResult> {
   checkSubsetName(spec.name);
-  if (db.select({ id: subsets.id }).from(subsets).where(eq(subsets.name, spec.name)).get() !== undefined) {
-    throw new PannukeError('SUBSET', `a subset named '${spec.name}' already exists`, { file, hint: `drop it first: pannuke subset drop ${spec.name} --db ${file}` });
+  if ((await store.all('SELECT id FROM subsets WHERE name = ?', [spec.name])).rows.length > 0) {
+    throw new PannukeError('SUBSET', `a subset named '${spec.name}' already exists`, { file: store.label, hint: `drop it first: pannuke subset drop ${spec.name} --db ${store.label}` });
   }
-  const pool = candidates(db, file, spec, spec.kind === 'nuclei-per-class' ? spec.stratify : undefined);
+  const pool = await candidates(store, spec, spec.kind === 'nuclei-per-class' ? spec.stratify : undefined);
   let members: NucleusCandidate[];
   let shortfalls: Shortfall[] = [];
   let balance: SubsetResult['balance'];
   let groups = 1;
   if (pool.length === 0 && spec.allowEmpty !== true) {
-    throw new PannukeError('SUBSET', 'no nucleus passes the filters: the subset would be empty', { file, hint: 'loosen --folds/--tissues/--classes/--min-area/--where, or add --allow-empty to store it anyway' });
+    throw new PannukeError('SUBSET', 'no nucleus passes the filters: the subset would be empty', { file: store.label, hint: 'loosen --folds/--tissues/--classes/--min-area/--where, or add --allow-empty to store it anyway' });
   }
   if (spec.kind === 'nuclei-per-class') {
     ({ chosen: members, shortfalls } = nucleiPerClass(pool, spec.nucleiPerClass, spec.seed));
@@ -132,45 +125,46 @@ export function createSubset(db: Db, file: string, spec: SubsetSpec & { allowEmp
   for (const m of members) perClass[m.classId - 1] = (perClass[m.classId - 1] as number) + 1;
   const imageCount = new Set(members.map((m) => m.imageId)).size;
   const { name, seed, kind, allowEmpty: _allowEmpty, ...rest } = spec;
-  const id = db.transaction((tx) => {
-    const row = tx.insert(subsets)
-      .values({ name, createdAt: new Date().toISOString(), kind, options: JSON.stringify({ kind, seed, ...rest }), seed, nuclei: members.length, images: imageCount, notes: JSON.stringify(shortfalls) })
-      .returning({ id: subsets.id })
-      .get();
-    const { statement, params } = insertStatement(db, subsetMembers, 'subset_members', []);
-    for (const m of members) statement.run(params({ subsetId: row.id, nucleusId: m.id, imageId: m.imageId }));
-    return row.id;
+  const id = await store.transaction(async () => {
+    const row = await store.all(
+      'INSERT INTO subsets (name, created_at, kind, options, seed, nuclei, images, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+      [name, new Date().toISOString(), kind, JSON.stringify({ kind, seed, ...rest }), seed, members.length, imageCount, JSON.stringify(shortfalls)],
+    );
+    const subsetId = row.rows[0]?.[0] as number;
+    await store.append('subset_members', ['subset_id', 'nucleus_id', 'image_id'], members.map((m) => [subsetId, m.id, m.imageId]));
+    return subsetId;
   });
   return { id, groups, nuclei: members.length, images: imageCount, perClass, shortfalls, ...(balance !== undefined && { balance }) };
 }
 
-export function findSubset(db: Db, file: string, name: string): typeof subsets.$inferSelect {
-  const row = db.select().from(subsets).where(eq(subsets.name, name)).get();
-  if (row === undefined) {
-    const known = db.select({ name: subsets.name }).from(subsets).orderBy(asc(subsets.name)).all().map((r) => r.name);
-    throw new PannukeError('SUBSET', `no subset named '${name}'${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, { file });
-  }
-  return row;
-}
+export type StoredSubset = typeof subsets.$inferSelect;
 
-/** findSubset on either backend (commands that take a Store). */
-export async function findSubsetId(store: Store, name: string): Promise<number> {
-  const row = (await store.all('SELECT id FROM subsets WHERE name = ?', [name])).rows[0];
+const SUBSET_COLUMNS = 'id, name, created_at, kind, options, seed, nuclei, images, notes';
+const subsetOf = ([id, name, createdAt, kind, options, seed, nuclei, images, notes]: unknown[]): StoredSubset =>
+  ({ id, name, createdAt, kind, options, seed, nuclei, images, notes }) as StoredSubset;
+
+export async function findSubset(store: Store, name: string): Promise<StoredSubset> {
+  const row = (await store.all(`SELECT ${SUBSET_COLUMNS} FROM subsets WHERE name = ?`, [name])).rows[0];
   if (row === undefined) {
-    const known = (await store.all('SELECT name FROM subsets ORDER BY name')).rows.map((r) => r[0]);
+    const known = (await listSubsets(store)).map((s) => s.name);
     throw new PannukeError('SUBSET', `no subset named '${name}'${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, { file: store.label });
   }
-  return row[0] as number;
+  return subsetOf(row);
 }
 
-export function listSubsets(db: Db): (typeof subsets.$inferSelect)[] {
-  return db.select().from(subsets).orderBy(asc(subsets.name)).all();
+/** findSubset's id (stats and exports filter on it). */
+export async function findSubsetId(store: Store, name: string): Promise<number> {
+  return (await findSubset(store, name)).id;
 }
 
-export function dropSubset(db: Db, file: string, name: string): void {
-  const row = findSubset(db, file, name);
-  db.transaction((tx) => {
-    tx.delete(subsetMembers).where(eq(subsetMembers.subsetId, row.id)).run();
-    tx.delete(subsets).where(eq(subsets.id, row.id)).run();
+export async function listSubsets(store: Store): Promise<StoredSubset[]> {
+  return (await store.all(`SELECT ${SUBSET_COLUMNS} FROM subsets`)).rows.map(subsetOf).sort((a, b) => byCodePoint(a.name, b.name));
+}
+
+export async function dropSubset(store: Store, name: string): Promise<void> {
+  const row = await findSubset(store, name);
+  await store.transaction(async () => {
+    await store.run('DELETE FROM subset_members WHERE subset_id = ?', [row.id]);
+    await store.run('DELETE FROM subsets WHERE id = ?', [row.id]);
   });
 }

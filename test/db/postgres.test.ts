@@ -73,6 +73,43 @@ describe.skipIf(skip)('PostgreSQL', () => {
     expect((await postgresContent(url, 'public', tables)).nuclei).toBe(a.nuclei);
   });
 
+  it('subsets, qc and upgrade: the same subsets for the same seed as on SQLite; --where cannot write', async () => {
+    const url = await freshDatabase();
+    const local = path.join(dir, 'subsets.sqlite');
+    expect((await cli('ingest', data, '--db', url)).code).toBe(0);
+    expect((await cli('ingest', data, '--db', local)).code).toBe(0);
+    const specs = [
+      ['a', '--nuclei-per-class', '7', '--seed', '4', '--stratify', 'tissue'],
+      ['b', '--images', '9', '--balance', 'class', '--seed', '2', '--folds', '1,2'],
+      ['c', '--nuclei-per-class', '5', '--where', 'eccentricity < 0.8 AND area >= 20', '--tissues', 'breast,colon'],
+    ];
+    for (const [name, ...options] of specs) {
+      const [x, y] = [await cli('subset', 'create', name as string, '--db', local, ...options), await cli('subset', 'create', name as string, '--db', url, ...options)];
+      expect(y.code, y.err).toBe(0);
+      expect(y.out.replaceAll(url, local)).toBe(x.out);
+    }
+    const tables = ['subsets', 'subset_members'];
+    const [a, b] = [sqliteContent(local, tables), await postgresContent(url, 'public', tables)];
+    for (const t of tables) expect(b[t], t).toBe(a[t]);
+    for (const args of [['subset', 'list'], ['subset', 'show', 'a'], ['qc'], ['stats', '--subset', 'b', '--by', 'tissue']]) {
+      const [x, y] = [await cli(...args, '--db', local), await cli(...args, '--db', url)];
+      expect(y.code, y.err).toBe(0);
+      const untimed = (t: string) => t.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>');
+      expect(untimed(y.out), args.join(' ')).toBe(untimed(x.out));
+    }
+    const write = await cli('subset', 'create', 'w', '--db', url, '--nuclei-per-class', '1', '--where', "nextval(pg_get_serial_sequence('images', 'id')) > 0");
+    expect(write.code).toBe(1);
+    expect(write.err).toMatch(/read-only transaction/);
+    expect((await cli('subset', 'drop', 'a', '--db', url)).code).toBe(0);
+    expect((await pgRows(url, "SELECT 1 FROM subsets WHERE name = 'a'"))).toEqual([]);
+    const up = await cli('upgrade', '--db', url);
+    expect(up.out).toMatch(/is up to date \(\d+ migrations\)/);
+    // Commands that read SQLite files only say so, and how to get one.
+    const verify = await cli('verify', data, '--db', url);
+    expect(verify.code).toBe(2);
+    expect(verify.err).toMatch(/works on SQLite files only, for now .*pannuke copy --from <url> --to local\.sqlite/);
+  });
+
   it('kill -9 during an ingest, then the same command: the content of an uninterrupted run', async () => {
     const url = await freshDatabase();
     const expected = sqliteContent(reference, ['images', 'nuclei', 'area_histogram']);

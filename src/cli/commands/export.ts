@@ -9,6 +9,7 @@ import { writeAtomically } from '../../output/atomic.js';
 import { checkOutput, databaseFiles, inputsOf } from '../../output/guard.js';
 import { recordedSources } from '../../query/sources.js';
 import { findSubset, findSubsetId } from '../../subset/store.js';
+import { SqliteStore } from '../../db/sqlite-store.js';
 import { parseDbLocation } from '../../db/location.js';
 import { PARTITION_KEYS, type PartitionKey } from '../../export/parquet.js';
 import { dbOptions, withDatabase, withStore, type DbOptions } from '../database.js';
@@ -40,7 +41,7 @@ async function runMasksExport(o: ExportOptions & { out: string }, io: Io): Promi
   if (o.membersOnly === true && o.subset === undefined) throw new PannukeError('BAD_OPTION', '--members-only needs --subset <name>');
   await withDatabase(o, 'read', async (db) => {
     const out = checkOutput(o.out, { kind: 'dir', force: o.force === true, inputs: protectedInputs(db, o.db, o.data), option: '--out' });
-    const subset = o.subset === undefined ? undefined : findSubset(db, o.db, o.subset);
+    const subset = o.subset === undefined ? undefined : await findSubset(SqliteStore.over(db, o.db), o.subset);
     // Only the folds the export needs are opened (a fold whose files moved does not stop another's export).
     const needed = (subset === undefined
       ? db.$client.prepare('SELECT DISTINCT fold FROM images ORDER BY fold').pluck().all()
@@ -78,7 +79,7 @@ async function runExport(what: string | undefined, o: ExportOptions, io: Io): Pr
   const out = o.out;
   const kind = format === 'geoparquet' ? 'dir' : 'file';
   const location = parseDbLocation(o.db);
-  await withStore(o.db, 'read', async (store) => {
+  await withStore(o, 'read', async (store) => {
     // The database's files (SQLite) and the recorded fold sources are never outputs.
     const sources = (await store.all('SELECT path FROM sources')).rows.map((r) => r[0] as string);
     const inputs = [...(location.kind === 'sqlite' ? databaseFiles(location.file) : []), ...inputsOf(sources)];

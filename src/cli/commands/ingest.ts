@@ -31,7 +31,7 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
       const sources = folds.flatMap((f) => [f.files.images, f.files.masks, f.files.types]);
       for (const file of databaseFiles(location.file)) checkOutput(file, { kind: 'file', force: true, inputs: inputsOf(sources), option: '--db' });
     }
-    const summary = await withStore(opts.db, 'load', async (store) => {
+    const summary = await withStore(opts, 'load', async (store) => {
       const target = ingestTargetOf(store);
       try {
         return await ingest(target, folds, {

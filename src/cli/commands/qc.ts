@@ -1,20 +1,20 @@
 import type { Command } from 'commander';
 import { exampleUnit, qcCounts, qcExamples } from '../../query/qc.js';
-import { dbOptions, withDatabase, type DbOptions } from '../database.js';
+import { dbOptions, withStore, type DbOptions } from '../database.js';
 import { formatNumber, formatTable } from '../format.js';
 import type { Io } from '../io.js';
 import { parseNonNegativeInt } from '../options.js';
 
 export function runQc(opts: DbOptions & { examples: number }, io: Io): Promise<void> {
-  return withDatabase(opts, 'read', (db) => {
-    const rows = qcCounts(db);
+  return withStore(opts, 'read', async (store) => {
+    const rows = await qcCounts(store);
     const cell = (n: number | null) => (n === null ? '' : n);
     io.stdout.write(formatTable(['quirk', 'nuclei', 'pixels', 'images', 'what it is'], rows.map((r) => [r.quirk, cell(r.nuclei), cell(r.pixels), r.images, r.description])));
     for (const r of rows) {
       const unit = exampleUnit(r.quirk);
       const count = unit === 'nuclei' ? (r.nuclei ?? 0) : r.images;
       if (count === 0 || opts.examples === 0) continue;
-      const examples = qcExamples(db, r.quirk, opts.examples);
+      const examples = await qcExamples(store, r.quirk, opts.examples);
       io.stdout.write(`\n${r.quirk}: the first ${examples.length} of ${formatNumber(count)} ${unit}\n`);
       io.stdout.write(formatTable(['fold', 'fold_index', 'class', 'id', 'detail'], examples.map((e) => [e.fold, e.foldIndex, e.class ?? '', e.instanceId === null ? '' : String(e.instanceId), e.detail])));
     }

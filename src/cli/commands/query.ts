@@ -22,7 +22,7 @@ export async function runQuery(sql: string, opts: QueryOptions, io: Io): Promise
   if (location.kind === 'postgres') {
     // The server runs the statement: its READ ONLY transaction, timeout and cancel replace the runner process.
     const o = { format: opts.format, raw: opts.raw === true, timeoutMs: opts.timeout * 1000, maxValueBytes: opts.maxValueMb * 1e6, connectionString: location.connectionString };
-    await withStore(opts.db, 'read', (store) => runServerQuery(store as PostgresStore, sql, io.stdout, o));
+    await withStore(opts, 'read', (store) => runServerQuery(store as PostgresStore, sql, io.stdout, o));
     return;
   }
   // Opened here first so that a missing or foreign file is reported before a process is started.

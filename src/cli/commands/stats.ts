@@ -13,7 +13,7 @@ export interface StatsOptions extends DbOptions {
 }
 
 export async function runStats(opts: StatsOptions, io: Io): Promise<void> {
-  await withStore(opts.db, 'read', async (store) => {
+  await withStore(opts, 'read', async (store) => {
     const subset = opts.subset === undefined ? undefined : { subsetId: await findSubsetId(store, opts.subset) };
     const table = opts.by === undefined ? await classByTissue(store, subset) : await groupedStats(store, opts.by, subset);
     await writeRows(io.stdout, opts.format, table.columns, table.rows);

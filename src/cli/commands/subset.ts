@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import type { Db } from '../../db/open.js';
+import type { Store } from '../../db/store.js';
 import { CLASS_NAMES } from '../../db/schema.js';
 import { PannukeError } from '../../errors.js';
 import { classByTissue } from '../../query/stats.js';
-import { SqliteStore } from '../../db/sqlite-store.js';
 import { checkSubsetName, createSubset, dropSubset, findSubset, listSubsets, parseClasses, resolveTissues, type SubsetSpec } from '../../subset/store.js';
 import type { Shortfall } from '../../subset/select.js';
-import { dbOptions, withDatabase, type DbOptions } from '../database.js';
+import { dbOptions, withStore, type DbOptions } from '../database.js';
 import { formatTable } from '../format.js';
 import type { Io } from '../io.js';
 import { parseChoice, parseFolds, parseNonNegativeInt, parsePositiveInt } from '../options.js';
@@ -28,11 +27,11 @@ interface CreateOptions extends DbOptions {
 
 const ratio = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '∞ (a class has none)');
 
-function specOf(db: Db, name: string, o: CreateOptions): SubsetSpec {
+async function specOf(store: Store, name: string, o: CreateOptions): Promise<SubsetSpec> {
   checkSubsetName(name);
   const filters = {
     ...(o.folds !== undefined && { folds: o.folds }),
-    ...(o.tissues !== undefined && { tissues: resolveTissues(db, o.tissues.split(',').map((t) => t.trim())) }),
+    ...(o.tissues !== undefined && { tissues: await resolveTissues(store, o.tissues.split(',').map((t) => t.trim())) }),
     ...(o.classes !== undefined && { classes: parseClasses(o.classes.split(',')) }),
     ...(o.minArea !== undefined && { minArea: o.minArea }),
     ...(o.where !== undefined && { where: o.where }),
@@ -57,9 +56,9 @@ function shortfallSummary(name: string, shortfalls: readonly Shortfall[], groups
 }
 
 function create(name: string, o: CreateOptions, io: Io): Promise<void> {
-  return withDatabase(o, 'write', (db) => {
-    const spec = specOf(db, name, o);
-    const r = createSubset(db, o.db, { ...spec, allowEmpty: o.allowEmpty === true });
+  return withStore(o, 'write', async (store) => {
+    const spec = await specOf(store, name, o);
+    const r = await createSubset(store, { ...spec, allowEmpty: o.allowEmpty === true });
     const quota = spec.kind === 'nuclei-per-class' ? `, up to ${spec.nucleiPerClass} per class${spec.stratify === undefined ? '' : ` in each ${spec.stratify} (${r.groups} (${spec.stratify}, class) strata)`}` : '';
     io.stdout.write(`subset '${name}': ${r.nuclei} nuclei in ${r.images} images (seed ${spec.seed}${quota})\n`);
     io.stdout.write(formatTable(['class', 'nuclei', ...(r.balance ? ['random draw'] : [])], CLASS_NAMES.map((c, k) => [c, r.perClass[k] as number, ...(r.balance ? [r.balance.randomPerClass[k] as number] : [])])));
@@ -92,17 +91,17 @@ export function registerSubset(program: Command, io: Io): void {
   dbOptions(subset
     .command('list')
     .description('list stored subsets'))
-    .action((o: DbOptions) => withDatabase(o, 'read', (db) => {
-      io.stdout.write(formatTable(['name', 'kind', 'nuclei', 'images', 'seed', 'created'], listSubsets(db).map((s) => [s.name, s.kind, s.nuclei, s.images, s.seed, s.createdAt])));
+    .action((o: DbOptions) => withStore(o, 'read', async (store) => {
+      io.stdout.write(formatTable(['name', 'kind', 'nuclei', 'images', 'seed', 'created'], (await listSubsets(store)).map((s) => [s.name, s.kind, s.nuclei, s.images, s.seed, s.createdAt])));
     }));
   dbOptions(subset
     .command('show')
     .description("a subset's options, its class × tissue table and the groups that had fewer nuclei than asked")
     .argument('<name>', 'the subset'))
-    .action((name: string, o: DbOptions) => withDatabase(o, 'read', async (db) => {
-      const s = findSubset(db, o.db, name);
+    .action((name: string, o: DbOptions) => withStore(o, 'read', async (store) => {
+      const s = await findSubset(store, name);
       io.stdout.write(`subset '${s.name}' (${s.kind}, seed ${s.seed}, created ${s.createdAt}): ${s.nuclei} nuclei in ${s.images} images\noptions: ${s.options}\n`);
-      const table = await classByTissue(SqliteStore.over(db, o.db), { subsetId: s.id });
+      const table = await classByTissue(store, { subsetId: s.id });
       await writeRows(io.stdout, 'table', table.columns, table.rows);
       const shortfalls = JSON.parse(s.notes) as Shortfall[];
       if (shortfalls.length > 0 && shortfalls[0]?.classId !== 0) {
@@ -114,8 +113,8 @@ export function registerSubset(program: Command, io: Io): void {
     .command('drop')
     .description('delete a stored subset (its nuclei stay)')
     .argument('<name>', 'the subset'))
-    .action((name: string, o: DbOptions) => withDatabase(o, 'write', (db) => {
-      dropSubset(db, o.db, name);
+    .action((name: string, o: DbOptions) => withStore(o, 'write', async (store) => {
+      await dropSubset(store, name);
       io.stdout.write(`dropped subset '${name}'\n`);
     }));
 }

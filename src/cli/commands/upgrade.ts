@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { schemaVersions } from '../../db/open.js';
-import { dbOptions, withDatabase, type DbOptions } from '../database.js';
+import { parseDbLocation } from '../../db/location.js';
+import type { PostgresStore } from '../../db/postgres/store.js';
+import { dbOptions, withDatabase, withStore, type DbOptions } from '../database.js';
 import type { Io } from '../io.js';
 
 /**
@@ -9,6 +11,13 @@ import type { Io } from '../io.js';
  * ask for this instead.
  */
 export async function runUpgrade(o: DbOptions, io: Io): Promise<void> {
+  if (parseDbLocation(o.db).kind === 'postgres') {
+    // A writer's open migrates (under the schema's writer lock); it says what it found.
+    const m = await withStore(o, 'write', async (store) => (store as PostgresStore).migrations);
+    const label = parseDbLocation(o.db).label;
+    io.stdout.write(m.before === m.known ? `${label} is up to date (${m.known} migrations)\n` : `upgraded ${label}: ${m.known - m.before} migration(s) applied, ${m.known} of ${m.known}\n`);
+    return;
+  }
   const before = await withDatabase(o, 'inspect', (db) => schemaVersions(db));
   if (before.applied === before.known) {
     io.stdout.write(`${o.db} is up to date (${before.known} migrations)\n`);

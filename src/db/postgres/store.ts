@@ -77,6 +77,8 @@ export class PostgresStore implements Store {
   readonly identity: string;
   /** Whether nuclei have a PostGIS `geom` column (write/load modes; read mode looks it up). */
   postgis: PostgisState = 'absent';
+  /** Migrations applied when it was opened, and those this version knows (applied now, unless read-only). */
+  migrations = { before: 0, known: 0 };
   private inTransaction = false;
   private cursors = 0;
 
@@ -114,6 +116,7 @@ export class PostgresStore implements Store {
     const exists = (await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema])).rowCount === 1;
     const applied = exists ? await this.appliedMigrations() : 0;
     const known = knownMigrations();
+    this.migrations = { before: applied, known };
     if (applied > known) {
       throw new PannukeError('DB_SCHEMA', `database schema is newer than this version of pannuke-db knows: ${applied} migrations applied, ${known} known`, {
         file: this.label, hint: 'upgrade pannuke-db (npm install pannuke-db@latest)',
@@ -176,6 +179,22 @@ export class PostgresStore implements Store {
   async all(sql: string, params: readonly unknown[] = []): Promise<RowSet> {
     const result = await this.client.query({ text: numberPlaceholders(sql), values: params.map(toParam), rowMode: 'array' });
     return { columns: result.fields.map((f) => f.name), rows: result.rows as unknown[][] };
+  }
+
+  async allReadOnly(sql: string, params: readonly unknown[] = []): Promise<RowSet> {
+    if (this.inTransaction) throw new Error('allReadOnly inside a transaction');
+    await this.client.query('BEGIN READ ONLY');
+    try {
+      const rows = await this.all(sql, params);
+      await this.client.query('COMMIT');
+      return rows;
+    } catch (e) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      const code = (e as { code?: string }).code ?? '';
+      if (code === '25006') throw new PannukeError('QUERY', `only reads are allowed here: ${(e as Error).message}`, { file: this.label, cause: e });
+      if (/^(42|22)/.test(code)) throw new PannukeError('QUERY', `PostgreSQL: ${(e as Error).message}`, { file: this.label, cause: e });
+      throw e;
+    }
   }
 
   async *iterate(sql: string, params: readonly unknown[] = [], batchRows = 1000): AsyncIterable<RowSet> {
