@@ -221,6 +221,35 @@ function timedCli(args: string[]): { seconds: number; rssMb: number } {
 }
 
 /**
+ * PostgreSQL rows (a throwaway server from Debian's binaries, PostGIS when installed): ingest into it (COPY)
+ * and `copy` of the SQLite database into it, each into a schema of its own, with the size the server stores.
+ */
+async function postgresRuns(dir: string, dbFile: string, repeat: number): Promise<{ ingest: Awaited<ReturnType<typeof medianRun<{ seconds: number; rssMb: number }>>>; copy: { seconds: number; rssMb: number }; bytes: number; postgis: boolean } | string> {
+  const { startThrowawayServer } = await import('../scripts/throwaway-postgres.js');
+  const server = await startThrowawayServer();
+  if ('skip' in server) return server.skip;
+  const pg = (await import('pg')).default;
+  try {
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE bench');
+    await admin.end();
+    const url = server.url.replace(/\/postgres$/, '/bench');
+    let k = 0;
+    const ingest = await medianRun(repeat, () => timedCli(['ingest', dir, '--db', `${url}?schema=ingest_${k++}`]));
+    const copy = timedCli(['copy', '--from', dbFile, '--to', `${url}?schema=copied`]);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const size = await client.query("SELECT sum(pg_total_relation_size(c.oid))::float8 AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'ingest_0' AND c.relkind IN ('r', 'm')");
+    const postgis = (await client.query("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).rowCount === 1;
+    await client.end();
+    return { ingest, copy, bytes: Number(size.rows[0].bytes), postgis };
+  } finally {
+    server.stop();
+  }
+}
+
+/**
  * The fixed cost of a run, measured directly: ingest of a 3-image dataset (one per fold) into a fresh
  * database, and Node's own start-up (`node -e 0`); medians of 5.
  */
@@ -300,6 +329,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   let stats: Awaited<ReturnType<typeof statsTiming>> | undefined;
   let startup: Awaited<ReturnType<typeof startupCost>> | undefined;
+  let postgresNote = '';
   const dbFile = path.join(os.tmpdir(), `pannuke-bench-${process.pid}.sqlite`);
   const dirs: string[] = [];
   for (const scale of opts.scale) {
@@ -326,11 +356,21 @@ async function main(): Promise<void> {
       ingestCli(dir, dbFile);
       const verifyRun = await medianRun(opts.repeat, () => timedCli(['verify', dir, '--db', dbFile]));
       rows.push({ scale, stage: `verify <root>, CLI (warm): ${(warm.seconds / verifyRun.seconds).toFixed(2)}× ingest's images/s`, seconds: verifyRun.seconds, range: verifyRun.range, images: extract.images, nuclei, ratio: verifyRun.seconds / floor.seconds, rssMb: Math.max(...verifyRun.runs.map((r) => r.rssMb)) });
-      for (const format of ['csv', 'parquet'] as const) {
+      for (const [format, extra] of [['csv', []], ['parquet', []], ['geoparquet', []], ['geoparquet', ['--partition-by', 'fold,tissue']]] as const) {
         const out = path.join(os.tmpdir(), `pannuke-bench-${process.pid}.${format}`);
-        const run = timedCli(['export', '--db', dbFile, '--format', format, '--out', out, '--force']);
-        fs.rmSync(out, { force: true });
-        rows.push({ scale, stage: `export --format ${format}, CLI`, seconds: run.seconds, images: extract.images, nuclei, ratio: run.seconds / floor.seconds, rssMb: run.rssMb });
+        const run = timedCli(['export', '--db', dbFile, '--format', format, '--out', out, '--force', ...extra]);
+        fs.rmSync(out, { force: true, recursive: true });
+        rows.push({ scale, stage: `export --format ${format}${extra.length > 0 ? ` ${extra.join(' ')}` : ''}, CLI`, seconds: run.seconds, images: extract.images, nuclei, ratio: run.seconds / floor.seconds, rssMb: run.rssMb });
+      }
+      const pg = await postgresRuns(dir, dbFile, opts.repeat);
+      if (typeof pg === 'string') postgresNote = `PostgreSQL rows skipped: ${pg}.`;
+      else {
+        rows.push(
+          { scale, stage: `ingest into PostgreSQL 15 (COPY${pg.postgis ? ', PostGIS geom + GiST' : ''}), CLI (warm)`, seconds: pg.ingest.seconds, range: pg.ingest.range, images: extract.images, nuclei, ratio: pg.ingest.seconds / floor.seconds, rssMb: peakRss(pg.ingest.runs), bytesPerNucleus: pg.bytes / nuclei },
+          { scale, stage: 'copy SQLite → PostgreSQL (every table, checked), CLI', seconds: pg.copy.seconds, images: extract.images, nuclei, ratio: pg.copy.seconds / floor.seconds, rssMb: pg.copy.rssMb },
+        );
+        const perSecond = nuclei / pg.ingest.seconds;
+        postgresNote = `Into PostgreSQL: ${Math.round(perSecond).toLocaleString('en-US')} nuclei/s end to end at scale ${scale} (${(pg.bytes / nuclei).toFixed(0)} bytes per nucleus stored, indexes${pg.postgis ? ' and geom' : ''} included); at that rate 10^8 nuclei would take ${(1e8 / perSecond / 3600).toFixed(1)} h and ${(1e8 * pg.bytes / nuclei / 1e9).toFixed(0)} GB.`;
       }
     }
     {
@@ -398,6 +438,8 @@ async function main(): Promise<void> {
     startup === undefined ? '' : bestPossible(rows, startup.ingest),
     '',
     rssSummary(rows),
+    '',
+    postgresNote,
     '',
     marginalRate(rows),
     '',

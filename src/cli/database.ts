@@ -34,7 +34,7 @@ export function dbOptions(command: Command, description = 'a database written by
 export async function withDatabase<T>(o: DbOptions, mode: 'read' | 'inspect' | 'write' | 'bulk' | 'load', work: (db: Db) => Promise<T> | T): Promise<T> {
   if (isPostgresUrl(o.db)) {
     throw new PannukeError('BAD_OPTION', `--db ${parseDbLocation(o.db).label}: this command works on SQLite files only, for now`, {
-      hint: 'on PostgreSQL: ingest, copy, query, stats, qc, subset, export (rows), upgrade; for the others, copy the database to a file first: pannuke copy --from <url> --to local.sqlite',
+      hint: 'copy the database to a file first: pannuke copy --from <url> --to local.sqlite',
     });
   }
   const reading = mode === 'read' || mode === 'inspect';

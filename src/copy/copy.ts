@@ -109,7 +109,7 @@ function canonical(kind: ColumnKind, v: unknown): string {
 }
 
 /** SHA-256 of a table's rows in total order, and their count. */
-export async function tableDigest(store: Store, t: CopyTable, size = 20_000): Promise<{ rows: number; sha256: string }> {
+export async function tableDigest(store: Store, t: CopyTable, size = 5_000): Promise<{ rows: number; sha256: string }> {
   const hash = createHash('sha256');
   const kinds = t.order.map((c) => t.kinds[t.columns.indexOf(c)] as ColumnKind);
   let rows = 0;
@@ -121,7 +121,7 @@ export async function tableDigest(store: Store, t: CopyTable, size = 20_000): Pr
 }
 
 export async function copyStore(from: Store, to: Store, options: CopyOptions = {}): Promise<CopyReport> {
-  const size = options.batchRows ?? 10_000;
+  const size = options.batchRows ?? 5_000;
   const totals = new Map<string, number>();
   for (const t of COPY_TABLES) totals.set(t.name, await count(from, t.name));
   const rowsTotal = [...totals.values()].reduce((a, b) => a + b, 0);

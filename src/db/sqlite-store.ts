@@ -1,5 +1,6 @@
 /** The Store over a SQLite file: better-sqlite3 through the same opening rules as every command (open.ts). */
 import path from 'node:path';
+import type { Statement } from 'better-sqlite3';
 import { PannukeError } from '../errors.js';
 import { closeDatabase, openDatabase, type Db, type OpenOptions } from './open.js';
 import { exactInteger, type RowSet, type Store, type StoreMode } from './store.js';
@@ -15,7 +16,7 @@ export class SqliteStore implements Store {
   }
 
   static open(file: string, mode: StoreMode, options: Pick<OpenOptions, 'busyTimeout'> = {}): SqliteStore {
-    return new SqliteStore(openDatabase(file, { ...options, readonly: mode === 'read', wal: mode === 'load', mustExist: mode !== 'load' }), file, true);
+    return new SqliteStore(openDatabase(file, { ...options, readonly: mode === 'read', wal: mode === 'load' || mode === 'bulk', mustExist: mode !== 'load' }), file, true);
   }
 
   /** A Store over a connection a command already holds (closing the Store leaves it open). */
@@ -23,8 +24,26 @@ export class SqliteStore implements Store {
     return new SqliteStore(db, file, false);
   }
 
+  /** Prepared statements by SQL: per-image reads (verify, eval) run the same few statements thousands of times. */
+  private readonly statements = new Map<string, Statement>();
+
+  private prepared(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      if (this.statements.size >= 64) this.statements.clear();
+      statement = this.db.$client.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   async all(sql: string, params: readonly unknown[] = []): Promise<RowSet> {
-    const statement = this.db.$client.prepare(sql).raw(true).safeIntegers(true);
+    const statement = this.prepared(sql);
+    if (!statement.reader) {
+      statement.run(...params);
+      return { columns: [], rows: [] };
+    }
+    statement.raw(true).safeIntegers(true);
     const rows = (statement.all(...params) as unknown[][]).map((r) => r.map(exact));
     return { columns: statement.columns().map((c) => c.name), rows };
   }
@@ -66,6 +85,12 @@ export class SqliteStore implements Store {
     if (rows.length === 0) return;
     const insert = this.db.$client.prepare(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
     for (const row of rows) insert.run(...row);
+  }
+
+  async reserveIds(table: string, count: number): Promise<number[]> {
+    if (!this.db.$client.inTransaction) throw new Error('reserveIds outside a write transaction');
+    const max = Number(this.db.$client.prepare(`SELECT coalesce(max(id), 0) FROM "${table}"`).pluck().get());
+    return Array.from({ length: count }, (_, i) => max + 1 + i);
   }
 
   async finishLoad(): Promise<void> {

@@ -15,6 +15,8 @@ export type StoreMode =
   | 'read'
   /** Changes an existing pannuke database (one writer at a time). */
   | 'write'
+  /** `write` in bulk (SQLite: write-ahead logging while it runs, so readers are never blocked). */
+  | 'bulk'
   /** May create the database (ingest, copy --to). */
   | 'load';
 
@@ -44,6 +46,12 @@ export interface Store {
    * per row). Values: number, bigint, string, Buffer or null. Inside `transaction` it commits with it.
    */
   append(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
+  /**
+   * `count` new ids for a table's `id` column, ascending, to give rows that other rows of the same batch
+   * refer to (PostgreSQL: drawn from its identity sequence; SQLite: after the largest, inside the caller's
+   * write transaction, which no other writer can enter).
+   */
+  reserveIds(table: string, count: number): Promise<number[]>;
   /**
    * After rows were appended with their ids given: lets the database assign the next ids after them
    * (PostgreSQL's identity sequences) and refreshes the planner's statistics.

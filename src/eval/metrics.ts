@@ -15,10 +15,11 @@
  *
  * NaN-means are SQL's avg(), which skips NULL as numpy's nanmean skips NaN. NaN is null in JSON.
  */
-import type { Db } from '../db/open.js';
+import type { Store } from '../db/store.js';
 import { CLASS_NAMES } from '../db/schema.js';
 import { PannukeError } from '../errors.js';
-import { findSet, type PredictionSet } from './store.js';
+import { byCodePoint } from '../query/distribution.js';
+import { findSet, listSets, type PredictionSet } from './store.js';
 
 type N = number | null;
 
@@ -57,26 +58,31 @@ function pooled(tp: number, fp: number, fn: number, iou: number): PqFigures {
   return { PQ: DQ * SQ, DQ, SQ, TP: tp, FP: fp, FN: fn };
 }
 
-export function evaluationReport(db: Db, name: string, file: string): EvalReport {
-  const set = findSet(db, name);
+export async function evaluationReport(store: Store, name: string): Promise<EvalReport> {
+  const set = await findSet(store, name);
   if (set === undefined) {
-    const known = db.$client.prepare('SELECT name FROM prediction_sets ORDER BY name').pluck().all() as string[];
-    throw new PannukeError('BAD_OPTION', `no prediction set named '${name}'${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, { file, hint: 'pannuke eval list shows them' });
+    const known = (await listSets(store)).map((s) => s.name);
+    throw new PannukeError('BAD_OPTION', `no prediction set named '${name}'${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, { file: store.label, hint: 'pannuke eval list shows them' });
   }
-  return reportOf(db, set);
+  return reportOf(store, set);
 }
 
-function reportOf(db: Db, set: PredictionSet): EvalReport {
-  const q = (sql: string) => db.$client.prepare(sql);
-  const foldImages = q('SELECT count(*) FROM images WHERE fold = ?').pluck().get(set.fold) as number;
-  const overall = q(`WITH t AS (SELECT tissue, avg(mpq) AS mpq, avg(bpq) AS bpq FROM eval_image_summary WHERE set_id = ? GROUP BY tissue)
-                     SELECT avg(mpq) AS mpq, avg(bpq) AS bpq FROM t`).get(set.id) as { mpq: N; bpq: N };
-  const imageAvg = q('SELECT avg(mpq) AS mpq, avg(bpq) AS bpq, sum(official_fails) AS fails FROM eval_image_summary WHERE set_id = ?').get(set.id) as { mpq: N; bpq: N; fails: N };
+/** A statement's rows as objects keyed by column name (the SQL is read alike by both backends). */
+async function objects<T>(store: Store, sql: string, params: readonly unknown[]): Promise<T[]> {
+  const r = await store.all(sql, params);
+  return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])) as T);
+}
+
+async function reportOf(store: Store, set: PredictionSet): Promise<EvalReport> {
+  const foldImages = Number((await store.all('SELECT count(*) FROM images WHERE fold = ?', [set.fold])).rows[0]?.[0]);
+  const [overall] = await objects<{ mpq: N; bpq: N }>(store, `WITH t AS (SELECT tissue, avg(mpq) AS mpq, avg(bpq) AS bpq FROM eval_image_summary WHERE set_id = ? GROUP BY tissue)
+                     SELECT avg(mpq) AS mpq, avg(bpq) AS bpq FROM t`, [set.id]) as [{ mpq: N; bpq: N }];
+  const [imageAvg] = await objects<{ mpq: N; bpq: N; fails: N }>(store, 'SELECT avg(mpq) AS mpq, avg(bpq) AS bpq, sum(official_fails) AS fails FROM eval_image_summary WHERE set_id = ?', [set.id]) as [{ mpq: N; bpq: N; fails: N }];
   // Official per mode: NaN-means of DQ, SQ, PQ over the images where the ground truth is not empty.
-  const official = new Map((q(`SELECT mode, avg(pq) AS PQ, avg(dq) AS DQ, avg(sq) AS SQ, coalesce(sum(tp) FILTER (WHERE pq IS NOT NULL), 0) AS TP,
-                                 coalesce(sum(fp) FILTER (WHERE pq IS NOT NULL), 0) AS FP, coalesce(sum(fn) FILTER (WHERE pq IS NOT NULL), 0) AS FN
-                            FROM eval_pq WHERE set_id = ? GROUP BY mode`).all(set.id) as (PqFigures & { mode: number })[]).map(({ mode, ...f }) => [mode, f]));
-  const sums = new Map((q('SELECT mode, sum(tp) AS tp, sum(fp) AS fp, sum(fn) AS fn, sum(iou_sum) AS iou FROM eval_counts WHERE set_id = ? GROUP BY mode').all(set.id) as { mode: number; tp: number; fp: number; fn: number; iou: number }[]).map((r) => [r.mode, pooled(r.tp, r.fp, r.fn, r.iou)]));
+  const official = new Map((await objects<PqFigures & { mode: number }>(store, `SELECT mode, avg(pq) AS "PQ", avg(dq) AS "DQ", avg(sq) AS "SQ", coalesce(sum(tp) FILTER (WHERE pq IS NOT NULL), 0) AS "TP",
+                                 coalesce(sum(fp) FILTER (WHERE pq IS NOT NULL), 0) AS "FP", coalesce(sum(fn) FILTER (WHERE pq IS NOT NULL), 0) AS "FN"
+                            FROM eval_pq WHERE set_id = ? GROUP BY mode`, [set.id])).map(({ mode, ...f }) => [mode, f]));
+  const sums = new Map((await objects<{ mode: number; tp: number; fp: number; fn: number; iou: number }>(store, 'SELECT mode, sum(tp) AS tp, sum(fp) AS fp, sum(fn) AS fn, sum(iou_sum) AS iou FROM eval_counts WHERE set_id = ? GROUP BY mode', [set.id])).map((r) => [r.mode, pooled(r.tp, r.fp, r.fn, r.iou)]));
   const empty: PqFigures = { PQ: null, DQ: null, SQ: null, TP: 0, FP: 0, FN: 0 };
   const classes: Record<string, PqFigures> = {};
   const classesPlus: Record<string, PqFigures> = {};
@@ -89,11 +95,12 @@ function reportOf(db: Db, set: PredictionSet): EvalReport {
 
   const tissues: EvalReport['tissues'] = {};
   const perTissuePlus = new Map<string, N>();
-  const pooledRows = q(`SELECT t.name AS tissue, c.mode, sum(c.tp) AS tp, sum(c.fp) AS fp, sum(c.fn) AS fn, sum(c.iou_sum) AS iou
+  const pooledRows = await objects<{ tissue: string; tp: number; fp: number; fn: number; iou: number }>(store, `SELECT t.name AS tissue, c.mode, sum(c.tp) AS tp, sum(c.fp) AS fp, sum(c.fn) AS fn, sum(c.iou_sum) AS iou
                           FROM eval_counts c JOIN images i ON i.id = c.image_id JOIN tissues t ON t.id = i.tissue_id
-                         WHERE c.set_id = ? AND c.mode BETWEEN 1 AND 5 GROUP BY t.name, c.mode`).all(set.id) as { tissue: string; tp: number; fp: number; fn: number; iou: number }[];
+                         WHERE c.set_id = ? AND c.mode BETWEEN 1 AND 5 GROUP BY t.name, c.mode ORDER BY t.name, c.mode`, [set.id]);
   for (const r of pooledRows) perTissuePlus.set(r.tissue, (perTissuePlus.get(r.tissue) ?? 0) + (pooled(r.tp, r.fp, r.fn, r.iou).PQ as number) / CLASS_NAMES.length);
-  for (const r of q('SELECT tissue, count(*) AS images, avg(mpq) AS mPQ, avg(bpq) AS bPQ FROM eval_image_summary WHERE set_id = ? GROUP BY tissue ORDER BY tissue').all(set.id) as { tissue: string; images: number; mPQ: N; bPQ: N }[]) {
+  const perTissue = await objects<{ tissue: string; images: number; mPQ: N; bPQ: N }>(store, 'SELECT tissue, count(*) AS images, avg(mpq) AS "mPQ", avg(bpq) AS "bPQ" FROM eval_image_summary WHERE set_id = ? GROUP BY tissue', [set.id]);
+  for (const r of perTissue.sort((a, b) => byCodePoint(a.tissue, b.tissue))) {
     tissues[r.tissue] = { images: r.images, mPQ: r.mPQ, bPQ: r.bPQ, mPQ_plus: perTissuePlus.get(r.tissue) ?? null };
   }
 
@@ -103,15 +110,15 @@ function reportOf(db: Db, set: PredictionSet): EvalReport {
     mPQ_plus: mPQPlus, bPQ_plus: sums.get(0)?.PQ ?? null,
     class_PQ: Object.fromEntries(CLASS_NAMES.map((c) => [c, classes[c]?.PQ ?? null])),
     classes, classes_plus: classesPlus, binary: official.get(0) ?? empty, binary_plus: sums.get(0) ?? empty,
-    tissues, detection: detection(db, set), official_script_would_fail: imageAvg.fails ?? 0,
+    tissues, detection: await detection(store, set), official_script_would_fail: imageAvg.fails ?? 0,
   };
 }
 
 /** HoVer-Net's compute_stats on the stored pairs: counts by (true type, predicted type), NULL for unpaired. */
-function detection(db: Db, set: PredictionSet): EvalReport['detection'] {
-  const rows = db.$client.prepare(`SELECT g.class_id AS t, p.class_id AS q, count(*) AS n FROM eval_detections d
+async function detection(store: Store, set: PredictionSet): Promise<EvalReport['detection']> {
+  const rows = await objects<{ t: number | null; q: number | null; n: number }>(store, `SELECT g.class_id AS t, p.class_id AS q, count(*) AS n FROM eval_detections d
       LEFT JOIN nuclei g ON g.id = d.gt_nucleus_id LEFT JOIN predicted_nuclei p ON p.id = d.pred_nucleus_id
-     WHERE d.set_id = ? GROUP BY 1, 2`).all(set.id) as { t: number | null; q: number | null; n: number }[];
+     WHERE d.set_id = ? GROUP BY g.class_id, p.class_id`, [set.id]);
   const count = (f: (t: number | null, q: number | null) => boolean) => rows.reduce((s, r) => s + (f(r.t, r.q) ? r.n : 0), 0);
   const TP = count((t, q) => t !== null && q !== null);
   const FP = count((t, q) => t === null && q !== null);

@@ -2,17 +2,17 @@
  * `pannuke eval run`: a model's prediction of one fold (PanNuke's format: masks.npy of shape (N, H, W, 5 or
  * 6), channels 0..4 instance ids per class) evaluated against the ground truth in the database. Workers read
  * the prediction's records themselves and extract + match them (worker.ts); the main thread reads each image's
- * ground truth from SQLite and writes the results in image order, one transaction per batch. Bounded memory
+ * ground truth from the database (SQLite or PostgreSQL) and writes the results in image order, one
+ * transaction per batch. Bounded memory
  * (a few images in flight), resumable (a rerun continues after the last whole image), and a changed
  * prediction file under an existing name is refused unless --replace.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { asc, eq } from 'drizzle-orm';
 import { sampledFingerprint } from '../dataset/fingerprint.js';
-import { TOOL_VERSION, type Db } from '../db/open.js';
-import { images } from '../db/schema.js';
+import { TOOL_VERSION } from '../db/open.js';
+import type { Store } from '../db/store.js';
 import { PannukeError } from '../errors.js';
 import { onInterrupt } from '../interrupt.js';
 import { formatShape, NpyFile } from '../npy/reader.js';
@@ -31,7 +31,6 @@ export interface EvalRunOptions {
   workers?: number;
   /** Detection radius in pixels (HoVer-Net and CellViT use 12 for PanNuke). */
   radius: number;
-  dbFile: string;
   batchSize?: number;
   onProgress?: (done: number, total: number, nuclei: number) => void;
 }
@@ -55,12 +54,12 @@ export function predictionFile(p: string): string {
   return p;
 }
 
-export async function runEvaluation(db: Db, o: EvalRunOptions): Promise<EvalRunSummary> {
+export async function runEvaluation(store: Store, o: EvalRunOptions): Promise<EvalRunSummary> {
   const started = performance.now();
-  const gtImages = db.select({ id: images.id, foldIndex: images.foldIndex, width: images.width, height: images.height }).from(images)
-    .where(eq(images.fold, o.fold)).orderBy(asc(images.foldIndex)).all();
+  const gtImages = (await store.all('SELECT id, fold_index, width, height FROM images WHERE fold = ? ORDER BY fold_index', [o.fold])).rows
+    .map(([id, foldIndex, width, height]) => ({ id, foldIndex, width, height }) as { id: number; foldIndex: number; width: number; height: number });
   if (gtImages.length === 0) {
-    throw new PannukeError('FOLD_NOT_FOUND', `fold ${o.fold} is not in the database`, { file: o.dbFile, hint: `ingest it first: pannuke ingest <root> --db ${o.dbFile} --folds ${o.fold}` });
+    throw new PannukeError('FOLD_NOT_FOUND', `fold ${o.fold} is not in the database`, { file: store.label, hint: `ingest it first: pannuke ingest <root> --db ${store.label} --folds ${o.fold}` });
   }
   const file = predictionFile(o.prediction);
   const masks = NpyFile.open(file);
@@ -85,7 +84,7 @@ export async function runEvaluation(db: Db, o: EvalRunOptions): Promise<EvalRunS
     }
 
     const { bytes, fingerprint } = sampledFingerprint(file);
-    let set = findSet(db, o.name);
+    let set = await findSet(store, o.name);
     let replaced = false;
     if (set !== undefined && (set.fingerprint !== fingerprint || set.bytes !== bytes || set.fold !== o.fold)) {
       if (o.replace !== true) {
@@ -95,24 +94,24 @@ export async function runEvaluation(db: Db, o: EvalRunOptions): Promise<EvalRunS
           file, hint: 'add --replace to evaluate this file under that name (the old results are deleted), or choose another --name',
         });
       }
-      deleteSet(db, set.id);
+      await deleteSet(store, set.id);
       set = undefined;
       replaced = true;
     }
     const options = { radius: o.radius, channels };
     const created = set === undefined;
-    set ??= createSet(db, { name: o.name, fold: o.fold, source: path.resolve(file), bytes, fingerprint, createdAt: new Date().toISOString(), toolVersion: TOOL_VERSION, options: JSON.stringify(options) });
-    const done = evaluatedImages(db, set.id);
+    set ??= await createSet(store, { name: o.name, fold: o.fold, source: path.resolve(file), bytes, fingerprint, createdAt: new Date().toISOString(), toolVersion: TOOL_VERSION, options: JSON.stringify(options) });
+    const done = await evaluatedImages(store, set.id);
     const todo = gtImages.filter((g) => !done.has(g.id));
-    const writer = new EvalWriter(db, set.id);
+    const writer = new EvalWriter(store, set.id);
     const summary: EvalRunSummary = { set, images: 0, skipped: gtImages.length - todo.length, predictedNuclei: 0, replaced, seconds: 0 };
     try {
-      if (todo.length > 0) await evaluateImages(db, o, masks, todo, writer, summary, { height, width, channels: channels as number });
+      if (todo.length > 0) await evaluateImages(store, o, masks, todo, writer, summary, { height, width, channels: channels as number });
     } catch (e) {
-      if (created) deleteSet(db, set.id); // a set this run made, and that failed, leaves no trace
+      if (created) await deleteSet(store, set.id).catch(() => undefined); // a set this run made, and that failed, leaves no trace
       throw e;
     }
-    summary.set = findSet(db, o.name) as PredictionSet;
+    summary.set = (await findSet(store, o.name)) as PredictionSet;
     summary.seconds = (performance.now() - started) / 1000;
     return summary;
   } finally {
@@ -120,24 +119,27 @@ export async function runEvaluation(db: Db, o: EvalRunOptions): Promise<EvalRunS
   }
 }
 
-async function evaluateImages(db: Db, o: EvalRunOptions, masks: NpyFile, todo: readonly { id: number; foldIndex: number }[], writer: EvalWriter, summary: EvalRunSummary, shape: { height: number; width: number; channels: number }): Promise<void> {
+async function evaluateImages(store: Store, o: EvalRunOptions, masks: NpyFile, todo: readonly { id: number; foldIndex: number }[], writer: EvalWriter, summary: EvalRunSummary, shape: { height: number; width: number; channels: number }): Promise<void> {
   const dtype = masks.header.dtype;
   if (dtype.kind !== 'numeric') throw new Error('unreachable: checked above');
-  const gtStatement = db.$client.prepare('SELECT id, class_id AS classId, instance_id AS instanceId, centroid_x AS centroidX, centroid_y AS centroidY, contour FROM nuclei WHERE image_id = ? ORDER BY class_id, instance_id');
+  const groundTruth = async (imageId: number) => (await store.all('SELECT id, class_id, instance_id, centroid_x, centroid_y, contour FROM nuclei WHERE image_id = ? ORDER BY class_id, instance_id', [imageId])).rows
+    .map(([id, classId, instanceId, centroidX, centroidY, contour]) => ({ id, classId, instanceId, centroidX, centroidY, contour }) as GtNucleus & { id: number });
   const pool = new WorkerPool<EvalRequest, EvalResponse>(Math.max(1, o.workers ?? os.availableParallelism()), { entry: workerEntry('eval/worker'), transfer: () => [], youngGenerationMb: 16 /* cloned ground truth and results: fewer collections */ });
   const written: number[] = [];
   // Ctrl-C: the images written so far stay (a rerun resumes after them); the pool stops with the process.
   const unregister = onInterrupt(() => void pool.close());
   let batch: EvaluatedImage[] = [];
-  const flush = () => {
+  const flush = async () => {
     if (batch.length === 0) return;
-    writer.write(batch);
-    written.push(...batch.map((b) => b.imageId));
+    const full = batch;
     batch = [];
+    // Counted as written before the write: a failed write is rolled back, and remove() of nothing is harmless.
+    written.push(...full.map((b) => b.imageId));
+    await writer.write(full);
   };
-  // Each image with its ground truth, read from SQLite when its turn to be sent comes.
-  const items = (function* () {
-    for (const image of todo) yield { image, rows: gtStatement.all(image.id) as (GtNucleus & { id: number })[] };
+  // Each image with its ground truth, read from the database when its turn to be sent comes.
+  const items = (async function* () {
+    for (const image of todo) yield { image, rows: await groundTruth(image.id) };
   })();
   try {
     await runOrdered(pool, items, {
@@ -147,19 +149,19 @@ async function evaluateImages(db: Db, o: EvalRunOptions, masks: NpyFile, todo: r
         record: masks.recordLayout, dtype, layout: { ...shape, classChannels: 5 },
         gt: rows.map(({ id: _id, ...g }) => g), radius: o.radius,
       }),
-      deliver: ({ image, rows }, response) => {
+      deliver: async ({ image, rows }, response) => {
         if (response?.ok !== true) throw response === undefined ? new Error('unreachable: every image has a request') : PannukeError.fromJSON(response.error);
         batch.push({ imageId: image.id, gtIds: rows.map((r) => r.id), predicted: response.image, evaluation: response.evaluation });
         summary.images++;
         summary.predictedNuclei += response.image.nucleusCount;
         o.onProgress?.(summary.images, todo.length, summary.predictedNuclei);
-        if (batch.length >= (o.batchSize ?? 32)) flush();
+        if (batch.length >= (o.batchSize ?? 32)) await flush();
       },
     });
-    flush();
+    await flush();
   } catch (e) {
     // Bad input (a NaN in the prediction): this run's images are removed, so the set is as it was.
-    writer.remove(written);
+    await writer.remove(written).catch(() => undefined);
     throw e;
   } finally {
     unregister();

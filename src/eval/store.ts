@@ -1,38 +1,47 @@
 /**
  * Where evaluations live: `prediction_sets`, `predicted_nuclei`, `eval_counts`, `eval_matches` and
- * `eval_detections` (src/db/schema.ts). One image's results are written in one transaction with the set's
- * image count, so an interrupted run resumes after its last whole image.
+ * `eval_detections` (src/db/schema.ts), on either backend. One batch of images' results is written in one
+ * transaction with the set's image count, so an interrupted run resumes after its last whole batch. The
+ * predicted nuclei get their ids first (Store.reserveIds), so that matches and detections can name them in
+ * the same batch; every table is then appended to (PostgreSQL: COPY).
  */
-import { asc, eq } from 'drizzle-orm';
-import type { Statement } from 'better-sqlite3';
-import type { Db } from '../db/open.js';
-import { evalCounts, evalDetections, evalMatches, predictedNuclei, predictionSets } from '../db/schema.js';
-import { insertStatement, PackedNucleusInserter } from '../db/writer.js';
-import type { PackedImage } from '../extract/packed.js';
+import { getTableColumns } from 'drizzle-orm';
+import type { Store } from '../db/store.js';
+import { predictedNuclei, type predictionSets } from '../db/schema.js';
+import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField, type PackedImage } from '../extract/packed.js';
 import type { ImageEvaluation } from './match.js';
 
 export type PredictionSet = typeof predictionSets.$inferSelect;
 
-export function findSet(db: Db, name: string): PredictionSet | undefined {
-  return db.select().from(predictionSets).where(eq(predictionSets.name, name)).get();
+const SET_COLUMNS = 'id, name, fold, source, bytes, fingerprint, created_at, tool_version, options, images';
+const setOf = ([id, name, fold, source, bytes, fingerprint, createdAt, toolVersion, options, images]: unknown[]): PredictionSet =>
+  ({ id, name, fold, source, bytes, fingerprint, createdAt, toolVersion, options, images }) as PredictionSet;
+
+export async function findSet(store: Store, name: string): Promise<PredictionSet | undefined> {
+  const row = (await store.all(`SELECT ${SET_COLUMNS} FROM prediction_sets WHERE name = ?`, [name])).rows[0];
+  return row === undefined ? undefined : setOf(row);
 }
 
-export function listSets(db: Db): PredictionSet[] {
-  return db.select().from(predictionSets).orderBy(asc(predictionSets.name)).all();
+export async function listSets(store: Store): Promise<PredictionSet[]> {
+  return (await store.all(`SELECT ${SET_COLUMNS} FROM prediction_sets`)).rows.map(setOf).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-export function createSet(db: Db, row: Omit<PredictionSet, 'id' | 'images'>): PredictionSet {
-  return db.insert(predictionSets).values({ ...row, images: 0 }).returning().get();
+export async function createSet(store: Store, row: Omit<PredictionSet, 'id' | 'images'>): Promise<PredictionSet> {
+  const r = await store.all(
+    'INSERT INTO prediction_sets (name, fold, source, bytes, fingerprint, created_at, tool_version, options, images) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id',
+    [row.name, row.fold, row.source, row.bytes, row.fingerprint, row.createdAt, row.toolVersion, row.options],
+  );
+  return { ...row, id: r.rows[0]?.[0] as number, images: 0 };
 }
 
 /** Removes a set and, by cascade, its nuclei, counts, matches and detections. */
-export function deleteSet(db: Db, id: number): void {
-  db.delete(predictionSets).where(eq(predictionSets.id, id)).run();
+export async function deleteSet(store: Store, id: number): Promise<void> {
+  await store.run('DELETE FROM prediction_sets WHERE id = ?', [id]);
 }
 
-/** The images of a set already evaluated (its mode-0 counts are written last of an image's rows). */
-export function evaluatedImages(db: Db, setId: number): Set<number> {
-  return new Set(db.$client.prepare('SELECT image_id FROM eval_counts WHERE set_id = ? AND mode = 0').pluck().all(setId) as number[]);
+/** The images of a set already evaluated (its mode-0 counts are written with the rest of an image's rows). */
+export async function evaluatedImages(store: Store, setId: number): Promise<Set<number>> {
+  return new Set((await store.all('SELECT image_id FROM eval_counts WHERE set_id = ? AND mode = 0', [setId])).rows.map((r) => r[0] as number));
 }
 
 export interface EvaluatedImage {
@@ -43,59 +52,58 @@ export interface EvaluatedImage {
   evaluation: ImageEvaluation;
 }
 
-export class EvalWriter {
-  private readonly db: Db;
-  private readonly setId: number;
-  private readonly nuclei: PackedNucleusInserter;
-  private readonly counts: { statement: Statement; params: (row: Record<string, unknown>) => unknown[] };
-  private readonly matches: { statement: Statement; params: (row: Record<string, unknown>) => unknown[] };
-  private readonly detections: { statement: Statement; params: (row: Record<string, unknown>) => unknown[] };
-  private readonly countImages: Statement;
+/** predicted_nuclei's columns (schema order, all but id) and, per column, its packed field (-1 the contour, -2 set_id, -3 image_id). */
+const PREDICTED = Object.entries(getTableColumns(predictedNuclei)).filter(([key]) => key !== 'id');
+const PREDICTED_SOURCES = PREDICTED.map(([key]) => (key === 'setId' ? -2 : key === 'imageId' ? -3 : key === 'contour' ? -1 : NUMBER_FIELDS.indexOf(key as NumberField)));
+if (PREDICTED_SOURCES.some((s, i) => s === -1 && PREDICTED[i]?.[0] !== 'contour')) throw new Error('a predicted_nuclei column has no extracted value');
 
-  constructor(db: Db, setId: number) {
-    this.db = db;
-    this.setId = setId;
-    this.nuclei = new PackedNucleusInserter(db, predictedNuclei, 'predicted_nuclei', ['setId', 'imageId']);
-    this.counts = insertStatement(db, evalCounts, 'eval_counts', []);
-    this.matches = insertStatement(db, evalMatches, 'eval_matches', []);
-    this.detections = insertStatement(db, evalDetections, 'eval_detections', []);
-    this.countImages = db.$client.prepare('UPDATE prediction_sets SET images = images + ? WHERE id = ?');
-  }
+export class EvalWriter {
+  constructor(private readonly store: Store, private readonly setId: number) {}
 
   /** Writes the images' predicted nuclei and results in one transaction. */
-  write(batch: readonly EvaluatedImage[]): void {
+  async write(batch: readonly EvaluatedImage[]): Promise<void> {
     const setId = this.setId;
-    this.db.$client.transaction(() => {
+    const store = this.store;
+    await store.transaction(async () => {
+      const total = batch.reduce((n, b) => n + b.predicted.nucleusCount, 0);
+      const ids = await store.reserveIds('predicted_nuclei', total);
+      const nuclei: unknown[][] = [];
+      const matches: unknown[][] = [];
+      const detections: unknown[][] = [];
+      const counts: unknown[][] = [];
+      let next = 0;
       for (const { imageId, gtIds, predicted, evaluation } of batch) {
-        const predIds = this.nuclei.insert(predicted, [setId, imageId]);
-        for (const m of evaluation.matches) {
-          this.matches.statement.run(this.matches.params({ setId, mode: m.mode, gtNucleusId: gtIds[m.gt], predNucleusId: predIds[m.pred], intersection: m.intersection, iou: m.iou }));
+        const numbers = packedNumbers(predicted);
+        const contours = packedContours(predicted);
+        const predIds = ids.slice(next, next + predicted.nucleusCount);
+        next += predicted.nucleusCount;
+        for (let i = 0; i < predicted.nucleusCount; i++) {
+          nuclei.push([predIds[i], ...PREDICTED_SOURCES.map((s) => (s >= 0 ? numbers[i * NUMBER_FIELDS.length + s] : s === -1 ? contours[i] : s === -2 ? setId : imageId))]);
         }
+        for (const m of evaluation.matches) matches.push([setId, m.mode, gtIds[m.gt], predIds[m.pred], m.intersection, m.iou]);
         for (const d of evaluation.detections) {
-          this.detections.statement.run(this.detections.params({
-            setId, imageId, gtNucleusId: d.gt < 0 ? null : gtIds[d.gt], predNucleusId: d.pred < 0 ? null : predIds[d.pred], distance: Number.isNaN(d.distance) ? null : d.distance,
-          }));
+          detections.push([setId, imageId, d.gt < 0 ? null : gtIds[d.gt], d.pred < 0 ? null : predIds[d.pred], Number.isNaN(d.distance) ? null : d.distance]);
         }
-        // The counts last: mode 0's row marks the image as done (evaluatedImages).
-        for (const c of [...evaluation.counts].reverse()) {
-          this.counts.statement.run(this.counts.params({ setId, imageId, mode: c.mode, tp: c.tp, fp: c.fp, fn: c.fn, iouSum: c.iouSum, gtEmpty: c.gtEmpty ? 1 : 0, officialFails: evaluation.officialFails ? 1 : 0 }));
-        }
+        for (const c of evaluation.counts) counts.push([setId, imageId, c.mode, c.tp, c.fp, c.fn, c.iouSum, c.gtEmpty ? 1 : 0, evaluation.officialFails ? 1 : 0]);
       }
-      this.countImages.run(batch.length, setId);
-    })();
+      await store.append('predicted_nuclei', ['id', ...PREDICTED.map(([, c]) => c.name)], nuclei);
+      await store.append('eval_matches', ['set_id', 'mode', 'gt_nucleus_id', 'pred_nucleus_id', 'intersection', 'iou'], matches);
+      await store.append('eval_detections', ['set_id', 'image_id', 'gt_nucleus_id', 'pred_nucleus_id', 'distance'], detections);
+      await store.append('eval_counts', ['set_id', 'image_id', 'mode', 'tp', 'fp', 'fn', 'iou_sum', 'gt_empty', 'official_fails'], counts);
+      await store.run('UPDATE prediction_sets SET images = images + ? WHERE id = ?', [batch.length, setId]);
+    });
   }
 
   /** Removes what this run wrote for `imageIds` (a run that failed on bad input leaves nothing). */
-  remove(imageIds: readonly number[]): void {
-    const client = this.db.$client;
-    client.transaction(() => {
-      for (const table of ['eval_detections', 'eval_counts']) {
-        const statement = client.prepare(`DELETE FROM ${table} WHERE set_id = ? AND image_id = ?`);
-        for (const id of imageIds) statement.run(this.setId, id);
+  async remove(imageIds: readonly number[]): Promise<void> {
+    const store = this.store;
+    await store.transaction(async () => {
+      for (const id of imageIds) {
+        await store.run('DELETE FROM eval_detections WHERE set_id = ? AND image_id = ?', [this.setId, id]);
+        await store.run('DELETE FROM eval_counts WHERE set_id = ? AND image_id = ?', [this.setId, id]);
+        await store.run('DELETE FROM predicted_nuclei WHERE set_id = ? AND image_id = ?', [this.setId, id]); // matches go by cascade
       }
-      const nuclei = client.prepare('DELETE FROM predicted_nuclei WHERE set_id = ? AND image_id = ?'); // matches go by cascade
-      for (const id of imageIds) nuclei.run(this.setId, id);
-      client.prepare('UPDATE prediction_sets SET images = (SELECT count(*) FROM eval_counts WHERE set_id = @id AND mode = 0) WHERE id = @id').run({ id: this.setId });
-    })();
+      await store.run('UPDATE prediction_sets SET images = (SELECT count(*) FROM eval_counts WHERE set_id = ? AND mode = 0) WHERE id = ?', [this.setId, this.setId]);
+    });
   }
 }

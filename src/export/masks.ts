@@ -9,10 +9,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { and, asc, eq } from 'drizzle-orm';
 import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
-import type { Db } from '../db/open.js';
-import { images, nuclei, subsetMembers, tissues } from '../db/schema.js';
+import type { Store } from '../db/store.js';
 import { PannukeError } from '../errors.js';
 import { fillPolygons } from '../extract/raster.js';
 import { decodeWkb } from '../extract/wkb.js';
@@ -38,15 +36,14 @@ export interface MaskExportOptions {
   onImage?: (done: number, total: number, nuclei: number) => void;
 }
 
-export async function exportMasks(db: Db, folds: readonly OpenFold[], out: string, options: MaskExportOptions = {}): Promise<MaskExportSummary> {
+export async function exportMasks(store: Store, folds: readonly OpenFold[], out: string, options: MaskExportOptions = {}): Promise<MaskExportSummary> {
   const { subsetId, onImage } = options;
   const pause = yielder();
   const chosen = (subsetId === undefined
-    ? db.select({ id: images.id, fold: images.fold, foldIndex: images.foldIndex, tissue: tissues.name }).from(images)
-        .innerJoin(tissues, eq(tissues.id, images.tissueId)).orderBy(asc(images.fold), asc(images.foldIndex)).all()
-    : db.selectDistinct({ id: images.id, fold: images.fold, foldIndex: images.foldIndex, tissue: tissues.name }).from(subsetMembers)
-        .innerJoin(images, eq(images.id, subsetMembers.imageId)).innerJoin(tissues, eq(tissues.id, images.tissueId))
-        .where(eq(subsetMembers.subsetId, subsetId)).orderBy(asc(images.fold), asc(images.foldIndex)).all());
+    ? await store.all('SELECT i.id, i.fold, i.fold_index, t.name FROM images i JOIN tissues t ON t.id = i.tissue_id ORDER BY i.fold, i.fold_index')
+    : await store.all(`SELECT DISTINCT i.id, i.fold, i.fold_index, t.name FROM subset_members m JOIN images i ON i.id = m.image_id
+                         JOIN tissues t ON t.id = i.tissue_id WHERE m.subset_id = ? ORDER BY i.fold, i.fold_index`, [subsetId])
+  ).rows.map(([id, fold, foldIndex, tissue]) => ({ id, fold, foldIndex, tissue }) as { id: number; fold: number; foldIndex: number; tissue: string });
   const byFold = new Map(folds.map((f) => [f.fold, f]));
   for (const fold of new Set(chosen.map((c) => c.fold))) {
     if (!byFold.has(fold)) throw new PannukeError('FOLD_NOT_FOUND', `fold ${fold} is needed for the export but was not found under --data`, { hint: 'point --data at the folder the database was ingested from' });
@@ -60,12 +57,11 @@ export async function exportMasks(db: Db, folds: readonly OpenFold[], out: strin
     }
   }
   const n = chosen.length;
-  const columns = { classId: nuclei.classId, instanceId: nuclei.instanceId, contour: nuclei.contour, member: subsetMembers.nucleusId };
-  const nucleiOf = (imageId: number) => (subsetId === undefined
-    ? db.select({ ...columns, member: nuclei.id }).from(nuclei).where(eq(nuclei.imageId, imageId)).all()
-    : db.select(columns).from(nuclei)
-        .leftJoin(subsetMembers, and(eq(subsetMembers.nucleusId, nuclei.id), eq(subsetMembers.subsetId, subsetId)))
-        .where(eq(nuclei.imageId, imageId)).all());
+  const nucleiOf = async (imageId: number) => (subsetId === undefined
+    ? await store.all('SELECT class_id, instance_id, contour, id FROM nuclei WHERE image_id = ? ORDER BY class_id, instance_id', [imageId])
+    : await store.all(`SELECT n.class_id, n.instance_id, n.contour, m.nucleus_id FROM nuclei n
+                         LEFT JOIN subset_members m ON m.nucleus_id = n.id AND m.subset_id = ? WHERE n.image_id = ? ORDER BY n.class_id, n.instance_id`, [subsetId, imageId])
+  ).rows.map(([classId, instanceId, contour, member]) => ({ classId, instanceId, contour, member }) as { classId: number; instanceId: number; contour: Uint8Array; member: number | null });
   let memberCount = 0;
   const imagesOut = new NpyWriter(path.join(out, 'images.npy'), '<f8', [n, height, width, 3], 8);
   const masksOut = new NpyWriter(path.join(out, 'masks.npy'), '<f8', [n, height, width, MASK_CHANNELS], 8);
@@ -95,7 +91,7 @@ export async function exportMasks(db: Db, folds: readonly OpenFold[], out: strin
         const values = decodeNumeric(bytes, dtype);
         mask.fill(0);
         for (let p = 0; p < hw; p++) mask[p * MASK_CHANNELS + 5] = values[p * MASK_CHANNELS + 5] as number;
-        const all = nucleiOf(image.id);
+        const all = await nucleiOf(image.id);
         const rows = options.membersOnly === true ? all.filter((r) => r.member !== null) : all;
         memberCount += all.filter((r) => r.member !== null).length;
         for (const r of rows) {

@@ -2,10 +2,9 @@
  * What the report shows, gathered by SQL: the summary and provenance, class distributions, morphology
  * histograms, QC counts with examples, and a capped gallery of images with their nuclei outlines.
  */
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
-import type { Db } from '../db/open.js';
-import { SqliteStore } from '../db/sqlite-store.js';
-import { CLASS_NAMES, images, ingestRuns, metadata, nuclei, tissues } from '../db/schema.js';
+import type { Store } from '../db/store.js';
+import { CLASS_NAMES, type ingestRuns } from '../db/schema.js';
+import { byCodePoint } from '../query/distribution.js';
 import { decodeWkb } from '../extract/wkb.js';
 import { qcCounts, qcExamples, type QcExample, type QcRow } from '../query/qc.js';
 import { classByTissue, groupedStats } from '../query/stats.js';
@@ -63,14 +62,17 @@ export function areaEdges(max: number): number[] {
  * Per-class histograms from SQL counts, on one set of edges for every class: area (an integer ≥ 1) on the
  * log-scale edges above, eccentricity in equal bins over [0, 1] (the last bin closed).
  */
-function histogram(db: Db, column: 'area' | 'eccentricity', bins: number): Histogram {
+async function histogram(store: Store, column: 'area' | 'eccentricity', bins: number): Promise<Histogram> {
   if (column === 'eccentricity') {
     const counts = CLASS_NAMES.map(() => new Array<number>(bins).fill(0));
-    const rows = db.$client.prepare(`SELECT class_id AS c, min(CAST(eccentricity * ${bins} AS INTEGER), ${bins - 1}) AS b, count(*) AS k FROM nuclei GROUP BY 1, 2`).all() as { c: number; b: number; k: number }[];
-    for (const r of rows) counts[r.c - 1]![r.b] = r.k;
+    // Bin b holds b ≤ e·bins < b + 1 (the last closed), written as comparisons: the same on both backends
+    // (a CAST to INTEGER truncates in SQLite and rounds in PostgreSQL).
+    const bin = `CASE ${Array.from({ length: bins - 1 }, (_, b) => `WHEN eccentricity * ${bins} < ${b + 1} THEN ${b}`).join(' ')} ELSE ${bins - 1} END`;
+    const rows = (await store.all(`SELECT class_id, ${bin} AS b, count(*) FROM nuclei GROUP BY class_id, ${bin}`)).rows as [number, number, number][];
+    for (const [c, b, k] of rows) counts[c - 1]![b] = k;
     return { edges: Array.from({ length: bins + 1 }, (_, k) => k / bins), counts };
   }
-  const rows = db.$client.prepare('SELECT class_id AS c, area AS a, count(*) AS k FROM nuclei GROUP BY 1, 2').all() as { c: number; a: number; k: number }[];
+  const rows = (await store.all('SELECT class_id, area, count(*) FROM nuclei GROUP BY class_id, area')).rows.map(([c, a, k]) => ({ c, a, k }) as { c: number; a: number; k: number });
   const edges = areaEdges(Math.max(1, ...rows.map((r) => r.a)));
   const counts = CLASS_NAMES.map(() => new Array<number>(edges.length - 1).fill(0));
   for (const r of rows) {
@@ -81,26 +83,27 @@ function histogram(db: Db, column: 'area' | 'eccentricity', bins: number): Histo
   return { edges, counts };
 }
 
-export async function gatherReport(db: Db, dbFile: string, options: { perTissue: number; subsetId?: number; subsetName?: string; evalSet?: string }): Promise<ReportData> {
-  const store = SqliteStore.over(db, dbFile);
-  const folds = db.selectDistinct({ fold: images.fold }).from(images).orderBy(asc(images.fold)).all().map((r) => r.fold);
-  const imageCount = db.$client.prepare('SELECT count(*) FROM images').pluck().get() as number;
-  const nucleusCount = db.$client.prepare('SELECT count(*) FROM nuclei').pluck().get() as number;
-  const tissueCount = db.$client.prepare('SELECT count(*) FROM tissues').pluck().get() as number;
-  const toolVersion = db.select({ value: metadata.value }).from(metadata).where(eq(metadata.key, 'tool_version')).get()?.value ?? '?';
-  const runs = db.select({ startedAt: ingestRuns.startedAt, status: ingestRuns.status, images: ingestRuns.images, nuclei: ingestRuns.nuclei, options: ingestRuns.options }).from(ingestRuns).orderBy(asc(ingestRuns.id)).all();
+export async function gatherReport(store: Store, options: { perTissue: number; subsetId?: number; subsetName?: string; evalSet?: string }): Promise<ReportData> {
+  const one = async (sql: string) => (await store.all(sql)).rows[0]?.[0];
+  const folds = (await store.all('SELECT DISTINCT fold FROM images ORDER BY fold')).rows.map((r) => r[0] as number);
+  const imageCount = Number(await one('SELECT count(*) FROM images'));
+  const nucleusCount = Number(await one('SELECT count(*) FROM nuclei'));
+  const tissueCount = Number(await one('SELECT count(*) FROM tissues'));
+  const toolVersion = String((await one("SELECT value FROM metadata WHERE key = 'tool_version'")) ?? '?');
+  const runs = (await store.all('SELECT started_at, status, images, nuclei, options FROM ingest_runs ORDER BY id')).rows
+    .map(([startedAt, status, images, nuclei, options]) => ({ startedAt, status, images, nuclei, options }) as Pick<typeof ingestRuns.$inferSelect, 'startedAt' | 'status' | 'images' | 'nuclei' | 'options'>);
   const perFoldRows = (await groupedStats(store, ['fold', 'class'])).rows as [number, string, number][];
   const perFold = folds.map((fold) => ({ fold, counts: CLASS_NAMES.map((c) => perFoldRows.find((r) => r[0] === fold && r[1] === c)?.[2] ?? 0) }));
 
   // The gallery: per tissue, the first images (in fold order) that have nuclei, up to the cap.
   const chosen: { id: number; fold: number; foldIndex: number; tissue: string; width: number; height: number }[] = [];
-  for (const t of db.select({ id: tissues.id, name: tissues.name }).from(tissues).orderBy(asc(tissues.name)).all()) {
-    const rows = db.select({ id: images.id, fold: images.fold, foldIndex: images.foldIndex, width: images.width, height: images.height }).from(images)
-      .where(and(eq(images.tissueId, t.id), gt(images.nucleusCount, 0))).orderBy(asc(images.fold), asc(images.foldIndex)).limit(options.perTissue).all();
-    chosen.push(...rows.map((r) => ({ ...r, tissue: t.name })));
+  const tissueRows = (await store.all('SELECT id, name FROM tissues')).rows.map(([id, name]) => ({ id: id as number, name: name as string })).sort((a, b) => byCodePoint(a.name, b.name));
+  for (const t of tissueRows) {
+    const rows = (await store.all('SELECT id, fold, fold_index, width, height FROM images WHERE tissue_id = ? AND nucleus_count > 0 ORDER BY fold, fold_index LIMIT ?', [t.id, options.perTissue])).rows;
+    chosen.push(...rows.map(([id, fold, foldIndex, width, height]) => ({ id, fold, foldIndex, width, height, tissue: t.name }) as (typeof chosen)[number]));
   }
-  const outlineRows = chosen.length === 0 ? [] : db.select({ id: nuclei.id, imageId: nuclei.imageId, classId: nuclei.classId, instanceId: nuclei.instanceId, area: nuclei.area, contour: nuclei.contour })
-    .from(nuclei).where(inArray(nuclei.imageId, chosen.map((c) => c.id))).orderBy(asc(nuclei.id)).all();
+  const outlineRows = chosen.length === 0 ? [] : (await store.all(`SELECT id, image_id, class_id, instance_id, area, contour FROM nuclei WHERE image_id IN (${chosen.map(() => '?').join(', ')}) ORDER BY id`, chosen.map((c) => c.id))).rows
+    .map(([id, imageId, classId, instanceId, area, contour]) => ({ id, imageId, classId, instanceId, area, contour }) as { id: number; imageId: number; classId: number; instanceId: number; area: number; contour: Uint8Array });
   const gallery: GalleryImage[] = chosen.map((c) => ({
     imageId: c.id, fold: c.fold, foldIndex: c.foldIndex, tissue: c.tissue, width: c.width, height: c.height,
     nuclei: outlineRows.filter((n) => n.imageId === c.id).map((n) => ({ id: n.id, classId: n.classId, instanceId: n.instanceId, area: n.area, polygons: decodeWkb(n.contour) })),
@@ -108,12 +111,12 @@ export async function gatherReport(db: Db, dbFile: string, options: { perTissue:
 
   const qc = await qcCounts(store);
   const data: ReportData = {
-    dbFile,
+    dbFile: store.label,
     summary: { folds, images: imageCount, nuclei: nucleusCount, tissues: tissueCount, toolVersion, runs },
     classByTissue: await classByTissue(store),
     perFold,
-    area: histogram(db, 'area', 24),
-    eccentricity: histogram(db, 'eccentricity', 20),
+    area: await histogram(store, 'area', 24),
+    eccentricity: await histogram(store, 'eccentricity', 20),
     qc,
     qcExamples: Object.fromEntries(await Promise.all(qc.filter((q) => q.images > 0).map(async (q) => [q.quirk, await qcExamples(store, q.quirk, 5)] as const))),
     gallery,
@@ -124,6 +127,6 @@ export async function gatherReport(db: Db, dbFile: string, options: { perTissue:
     const all = table.rows.at(-1) as unknown[];
     data.subset = { name: options.subsetName ?? '', classByTissue: table, perClass: CLASS_NAMES.map((_, k) => all[2 + k] as number) };
   }
-  if (options.evalSet !== undefined) data.evaluation = gatherEvaluation(db, dbFile, options.evalSet, options.perTissue);
+  if (options.evalSet !== undefined) data.evaluation = await gatherEvaluation(store, options.evalSet, options.perTissue);
   return data;
 }

@@ -4,8 +4,9 @@
  * prediction's (dashed), misses and false positives marked (unmatched in the binary mode: no partner with
  * IoU > 0.5).
  */
-import type { Db } from '../db/open.js';
+import type { Store } from '../db/store.js';
 import { CLASS_NAMES } from '../db/schema.js';
+import { byCodePoint } from '../query/distribution.js';
 import { evaluationReport, type EvalReport, type PqFigures } from '../eval/metrics.js';
 import { decodeWkb } from '../extract/wkb.js';
 import type { PolygonRings } from '../extract/outline.js';
@@ -32,29 +33,35 @@ export interface EvalSection {
   tiles: EvalTile[];
 }
 
-export function gatherEvaluation(db: Db, file: string, set: string, perTissue: number): EvalSection {
-  const report = evaluationReport(db, set, file);
-  const setId = db.$client.prepare('SELECT id FROM prediction_sets WHERE name = ?').pluck().get(set) as number;
-  const chosen = db.$client.prepare(`
-    SELECT id, fold, fold_index AS foldIndex, tissue, width, height FROM (
+export async function gatherEvaluation(store: Store, set: string, perTissue: number): Promise<EvalSection> {
+  const report = await evaluationReport(store, set);
+  const setId = (await store.all('SELECT id FROM prediction_sets WHERE name = ?', [set])).rows[0]?.[0] as number;
+  const chosen = (await store.all(`
+    SELECT id, fold, fold_index, tissue, width, height FROM (
       SELECT i.id, i.fold, i.fold_index, t.name AS tissue, i.width, i.height,
              row_number() OVER (PARTITION BY t.name ORDER BY i.fold_index) AS k
         FROM images i JOIN tissues t ON t.id = i.tissue_id
-       WHERE i.fold = ? AND i.nucleus_count > 0 AND EXISTS (SELECT 1 FROM eval_counts c WHERE c.set_id = ? AND c.image_id = i.id))
-     WHERE k <= ? ORDER BY tissue, fold_index`).all(report.fold, setId, perTissue) as { id: number; fold: number; foldIndex: number; tissue: string; width: number; height: number }[];
-  const truthOf = db.$client.prepare(`SELECT n.id, n.class_id AS classId, n.area, n.centroid_x AS x, n.centroid_y AS y, n.contour,
-      EXISTS (SELECT 1 FROM eval_matches m WHERE m.set_id = ? AND m.mode = 0 AND m.gt_nucleus_id = n.id) AS matched
-      FROM nuclei n WHERE n.image_id = ? ORDER BY n.id`);
-  const predictedOf = db.$client.prepare(`SELECT p.id, p.class_id AS classId, p.area, p.centroid_x AS x, p.centroid_y AS y, p.contour,
-      EXISTS (SELECT 1 FROM eval_matches m WHERE m.set_id = p.set_id AND m.mode = 0 AND m.pred_nucleus_id = p.id) AS matched
-      FROM predicted_nuclei p WHERE p.set_id = ? AND p.image_id = ? ORDER BY p.id`);
-  type Row = { id: number; classId: number; area: number; x: number; y: number; contour: Uint8Array; matched: number };
-  const outline = (r: Row): EvalOutline => ({ id: r.id, classId: r.classId, area: r.area, centroid: [r.x, r.y], polygons: decodeWkb(r.contour), matched: r.matched === 1 });
-  const tiles = chosen.map((c) => ({
-    imageId: c.id, fold: c.fold, foldIndex: c.foldIndex, tissue: c.tissue, width: c.width, height: c.height, nuclei: [],
-    truth: (truthOf.all(setId, c.id) as Row[]).map(outline),
-    predicted: (predictedOf.all(setId, c.id) as Row[]).map(outline),
-  }));
+       WHERE i.fold = ? AND i.nucleus_count > 0 AND EXISTS (SELECT 1 FROM eval_counts c WHERE c.set_id = ? AND c.image_id = i.id)) AS ranked
+     WHERE k <= ?`, [report.fold, setId, perTissue])).rows
+    .map(([id, fold, foldIndex, tissue, width, height]) => ({ id, fold, foldIndex, tissue, width, height }) as { id: number; fold: number; foldIndex: number; tissue: string; width: number; height: number })
+    .sort((a, b) => byCodePoint(a.tissue, b.tissue) || a.foldIndex - b.foldIndex);
+  // EXISTS is an integer in SQLite and a boolean in PostgreSQL: CASE gives 1 or 0 in both.
+  const truthOf = `SELECT n.id, n.class_id, n.area, n.centroid_x, n.centroid_y, n.contour,
+      CASE WHEN EXISTS (SELECT 1 FROM eval_matches m WHERE m.set_id = ? AND m.mode = 0 AND m.gt_nucleus_id = n.id) THEN 1 ELSE 0 END
+      FROM nuclei n WHERE n.image_id = ? ORDER BY n.id`;
+  const predictedOf = `SELECT p.id, p.class_id, p.area, p.centroid_x, p.centroid_y, p.contour,
+      CASE WHEN EXISTS (SELECT 1 FROM eval_matches m WHERE m.set_id = p.set_id AND m.mode = 0 AND m.pred_nucleus_id = p.id) THEN 1 ELSE 0 END
+      FROM predicted_nuclei p WHERE p.set_id = ? AND p.image_id = ? ORDER BY p.id`;
+  const outline = ([id, classId, area, x, y, contour, matched]: unknown[]): EvalOutline =>
+    ({ id: id as number, classId: classId as number, area: area as number, centroid: [x as number, y as number], polygons: decodeWkb(contour as Uint8Array), matched: matched === 1 });
+  const tiles: EvalTile[] = [];
+  for (const c of chosen) {
+    tiles.push({
+      imageId: c.id, fold: c.fold, foldIndex: c.foldIndex, tissue: c.tissue, width: c.width, height: c.height, nuclei: [],
+      truth: (await store.all(truthOf, [setId, c.id])).rows.map(outline),
+      predicted: (await store.all(predictedOf, [setId, c.id])).rows.map(outline),
+    });
+  }
   return { report, tiles };
 }
 

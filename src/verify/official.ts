@@ -5,9 +5,8 @@
  * row shows ✓ knows their copy is complete and was read right.
  */
 import fs from 'node:fs';
-import { asc, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/open.js';
-import { CLASS_NAMES, images, imageSummary, sources } from '../db/schema.js';
+import type { Store } from '../db/store.js';
+import { CLASS_NAMES } from '../db/schema.js';
 import { PannukeError } from '../errors.js';
 import { loadRelease, type ExpectedImage, type ReleaseFigures } from '../release/expected.js';
 import { OFFICIAL } from '../release/pannuke.js';
@@ -43,9 +42,11 @@ export function recordedZipHash(zip: string): string | undefined {
   return Number(size) === fs.statSync(zip).size ? hash : undefined;
 }
 
-export function verifyOfficial(db: Db, file: string, release: ReleaseFigures = loadRelease()): OfficialReport {
-  const present = db.selectDistinct({ fold: images.fold }).from(images).orderBy(asc(images.fold)).all().map((r) => r.fold);
-  if (present.length === 0) throw new PannukeError('VERIFY_FAILED', 'the database holds no images to check', { file });
+interface FoundImage { foldIndex: number; tissue: string; neoplastic: number; inflammatory: number; connective: number; dead: number; epithelial: number; nuclei: number }
+
+export async function verifyOfficial(store: Store, release: ReleaseFigures = loadRelease()): Promise<OfficialReport> {
+  const present = (await store.all('SELECT DISTINCT fold FROM images ORDER BY fold')).rows.map((r) => r[0] as number);
+  if (present.length === 0) throw new PannukeError('VERIFY_FAILED', 'the database holds no images to check', { file: store.label });
   const rows: CheckRow[] = [];
   const imageDiffs: ImageDiff[] = [];
   const add = (fold: number, check: string, expected: number | string, found: number | string) =>
@@ -58,7 +59,8 @@ export function verifyOfficial(db: Db, file: string, release: ReleaseFigures = l
       add(fold, 'fold exists in the release', 'folds 1, 2, 3', `fold ${fold}`);
       continue;
     }
-    const found = db.select().from(imageSummary).where(eq(imageSummary.fold, fold)).orderBy(asc(imageSummary.foldIndex)).all();
+    const found = (await store.all('SELECT fold_index, tissue, neoplastic, inflammatory, connective, dead, epithelial, nuclei FROM image_summary WHERE fold = ? ORDER BY fold_index', [fold])).rows
+      .map(([foldIndex, tissue, neoplastic, inflammatory, connective, dead, epithelial, nuclei]) => ({ foldIndex, tissue, neoplastic, inflammatory, connective, dead, epithelial, nuclei }) as FoundImage);
     add(fold, 'images', published.images, found.length);
     const perClass = [0, 0, 0, 0, 0];
     for (const im of found) [im.neoplastic, im.inflammatory, im.connective, im.dead, im.epithelial].forEach((n, k) => (perClass[k] = (perClass[k] as number) + n));
@@ -85,8 +87,8 @@ export function verifyOfficial(db: Db, file: string, release: ReleaseFigures = l
     }
     add(fold, 'images with the published tissue and class counts', expected.length, matching);
 
-    const zipSource = db.select({ path: sources.path }).from(sources).where(sql`${sources.fold} = ${fold} AND ${sources.role} = 'masks'`).get();
-    const zip = zipSource === undefined ? undefined : /^(.*\.zip):/i.exec(zipSource.path)?.[1];
+    const zipSource = (await store.all("SELECT path FROM sources WHERE fold = ? AND role = 'masks'", [fold])).rows[0]?.[0] as string | undefined;
+    const zip = zipSource === undefined ? undefined : /^(.*\.zip):/i.exec(zipSource)?.[1];
     if (zip !== undefined && zip.endsWith(published.zip)) {
       const hash = recordedZipHash(zip);
       if (hash !== undefined) add(fold, `${published.zip} SHA-256`, published.sha256, hash);

@@ -2,14 +2,12 @@
  * Lossless verification: re-reads the masks and proves that the database reproduces them. Every stored
  * outline is checked to be the geometry the contract promises and filled back into a raster that must equal
  * the mask's channel pixel by pixel (check.ts), on the worker threads: the main thread reads each image's rows
- * from SQLite (and, from a zip, streams the records) and collects the problems in image order.
+ * from the database, SQLite or PostgreSQL (and, from a zip, streams the records) and collects the problems in
+ * image order.
  */
 import os from 'node:os';
-import type { Statement } from 'better-sqlite3';
-import { and, eq, gte } from 'drizzle-orm';
 import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
-import type { Db } from '../db/open.js';
-import { images } from '../db/schema.js';
+import type { Store } from '../db/store.js';
 import { PannukeError } from '../errors.js';
 import { NpyFile } from '../npy/reader.js';
 import { runOrdered } from '../pipeline/ordered.js';
@@ -40,7 +38,22 @@ export interface VerifyOptions {
   onProgress?: (done: number, total: number, nuclei: number) => void;
 }
 
-export async function verify(db: Db, folds: readonly OpenFold[], options: VerifyOptions = {}): Promise<VerifyReport> {
+/** What the database holds for one image of a fold: its row and its nuclei, or nothing. */
+interface StoredImage {
+  image?: { id: number; nucleusCount: number; width: number; height: number };
+  rows: StoredNucleus[];
+}
+
+async function storedImage(store: Store, fold: number, index: number): Promise<StoredImage> {
+  const row = (await store.all('SELECT id, nucleus_count, width, height FROM images WHERE fold = ? AND fold_index = ?', [fold, index])).rows[0];
+  if (row === undefined) return { rows: [] };
+  const [id, nucleusCount, width, height] = row as [number, number, number, number];
+  const rows = (await store.all('SELECT class_id, instance_id, area, parts, holes, contour FROM nuclei WHERE image_id = ? ORDER BY class_id, instance_id', [id])).rows
+    .map(([classId, instanceId, area, parts, holes, contour]) => ({ classId, instanceId, area, parts, holes, contour }) as StoredNucleus);
+  return { image: { id, nucleusCount, width, height }, rows };
+}
+
+export async function verify(store: Store, folds: readonly OpenFold[], options: VerifyOptions = {}): Promise<VerifyReport> {
   const cap = options.maxMismatches ?? 20;
   const report: VerifyReport = { images: 0, nuclei: 0, mismatches: [], truncated: false };
   const total = folds.reduce((s, f) => s + f.count, 0);
@@ -48,8 +61,6 @@ export async function verify(db: Db, folds: readonly OpenFold[], options: Verify
     if (report.mismatches.length < cap) report.mismatches.push(m);
     else report.truncated = true;
   };
-  const imageOf = db.$client.prepare('SELECT id, nucleus_count AS nucleusCount, width, height FROM images WHERE fold = ? AND fold_index = ?');
-  const rowsOf = db.$client.prepare('SELECT class_id AS classId, instance_id AS instanceId, area, parts, holes, contour FROM nuclei WHERE image_id = ? ORDER BY class_id, instance_id');
   const pool = new WorkerPool<VerifyRequest, VerifyResponse>(Math.max(1, options.workers ?? os.availableParallelism()), {
     entry: workerEntry('verify/worker'),
     transfer: (r) => ('buffer' in r.record ? [r.record.buffer] : []),
@@ -57,9 +68,9 @@ export async function verify(db: Db, folds: readonly OpenFold[], options: Verify
   try {
     for (const fold of folds) {
       if (report.truncated) break;
-      const extra = db.select({ i: images.foldIndex }).from(images).where(and(eq(images.fold, fold.fold), gte(images.foldIndex, fold.count))).all();
-      for (const { i } of extra) add({ fold: fold.fold, foldIndex: i, problem: `image in the database but not in the fold (N = ${fold.count})` });
-      await verifyFold(fold, pool, imageOf, rowsOf, report, add, (done) => options.onProgress?.(done, total, report.nuclei));
+      const extra = (await store.all('SELECT fold_index FROM images WHERE fold = ? AND fold_index >= ? ORDER BY fold_index', [fold.fold, fold.count])).rows;
+      for (const [i] of extra) add({ fold: fold.fold, foldIndex: i as number, problem: `image in the database but not in the fold (N = ${fold.count})` });
+      await verifyFold(store, fold, pool, report, add, (done) => options.onProgress?.(done, total, report.nuclei));
     }
   } finally {
     await pool.close();
@@ -67,9 +78,7 @@ export async function verify(db: Db, folds: readonly OpenFold[], options: Verify
   return report;
 }
 
-type Prepared = Statement<unknown[], unknown>;
-
-async function verifyFold(fold: OpenFold, pool: WorkerPool<VerifyRequest, VerifyResponse>, imageOf: Prepared, rowsOf: Prepared, report: VerifyReport, add: (m: Mismatch) => void, progress: (done: number) => void): Promise<void> {
+async function verifyFold(store: Store, fold: OpenFold, pool: WorkerPool<VerifyRequest, VerifyResponse>, report: VerifyReport, add: (m: Mismatch) => void, progress: (done: number) => void): Promise<void> {
   const dtype = fold.masks.header.dtype;
   if (dtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the masks dtype');
   const layout = { height: fold.height, width: fold.width, channels: MASK_CHANNELS, classChannels: CLASS_CHANNELS };
@@ -81,19 +90,22 @@ async function verifyFold(fold: OpenFold, pool: WorkerPool<VerifyRequest, Verify
     masks instanceof NpyFile
       ? (async function* () { for (const index of indexes) yield { index, record: { file: masks.recordLayout } }; })()
       : (async function* () { for await (const r of masks.read(indexes, allocate)) yield { index: r.index, record: { buffer: r.bytes.buffer as ArrayBuffer } }; })();
-  type Item = { index: number; record: VerifyRequest['record']; own?: Mismatch[] };
-  await runOrdered<Item, VerifyRequest, VerifyResponse>(pool, records, {
+  type Item = { index: number; record: VerifyRequest['record']; stored: StoredImage; own?: Mismatch[] };
+  // Each record with what the database holds for it, read as its turn to be sent comes.
+  const items = (async function* () {
+    for await (const r of records) yield { ...r, stored: await storedImage(store, fold.fold, r.index) } as Item;
+  })();
+  await runOrdered<Item, VerifyRequest, VerifyResponse>(pool, items, {
     inFlight: pool.size * pool.depth + 2,
     stop: () => report.truncated,
     request: (item) => {
       const { index, record } = item;
-      const image = imageOf.get(fold.fold, index) as { id: number; nucleusCount: number; width: number; height: number } | undefined;
+      const { image, rows } = item.stored;
       if (image === undefined) {
         if ('buffer' in record) free.push(record.buffer);
         item.own = [{ fold: fold.fold, foldIndex: index, problem: 'image missing from the database' }];
         return undefined;
       }
-      const rows = rowsOf.all(image.id) as StoredNucleus[];
       report.nuclei += rows.length;
       item.own = [];
       if (image.width !== fold.width || image.height !== fold.height) item.own.push({ fold: fold.fold, foldIndex: index, problem: `size ${image.width}×${image.height} in the database, ${fold.width}×${fold.height} in the fold` });

@@ -104,10 +104,60 @@ describe.skipIf(skip)('PostgreSQL', () => {
     expect((await pgRows(url, "SELECT 1 FROM subsets WHERE name = 'a'"))).toEqual([]);
     const up = await cli('upgrade', '--db', url);
     expect(up.out).toMatch(/is up to date \(\d+ migrations\)/);
-    // Commands that read SQLite files only say so, and how to get one.
+    // verify and report read PostgreSQL as they read SQLite.
     const verify = await cli('verify', data, '--db', url);
-    expect(verify.code).toBe(2);
-    expect(verify.err).toMatch(/works on SQLite files only, for now .*pannuke copy --from <url> --to local\.sqlite/);
+    expect(verify.code, verify.err).toBe(0);
+    expect(verify.out).toMatch(/^verified: 90 images and \d+ nuclei/);
+    const report = path.join(dir, 'pg-report.html');
+    const r = await cli('report', '--db', url, '--subset', 'b', '--out', report);
+    expect(r.code, r.err).toBe(0);
+    const localReport = path.join(dir, 'sqlite-report.html');
+    expect((await cli('report', '--db', local, '--subset', 'b', '--out', localReport)).code).toBe(0);
+    // The same report but for the database's name, the run log's times and the subset's creation time.
+    const normal = (f: string) => fs.readFileSync(f, 'utf8').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>').replace(/postgres:\/\/[^<"\s]*|\/[^<"\s]*subsets\.sqlite/g, '<db>');
+    expect(normal(report)).toBe(normal(localReport));
+  });
+
+  it('eval run, show, compare, list, drop: the same figures as on SQLite, the same stored matches', async () => {
+    const url = await freshDatabase();
+    const local = path.join(dir, 'eval.sqlite');
+    expect((await cli('ingest', data, '--db', url, '--folds', '1')).code).toBe(0);
+    expect((await cli('ingest', data, '--db', local, '--folds', '1')).code).toBe(0);
+    const pred = path.join(dir, 'pred');
+    expect((await cli('synth', pred, '--prediction-of', data, '--fold', '1', '--seed', '8')).code).toBe(0);
+    for (const db of [local, url]) {
+      const r = await cli('eval', 'run', pred, '--db', db, '--name', 'model', '--fold', '1');
+      expect(r.code, r.err).toBe(0);
+    }
+    const [x, y] = [await cli('eval', 'show', 'model', '--db', local, '--format', 'json'), await cli('eval', 'show', 'model', '--db', url, '--format', 'json')];
+    expect(y.code, y.err).toBe(0);
+    // Sums of floats may be added in another order by the two databases: equal to 1e-12.
+    const close = (a: unknown, b: unknown, where: string): void => {
+      if (typeof a === 'number' && typeof b === 'number') expect(Math.abs(a - b), where).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(a)));
+      else if (a !== null && typeof a === 'object') for (const k of Object.keys(a as object)) close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${where}.${k}`);
+      else expect(b, where).toEqual(a);
+    };
+    const [rx, ry] = [JSON.parse(x.out) as Record<string, unknown>, JSON.parse(y.out) as Record<string, unknown>];
+    expect(Object.keys(ry)).toEqual(Object.keys(rx));
+    close(rx, ry, 'report');
+    expect(Number(rx.mPQ)).toBeGreaterThan(0.3);
+    // The stored pairs by natural key on both sides.
+    const pairs = `SELECT i.fold_index AS a, m.mode, g.class_id AS gc, g.instance_id AS gi, p.class_id AS pc, p.instance_id AS pi, m.intersection, m.iou FROM eval_matches m
+      JOIN nuclei g ON g.id = m.gt_nucleus_id JOIN predicted_nuclei p ON p.id = m.pred_nucleus_id JOIN images i ON i.id = g.image_id`;
+    const sqliteRows = new Database(local, { readonly: true }).prepare(pairs).raw().all().map((r) => JSON.stringify(r)).sort();
+    const pgRowsSorted = (await pgRows<Record<string, unknown>>(url, pairs)).map((r) => JSON.stringify(Object.values(r).map((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v)))).sort();
+    expect(pgRowsSorted).toEqual(sqliteRows);
+    expect(sqliteRows.length).toBeGreaterThan(100);
+    expect((await cli('eval', 'run', pred, '--db', url, '--name', 'model', '--fold', '1')).out).toMatch(/nothing to do/);
+    expect((await cli('eval', 'run', pred, '--db', url, '--name', 'model2', '--fold', '1')).code).toBe(0);
+    const cmp = await cli('eval', 'compare', 'model', 'model2', '--db', url, '--format', 'csv');
+    expect(cmp.code, cmp.err).toBe(0);
+    expect(cmp.out).toMatch(/^scope,name,metric,model,model2/);
+    expect((await cli('eval', 'list', '--db', url)).out).toMatch(/model2/);
+    expect((await cli('eval', 'drop', 'model2', '--db', url)).code).toBe(0);
+    const [left] = await pgRows<{ n: string }>(url, 'SELECT count(*) AS n FROM predicted_nuclei p JOIN prediction_sets s ON s.id = p.set_id');
+    expect(Number(left?.n)).toBeGreaterThan(0);
+    expect((await pgRows(url, "SELECT 1 FROM prediction_sets WHERE name = 'model2'"))).toEqual([]);
   });
 
   it('kill -9 during an ingest, then the same command: the content of an uninterrupted run', async () => {

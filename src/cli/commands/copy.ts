@@ -82,7 +82,7 @@ export function registerCopy(program: Command, io: Io): void {
     .description('copy a database, every table (subsets and evaluations included), between SQLite and PostgreSQL; resumable, checked at the end')
     .requiredOption('--from <db>', 'the database to read: a .sqlite file or postgres://user:pass@host:port/dbname[?schema=name]')
     .requiredOption('--to <db>', 'a new .sqlite file, or a PostgreSQL database (schema) that is empty or holds an unfinished copy of --from')
-    .option('--batch-rows <n>', 'rows per transaction', parseIntIn('--batch-rows', 100, 1_000_000), 10_000)
+    .option('--batch-rows <n>', 'rows per transaction', parseIntIn('--batch-rows', 100, 1_000_000), 5_000)
     .addHelpText('after', `
 Each batch commits whole; after Ctrl-C, a kill or a lost connection, the same command resumes after the last
 batch. At the end every table is read back in key order on both sides and compared (counts and SHA-256 of the

@@ -5,7 +5,8 @@ import { evaluationReport, type EvalReport, type PqFigures } from '../../eval/me
 import { runEvaluation } from '../../eval/run.js';
 import { deleteSet, findSet, listSets } from '../../eval/store.js';
 import { writeRows } from '../../export/text.js';
-import { dbOptions, withDatabase, type DbOptions } from '../database.js';
+import { parseDbLocation } from '../../db/location.js';
+import { dbOptions, withStore, type DbOptions } from '../database.js';
 import { formatNumber, formatTable } from '../format.js';
 import type { Io } from '../io.js';
 import { parseChoice, parseFold, parsePositiveInt } from '../options.js';
@@ -28,8 +29,8 @@ async function run(prediction: string, o: RunOptions, io: Io): Promise<void> {
   checkSubsetName(o.name, '--name');
   const progress = progressReporter(io, 'eval');
   try {
-    const r = await withDatabase(o, 'bulk', (db) => runEvaluation(db, {
-      name: o.name, fold: o.fold, prediction, radius: o.radius, dbFile: o.db,
+    const r = await withStore(o, 'bulk', (store) => runEvaluation(store, {
+      name: o.name, fold: o.fold, prediction, radius: o.radius,
       ...(o.replace !== undefined && { replace: o.replace }), ...(o.workers !== undefined && { workers: o.workers }),
       onProgress: (done, total, nuclei) => progress.update(done, total, { nuclei }),
     }));
@@ -39,7 +40,7 @@ async function run(prediction: string, o: RunOptions, io: Io): Promise<void> {
     } else {
       io.stdout.write(`${r.replaced ? 'replaced and ' : ''}evaluated '${r.set.name}' (fold ${r.set.fold}): ${formatNumber(r.images)} images, ${formatNumber(r.predictedNuclei)} predicted nuclei in ${r.seconds.toFixed(1)} s${r.skipped > 0 ? `, ${formatNumber(r.skipped)} already done` : ''}\n`);
     }
-    io.stdout.write(`see: pannuke eval show ${r.set.name} --db ${o.db}\n`);
+    io.stdout.write(`see: pannuke eval show ${r.set.name} --db ${parseDbLocation(o.db).label}\n`);
   } finally {
     progress.stop();
   }
@@ -92,8 +93,8 @@ function tableOf(r: EvalReport): string {
 }
 
 function show(name: string, o: DbOptions & { format: (typeof SHOW_FORMATS)[number] }, io: Io): Promise<void> {
-  return withDatabase(o, 'read', async (db) => {
-    const r = evaluationReport(db, name, o.db);
+  return withStore(o, 'read', async (store) => {
+    const r = await evaluationReport(store, name);
     if (o.format === 'json') io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     else if (o.format === 'csv') await writeRows(io.stdout, 'csv', ['scope', 'name', 'metric', 'value'], figureRows(r));
     else io.stdout.write(tableOf(r));
@@ -102,8 +103,9 @@ function show(name: string, o: DbOptions & { format: (typeof SHOW_FORMATS)[numbe
 
 function compare(names: string[], o: DbOptions & { format: 'table' | 'csv' | 'json' }, io: Io): Promise<void> {
   if (names.length < 2) throw new PannukeError('BAD_OPTION', 'eval compare needs two or more set names');
-  return withDatabase(o, 'read', async (db) => {
-    const reports = names.map((n) => evaluationReport(db, n, o.db));
+  return withStore(o, 'read', async (store) => {
+    const reports: EvalReport[] = [];
+    for (const n of names) reports.push(await evaluationReport(store, n));
     const keyed = reports.map((r) => new Map(figureRows(r).filter(([scope, , metric]) => scope !== 'set' || metric !== 'images').map(([scope, name, metric, v]) => [`${scope}|${scope === 'set' ? '' : name}|${metric}`, v])));
     const keys = [...new Set(keyed.flatMap((m) => [...m.keys()]))].filter((k) => /^(set\|\|(mPQ|bPQ)|class\|.*\|PQ$|class_plus\|.*\|PQ$|tissue\|.*\|(mPQ|bPQ)$|detection\|all\|F1$|detection_type\|.*\|F1$)/.test(k));
     const columns = ['scope', 'name', 'metric', ...names, ...names.slice(1).map((n) => `${n} − ${names[0]}`)];
@@ -146,14 +148,14 @@ Exit codes: 0 done, 1 bad input or unusable database, 2 bad usage, 130 interrupt
     .option('--format <format>', 'table, csv or json', parseChoice('--format', ['table', 'csv', 'json'] as const), 'table')
     .action((names: string[], o: DbOptions & { format: 'table' | 'csv' | 'json' }) => compare(names, o, io));
   dbOptions(ev.command('list').description('the prediction sets in the database'))
-    .action((o: DbOptions) => withDatabase(o, 'read', (db) => {
-      io.stdout.write(formatTable(['name', 'fold', 'images', 'source', 'created'], listSets(db).map((s) => [s.name, s.fold, s.images, s.source, s.createdAt])));
+    .action((o: DbOptions) => withStore(o, 'read', async (store) => {
+      io.stdout.write(formatTable(['name', 'fold', 'images', 'source', 'created'], (await listSets(store)).map((s) => [s.name, s.fold, s.images, s.source, s.createdAt])));
     }));
   dbOptions(ev.command('drop').description('delete a prediction set and all its results').argument('<set>', 'the prediction set'))
-    .action((name: string, o: DbOptions) => withDatabase(o, 'write', (db) => {
-      const set = findSet(db, name);
-      if (set === undefined) throw new PannukeError('BAD_OPTION', `no prediction set named '${name}'`, { file: o.db });
-      deleteSet(db, set.id);
+    .action((name: string, o: DbOptions) => withStore(o, 'write', async (store) => {
+      const set = await findSet(store, name);
+      if (set === undefined) throw new PannukeError('BAD_OPTION', `no prediction set named '${name}'`, { file: store.label });
+      await deleteSet(store, set.id);
       io.stdout.write(`dropped prediction set '${name}'\n`);
     }));
 }

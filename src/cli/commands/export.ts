@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openFolds, type OpenFold } from '../../dataset/fold.js';
 import { openRecordedFolds } from '../../dataset/recorded.js';
-import type { Db } from '../../db/open.js';
+import type { Store } from '../../db/store.js';
 import { PannukeError } from '../../errors.js';
 import { exportMasks } from '../../export/masks.js';
 import { exportRowCount, exportRows, ROW_FORMATS, type RowFormat } from '../../export/rows.js';
@@ -9,10 +9,9 @@ import { writeAtomically } from '../../output/atomic.js';
 import { checkOutput, databaseFiles, inputsOf } from '../../output/guard.js';
 import { recordedSources } from '../../query/sources.js';
 import { findSubset, findSubsetId } from '../../subset/store.js';
-import { SqliteStore } from '../../db/sqlite-store.js';
 import { parseDbLocation } from '../../db/location.js';
 import { PARTITION_KEYS, type PartitionKey } from '../../export/parquet.js';
-import { dbOptions, withDatabase, withStore, type DbOptions } from '../database.js';
+import { dbOptions, withStore, type DbOptions } from '../database.js';
 import { formatNumber } from '../format.js';
 import type { Io } from '../io.js';
 import { parseChoice, parseChoiceList } from '../options.js';
@@ -31,26 +30,26 @@ interface ExportOptions extends DbOptions {
 }
 
 /** The folds the masks export reads: --data, else the files the database recorded (if unchanged). */
-async function sourceFolds(db: Db, o: ExportOptions, folds: readonly number[]): Promise<OpenFold[]> {
+async function sourceFolds(store: Store, o: ExportOptions, folds: readonly number[]): Promise<OpenFold[]> {
   if (o.data !== undefined) return openFolds(o.data);
-  return openRecordedFolds(recordedSources(db), folds);
+  return openRecordedFolds(await recordedSources(store), folds);
 }
 
 async function runMasksExport(o: ExportOptions & { out: string }, io: Io): Promise<void> {
   if (o.format !== undefined) throw new PannukeError('BAD_OPTION', '--format is for row exports: export masks always writes PanNuke-format .npy files');
   if (o.membersOnly === true && o.subset === undefined) throw new PannukeError('BAD_OPTION', '--members-only needs --subset <name>');
-  await withDatabase(o, 'read', async (db) => {
-    const out = checkOutput(o.out, { kind: 'dir', force: o.force === true, inputs: protectedInputs(db, o.db, o.data), option: '--out' });
-    const subset = o.subset === undefined ? undefined : await findSubset(SqliteStore.over(db, o.db), o.subset);
+  await withStore(o, 'read', async (store) => {
+    const out = checkOutput(o.out, { kind: 'dir', force: o.force === true, inputs: await protectedInputs(store, o.db, o.data), option: '--out' });
+    const subset = o.subset === undefined ? undefined : await findSubset(store, o.subset);
     // Only the folds the export needs are opened (a fold whose files moved does not stop another's export).
     const needed = (subset === undefined
-      ? db.$client.prepare('SELECT DISTINCT fold FROM images ORDER BY fold').pluck().all()
-      : db.$client.prepare('SELECT DISTINCT i.fold FROM subset_members m JOIN images i ON i.id = m.image_id WHERE m.subset_id = ? ORDER BY 1').pluck().all(subset.id)) as number[];
-    const folds = await sourceFolds(db, o, needed);
+      ? await store.all('SELECT DISTINCT fold FROM images ORDER BY fold')
+      : await store.all('SELECT DISTINCT i.fold FROM subset_members m JOIN images i ON i.id = m.image_id WHERE m.subset_id = ? ORDER BY 1', [subset.id])).rows.map((r) => r[0] as number);
+    const folds = await sourceFolds(store, o, needed);
     const progress = progressReporter(io, 'export masks');
     try {
       const r = await writeAtomically(out, { kind: 'dir', force: o.force === true }, (temporary) =>
-        exportMasks(db, folds, temporary, {
+        exportMasks(store, folds, temporary, {
           ...(subset !== undefined && { subsetId: subset.id }),
           membersOnly: o.membersOnly === true,
           onImage: (done, total, nuclei) => progress.update(done, total, { nuclei }),

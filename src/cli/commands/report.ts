@@ -8,8 +8,7 @@ import { gatherReport } from '../../report/data.js';
 import { renderReport } from '../../report/html.js';
 import { attachPatches } from '../../report/patches.js';
 import { findSubset } from '../../subset/store.js';
-import { SqliteStore } from '../../db/sqlite-store.js';
-import { dbOptions, withDatabase, type DbOptions } from '../database.js';
+import { dbOptions, withStore, type DbOptions } from '../database.js';
 import type { Io } from '../io.js';
 import { parsePositiveInt } from '../options.js';
 import { protectedInputs } from './inputs.js';
@@ -26,10 +25,10 @@ export interface ReportOptions extends DbOptions {
 
 export async function runReport(o: ReportOptions, io: Io): Promise<string> {
   const started = performance.now();
-  const html = await withDatabase(o, 'read', async (db) => {
-    checkOutput(o.out, { kind: 'file', force: o.force === true, inputs: protectedInputs(db, o.db, o.data), option: '--out' });
-    const subset = o.subset === undefined ? undefined : await findSubset(SqliteStore.over(db, o.db), o.subset);
-    const data = await gatherReport(db, o.db, { perTissue: o.perTissue, ...(subset !== undefined && { subsetId: subset.id, subsetName: subset.name }), ...(o.eval !== undefined && { evalSet: o.eval }) });
+  const html = await withStore(o, 'read', async (store) => {
+    checkOutput(o.out, { kind: 'file', force: o.force === true, inputs: await protectedInputs(store, o.db, o.data), option: '--out' });
+    const subset = o.subset === undefined ? undefined : await findSubset(store, o.subset);
+    const data = await gatherReport(store, { perTissue: o.perTissue, ...(subset !== undefined && { subsetId: subset.id, subsetName: subset.name }), ...(o.eval !== undefined && { evalSet: o.eval }) });
     if (o.data !== undefined) {
       const folds = await openFolds(o.data);
       try {

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import type { Db } from '../../db/open.js';
+import type { Store } from '../../db/store.js';
 import { openFolds } from '../../dataset/fold.js';
 import { PannukeError } from '../../errors.js';
 import { verifyOfficial } from '../../verify/official.js';
 import { verify } from '../../verify/verify.js';
 import { CLASS_NAMES } from '../../db/schema.js';
 import { formatTable } from '../format.js';
-import { dbOptions, withDatabase, type DbOptions } from '../database.js';
+import { dbOptions, withStore, type DbOptions } from '../database.js';
 import type { Io } from '../io.js';
 import { parseFolds, parsePositiveInt } from '../options.js';
 import { progressReporter } from '../progress.js';
@@ -20,16 +20,16 @@ export interface VerifyCommandOptions extends DbOptions {
 export async function runVerify(root: string | undefined, opts: VerifyCommandOptions, io: Io): Promise<void> {
   if (root === undefined && opts.official !== true) throw new PannukeError('BAD_OPTION', 'give the data <root> to check the masks, or --official to check the published figures (or both)');
   let failed = 0;
-  if (opts.official === true) failed += await withDatabase(opts, 'read', (db) => checkOfficial(db, opts, io));
+  if (opts.official === true) failed += await withStore(opts, 'read', (store) => checkOfficial(store, opts, io));
   if (root !== undefined) failed += await checkMasks(root, opts, io);
   if (failed > 0) {
     throw new PannukeError('VERIFY_FAILED', `${failed} check(s) failed`, { file: opts.db, hint: 'see the ✗ rows above' });
   }
 }
 
-function checkOfficial(db: Db, opts: VerifyCommandOptions, io: Io): number {
+async function checkOfficial(store: Store, opts: VerifyCommandOptions, io: Io): Promise<number> {
   {
-    const report = verifyOfficial(db, opts.db);
+    const report = await verifyOfficial(store);
     io.stdout.write(`Checking fold${report.folds.length > 1 ? 's' : ''} ${report.folds.join(', ')} against the published PanNuke figures:\n`);
     io.stdout.write(formatTable(['fold', 'check', 'expected', 'found', ''], report.rows.map((r) => [r.fold, r.check, r.expected, r.found, r.ok ? '✓' : '✗'])));
     if (report.imageDiffs.length > 0) {
@@ -48,7 +48,7 @@ async function checkMasks(root: string, opts: VerifyCommandOptions, io: Io): Pro
   const folds = await openFolds(root, opts.folds);
   const progress = progressReporter(io, 'verify');
   try {
-    const report = await withDatabase(opts, 'read', (db) => verify(db, folds, {
+    const report = await withStore(opts, 'read', (store) => verify(store, folds, {
       maxMismatches: opts.maxMismatches,
       onProgress: (done, total, nuclei) => progress.update(done, total, { nuclei }),
     }));

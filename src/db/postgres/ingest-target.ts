@@ -121,9 +121,7 @@ export class PostgresIngestTarget implements IngestTarget {
 
   async write(batch: readonly ImageToLoad[], runId: number): Promise<void> {
     await this.store.transaction(async () => {
-      const ids = (await this.client.query({
-        text: "SELECT nextval(pg_get_serial_sequence('images', 'id')) FROM generate_series(1, $1::int)", values: [batch.length], rowMode: 'array',
-      })).rows.map((r) => r[0] as number).sort((a, b) => a - b);
+      const ids = await this.store.reserveIds('images', batch.length);
       const imageRows = batch.map(({ image }, k) => IMAGE_COLUMNS.map(([key]) => (key === 'id' ? ids[k] : (image as Record<string, unknown>)[key])));
       await this.store.append('images', IMAGE_COLUMNS.map(([, name]) => name), imageRows);
       await this.store.appendText(`COPY nuclei (${list(NUCLEUS_COLUMNS)}) FROM STDIN`, nucleusText(batch, ids));

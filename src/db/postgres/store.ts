@@ -244,6 +244,12 @@ export class PostgresStore implements Store {
     await pipeline(Readable.from(chunks), this.client.query(copyFrom(copy)));
   }
 
+  async reserveIds(table: string, count: number): Promise<number[]> {
+    if (count === 0) return [];
+    const r = await this.client.query({ text: "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2::int)", values: [quoteIdent(table), count], rowMode: 'array' });
+    return (r.rows as [number][]).map((row) => row[0]).sort((a, b) => a - b);
+  }
+
   async finishLoad(): Promise<void> {
     const identities = await this.client.query(
       "SELECT table_name FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'id' AND is_identity = 'YES'",
