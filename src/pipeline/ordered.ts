@@ -1,11 +1,11 @@
 /**
  * The one scheduling loop of the staged commands (ingest, eval run, verify): a request per item on the
- * worker pool, at most `inFlight` items between request and delivery at once, and every response handed to
- * `deliver` in the items' order (one that arrives early waits for its turn), so the main thread writes
- * results in a fixed order while the workers run ahead, with bounded memory whatever the number of items.
- * `deliver` may be asynchronous (a write to a database server): deliveries never overlap, and an item counts
- * as in flight until its delivery ends, so a slow destination holds the workers back instead of piling up
- * results. The first failure (a request, a response, a delivery) stops the feeding; the requests already out
+ * worker pool, at most `inFlight` requests out at once, and every response handed to `deliver` in the items'
+ * order (one that arrives early waits for its turn), so the main thread writes results in a fixed order
+ * while the workers run ahead, with bounded memory whatever the number of items. `deliver` may be
+ * asynchronous (a write to a database server): deliveries never overlap, and at most 2 × `inFlight` items
+ * are between request and delivery, so a slow destination holds the workers back instead of piling up
+ * results (a result waiting for an earlier one does not keep a worker idle). The first failure (a request, a response, a delivery) stops the feeding; the requests already out
  * are awaited, then it is thrown.
  */
 import type { WorkerPool } from './pool.js';
@@ -57,7 +57,7 @@ export async function runOrdered<Item, Req, Res>(pool: WorkerPool<Req, Res>, ite
     }
   };
   for await (const item of items) {
-    while (pending >= run.inFlight && failure === undefined) await waitForChange();
+    while ((outstanding >= run.inFlight || pending >= 2 * run.inFlight) && failure === undefined) await waitForChange();
     if (failure !== undefined || run.stop?.() === true) break;
     const at = position++;
     let request: Req | undefined;
