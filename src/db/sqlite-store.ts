@@ -5,7 +5,14 @@ import { PannukeError } from '../errors.js';
 import { closeDatabase, openDatabase, type Db, type OpenOptions } from './open.js';
 import { exactInteger, type RowSet, type Store, type StoreMode } from './store.js';
 
-const exact = (v: unknown) => (typeof v === 'bigint' ? exactInteger(v) : v);
+/** better-sqlite3's BigInts (safe-integer mode) as numbers where exact, in place (no array per row). */
+function exactRow(row: unknown[]): unknown[] {
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i];
+    if (typeof v === 'bigint') row[i] = exactInteger(v);
+  }
+  return row;
+}
 
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
@@ -44,7 +51,7 @@ export class SqliteStore implements Store {
       return { columns: [], rows: [] };
     }
     statement.raw(true).safeIntegers(true);
-    const rows = (statement.all(...params) as unknown[][]).map((r) => r.map(exact));
+    const rows = (statement.all(...params) as unknown[][]).map(exactRow);
     return { columns: statement.columns().map((c) => c.name), rows };
   }
 
@@ -68,7 +75,7 @@ export class SqliteStore implements Store {
     const columns = statement.columns().map((c) => c.name);
     let rows: unknown[][] = [];
     for (const row of statement.iterate(...params) as IterableIterator<unknown[]>) {
-      rows.push(row.map(exact));
+      rows.push(exactRow(row));
       if (rows.length === batchRows) {
         yield { columns, rows };
         rows = [];
@@ -83,8 +90,9 @@ export class SqliteStore implements Store {
 
   async append(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
     if (rows.length === 0) return;
-    const insert = this.db.$client.prepare(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
-    for (const row of rows) insert.run(...row);
+    const insert = this.prepared(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+    // An array binds positionally, without spreading each row into arguments.
+    for (const row of rows) insert.run(row as unknown[]);
   }
 
   async reserveIds(table: string, count: number): Promise<number[]> {

@@ -149,13 +149,14 @@ async function evaluateImages(store: Store, o: EvalRunOptions, masks: NpyFile, t
         record: masks.recordLayout, dtype, layout: { ...shape, classChannels: 5 },
         gt: rows.map(({ id: _id, ...g }) => g), radius: o.radius,
       }),
-      deliver: async ({ image, rows }, response) => {
+      deliver: ({ image, rows }, response) => {
         if (response?.ok !== true) throw response === undefined ? new Error('unreachable: every image has a request') : PannukeError.fromJSON(response.error);
         batch.push({ imageId: image.id, gtIds: rows.map((r) => r.id), predicted: response.image, evaluation: response.evaluation });
         summary.images++;
         summary.predictedNuclei += response.image.nucleusCount;
         o.onProgress?.(summary.images, todo.length, summary.predictedNuclei);
-        if (batch.length >= (o.batchSize ?? 32)) await flush();
+        // A promise only when a batch is written: the other images are delivered synchronously.
+        return batch.length >= (o.batchSize ?? 32) ? flush() : undefined;
       },
     });
     await flush();

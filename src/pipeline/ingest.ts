@@ -174,7 +174,7 @@ async function ingestFold(
     // The workers' queued images plus a few results waiting for their turn to load.
     inFlight: pool.size * pool.depth + 2,
     request: ({ index, record }) => ({ layout, context: { file: fold.files.masks, fold: fold.fold, index }, dtype, record }),
-    deliver: async ({ index }, response) => {
+    deliver: ({ index }, response) => {
       if (response?.record !== undefined) free.push(response.record);
       if (response?.ok !== true) throw response === undefined ? new Error('unreachable: every image has a request') : PannukeError.fromJSON(response.error);
       const image = response.image;
@@ -190,8 +190,9 @@ async function ingestFold(
       if (batch.length >= batchSize) {
         const full = batch;
         batch = [];
-        await commit(full);
+        return commit(full);
       }
+      return undefined;
     },
   });
   if (batch.length > 0) await commit(batch);

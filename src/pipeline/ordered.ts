@@ -44,7 +44,9 @@ export async function runOrdered<Item, Req, Res>(pool: WorkerPool<Req, Res>, ite
       for (let r = ready.get(next); r !== undefined && failure === undefined; r = ready.get(next)) {
         ready.delete(next);
         next++;
-        await run.deliver(r.item, r.response);
+        // A synchronous delivery (a SQLite write) goes on at once; only a promise is waited for.
+        const delivered = run.deliver(r.item, r.response);
+        if (delivered !== undefined) await delivered;
         pending--;
         signal();
       }
