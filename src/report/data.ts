@@ -118,10 +118,12 @@ export async function gatherReport(store: Store, options: { perTissue: number; s
     area: await histogram(store, 'area', 24),
     eccentricity: await histogram(store, 'eccentricity', 20),
     qc,
-    qcExamples: Object.fromEntries(await Promise.all(qc.filter((q) => q.images > 0).map(async (q) => [q.quirk, await qcExamples(store, q.quirk, 5)] as const))),
+    qcExamples: {},
     gallery,
     galleryCap: options.perTissue,
   };
+  // One query at a time: a store is one connection.
+  for (const q of qc) if (q.images > 0) data.qcExamples[q.quirk] = await qcExamples(store, q.quirk, 5);
   if (options.subsetId !== undefined) {
     const table = await classByTissue(store, { subsetId: options.subsetId });
     const all = table.rows.at(-1) as unknown[];
