@@ -8,8 +8,8 @@ import { byCodePoint } from '../query/distribution.js';
 import { decodeWkb } from '../extract/wkb.js';
 import { qcCounts, qcExamples, type QcExample, type QcRow } from '../query/qc.js';
 import { classByTissue, groupedStats } from '../query/stats.js';
-import type { PolygonRings } from '../extract/outline.js';
 import { gatherEvaluation, type EvalSection } from './evaluation.js';
+import type { GalleryImage } from './gallery.js';
 
 export interface Histogram {
   /** Lower bin edges; the last bin is closed. */
@@ -18,17 +18,7 @@ export interface Histogram {
   counts: number[][];
 }
 
-export interface GalleryImage {
-  imageId: number;
-  fold: number;
-  foldIndex: number;
-  tissue: string;
-  width: number;
-  height: number;
-  nuclei: { id: number; classId: number; instanceId: number; area: number; polygons: PolygonRings[] }[];
-  /** A PNG data URI of the H&E patch, when the data was given. */
-  png?: string;
-}
+export type { GalleryImage };
 
 export interface ReportData {
   dbFile: string;

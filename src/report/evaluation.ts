@@ -11,7 +11,7 @@ import { evaluationReport, type EvalReport, type PqFigures } from '../eval/metri
 import { decodeWkb } from '../extract/wkb.js';
 import type { PolygonRings } from '../extract/outline.js';
 import { esc, pathData } from './svg.js';
-import type { GalleryImage } from './data.js';
+import type { GalleryImage } from './gallery.js';
 
 export interface EvalOutline {
   id: number;

@@ -2,7 +2,7 @@
 import type { OpenFold } from '../dataset/fold.js';
 import { yielder } from '../interrupt.js';
 import { decodeNumeric } from '../npy/decode.js';
-import type { GalleryImage } from './data.js';
+import type { GalleryImage } from './gallery.js';
 import { encodePng } from './png.js';
 
 export async function attachPatches(gallery: GalleryImage[], folds: readonly OpenFold[]): Promise<void> {
