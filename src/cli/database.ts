@@ -19,9 +19,9 @@ export interface DbOptions {
 }
 
 /** Adds --db (required) and --busy-timeout to a command. */
-export function dbOptions(command: Command, description = 'a database written by `pannuke ingest`'): Command {
+export function dbOptions(command: Command, description = 'a database written by `pannuke ingest`: a .sqlite file or postgres://user:pass@host:port/dbname[?schema=name]'): Command {
   return command
-    .requiredOption('--db <file>', description)
+    .requiredOption('--db <file|url>', description)
     .option('--busy-timeout <ms>', 'wait this long for another program\'s lock on the database, then fail', parseNonNegativeInt('--busy-timeout'), DEFAULT_BUSY_TIMEOUT_MS);
 }
 

@@ -24,7 +24,7 @@ import { EXIT, processIo, type Io } from './io.js';
 
 export async function runCli(argv: readonly string[], io: Io = processIo): Promise<number> {
   const program = new Command('pannuke')
-    .description('PanNuke nuclei segmentation → SQLite: one exact row per nucleus')
+    .description('PanNuke nuclei segmentation → SQLite or PostgreSQL: one exact row per nucleus')
     .version(TOOL_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
