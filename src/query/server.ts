@@ -6,7 +6,11 @@
  * whatever the statement did to its own settings. Rows stream through a cursor (1,000 at a time), so memory
  * stays flat. The role's privileges remain the real boundary: give BI users a read-only role.
  */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { onInterrupt } from '../interrupt.js';
 import { PannukeError } from '../errors.js';
 import { rowWriter, type TextOut } from '../export/text.js';
 import { postgresError, type PostgresStore } from '../db/postgres/store.js';
@@ -45,6 +49,9 @@ export async function runServerQuery(store: PostgresStore, sql: string, out: Tex
     timedOut = true;
     void cancel(o.connectionString, pid);
   }, o.timeoutMs);
+  // Ctrl-C ends this process at once; the server would go on with the statement until it next writes to the
+  // closed connection or reaches the timeout, so a process of its own, left behind, asks it to stop.
+  const unregister = onInterrupt(() => cancelDetached(o.connectionString, pid));
   try {
     await c.query('BEGIN READ ONLY');
     await c.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(o.timeoutMs))}`);
@@ -89,7 +96,20 @@ export async function runServerQuery(store: PostgresStore, sql: string, out: Tex
     throw postgresError(e, store.label, 'query');
   } finally {
     clearTimeout(timer);
+    unregister();
   }
+}
+
+/** `cancel` from a detached child process: the SIGINT handler is synchronous and the process exits after it. */
+function cancelDetached(connectionString: string, pid: number): void {
+  const pgModule = pathToFileURL(createRequire(import.meta.url).resolve('pg')).href;
+  const script = `import pg from ${JSON.stringify(pgModule)};
+    const c = new pg.Client({ connectionString: process.env.PANNUKE_CANCEL_URL, application_name: 'pannuke-db cancel' });
+    c.on('error', () => {});
+    try { await c.connect(); await c.query('SELECT pg_cancel_backend($1)', [Number(process.env.PANNUKE_CANCEL_PID)]); } catch {} finally { await c.end().catch(() => {}); }`;
+  spawn(process.execPath, ['--input-type=module', '-e', script], {
+    detached: true, stdio: 'ignore', env: { ...process.env, PANNUKE_CANCEL_URL: connectionString, PANNUKE_CANCEL_PID: String(pid) },
+  }).unref();
 }
 
 /** Asks the server to cancel a backend's statement, from a connection of its own. */

@@ -262,6 +262,18 @@ describe.skipIf(skip)('PostgreSQL', () => {
     expect(slow.err).toMatch(/longer than the --timeout of 1 s/);
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(fs.existsSync(path.join(dir, 'leak.csv'))).toBe(false);
+    // Ctrl-C stops the statement on the server too, not only the client.
+    const sleeping = async () => Number((await pgRows<{ n: string }>(url, "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep'"))[0]?.n);
+    const child = spawnCli(['query', 'SELECT pg_sleep(60)', '--db', url]);
+    const started = Date.now();
+    while ((await sleeping()) === 0 && Date.now() - started < 20_000) await sleep(50);
+    expect(await sleeping()).toBe(1);
+    child.kill('SIGINT');
+    expect((await exitOf(child)).code).toBe(130);
+    const stopped = Date.now();
+    while ((await sleeping()) > 0 && Date.now() - stopped < 10_000) await sleep(50);
+    expect(await sleeping()).toBe(0);
+    expect(Date.now() - stopped).toBeLessThan(5_000);
     const [n] = await pgRows<{ n: string }>(url, 'SELECT count(*) AS n FROM classes');
     expect(n?.n).toBe('5');
   });
