@@ -160,6 +160,29 @@ describe.skipIf(skip)('PostgreSQL', () => {
     expect((await pgRows(url, "SELECT 1 FROM prediction_sets WHERE name = 'model2'"))).toEqual([]);
   });
 
+  it('ingest --replace of a changed fold: the same rows, the same subset members kept and reported as on SQLite', async () => {
+    const url = await freshDatabase();
+    const local = path.join(dir, 'replace.sqlite');
+    for (const db of [url, local]) {
+      expect((await cli('ingest', data, '--db', db)).code).toBe(0);
+      expect((await cli('subset', 'create', 's', '--db', db, '--nuclei-per-class', '12', '--seed', '5')).code).toBe(0);
+    }
+    // Fold 1 replaced by other files (another seed); folds 2 and 3 as they were.
+    const other = path.join(dir, 'other');
+    expect((await cli('synth', other, '--images-per-fold', '30', '--size', '128', '--seed', '77', '--folds', '1')).code).toBe(0);
+    const changed = path.join(dir, 'changed');
+    fs.cpSync(path.join(other, 'Fold 1'), path.join(changed, 'Fold 1'), { recursive: true });
+    for (const k of [2, 3]) fs.cpSync(path.join(data, `Fold ${k}`), path.join(changed, `Fold ${k}`), { recursive: true });
+    const [x, y] = [await cli('ingest', changed, '--db', local, '--replace'), await cli('ingest', changed, '--db', url, '--replace')];
+    expect(y.code, y.err).toBe(0);
+    const said = (r: { err: string; out: string }) => `${r.err.split('\n').filter((l) => /^(warning|note)/.test(l)).join('\n')}|${r.out.split('\n')[0]}`;
+    expect(said(y).replaceAll(url, '<db>')).toBe(said(x).replaceAll(local, '<db>'));
+    expect(x.err).toMatch(/subset 's': \d+ of its \d+ nuclei in fold 1 are not in the new files/);
+    const tables = ['images', 'nuclei', 'area_histogram', 'sources', 'subsets', 'subset_members'];
+    const [a, b] = [sqliteContent(local, tables), await postgresContent(url, 'public', tables)];
+    for (const t of tables) expect(b[t], t).toBe(a[t]);
+  });
+
   it('kill -9 during an ingest, then the same command: the content of an uninterrupted run', async () => {
     const url = await freshDatabase();
     const expected = sqliteContent(reference, ['images', 'nuclei', 'area_histogram']);
