@@ -136,8 +136,9 @@ describe('area_histogram', () => {
     const { default: Database } = await import('better-sqlite3');
     const { writeTinyFold } = await import('../helpers/folds.js');
     const path = await import('node:path');
-    const { tempDir } = await import('../helpers/tmp.js');
-    const root = tempDir('histogram');
+    // Under the file's folder, removed after the file (a hook registered inside a test would never run).
+    const root = path.join(dir, 'histogram');
+    (await import('node:fs')).mkdirSync(root);
     const recount = (file: string) => {
       const raw = new Database(file, { readonly: true });
       const kept = raw.prepare('SELECT fold, tissue_id, class_id, area, nuclei FROM area_histogram ORDER BY 1, 2, 3, 4').raw().all();
