@@ -19,7 +19,7 @@ import { Command } from 'commander';
 import { openFold, CLASS_CHANNELS, MASK_CHANNELS } from '../src/dataset/fold.js';
 import { findFolds } from '../src/dataset/layout.js';
 import { openDatabase } from '../src/db/open.js';
-import { rebuildAreaHistogram } from '../src/db/writer.js';
+import { rebuildAreaHistogram } from '../src/db/ingest-target.js';
 import { classByTissue, groupedStats } from '../src/query/stats.js';
 import { SqliteStore } from '../src/db/sqlite-store.js';
 import { BulkWriter, type ImageToLoad } from '../src/db/writer.js';
@@ -158,9 +158,9 @@ async function statsTiming(file: string, target: number): Promise<{ nuclei: numb
     const select = cols.map((c) => (c === 'instance_id' ? `instance_id + ${k} * 1000000000` : c)).join(', ');
     db.$client.exec(`INSERT INTO nuclei (${cols.join(', ')}) SELECT ${select} FROM nuclei WHERE id <= ${base}`);
   }
-  rebuildAreaHistogram(db); // the rows were copied by SQL, past the bulk writer that keeps it
-  const nuclei = db.$client.prepare('SELECT count(*) FROM nuclei').pluck().get() as number;
   const store = SqliteStore.over(db, copy);
+  await rebuildAreaHistogram(store); // the rows were copied by SQL, past the bulk writer that keeps it
+  const nuclei = db.$client.prepare('SELECT count(*) FROM nuclei').pluck().get() as number;
   const time = async (f: () => Promise<unknown>) => {
     await f(); // warm the page cache
     const t = performance.now();

@@ -1,15 +1,22 @@
 /**
  * What `ingest` needs from the database it loads, on either backend: the run log and writer lock, the
  * recorded sources (to resume or refuse), tissues, and the bulk write of images with their nuclei (an image
- * commits whole, with the area histogram and the run's counts). SQLite: prepared statements bound from the
- * packed results (./writer.ts); PostgreSQL: COPY (./postgres/ingest-target.ts).
+ * commits whole, with the area histogram and the run's counts). Everything but the run lock and the bulk
+ * write is the same SQL on both backends (`StoreIngestTarget`); SQLite binds prepared statements from the
+ * packed results (./sqlite-ingest-target.ts), PostgreSQL uses COPY (./postgres/ingest-target.ts).
  */
 import type { sources } from './schema.js';
 import type { Store } from './store.js';
-import type { ImageToLoad, SourceRow, WriteMark } from './writer.js';
-
+import type { ImageToLoad, SourceRow } from './writer.js';
 
 export type RecordedSource = typeof sources.$inferSelect;
+
+/** Where the database stood before a run, to undo the run's writes. */
+export interface WriteMark {
+  imageId: number;
+  tissueId: number;
+  sourceId: number;
+}
 
 export interface IngestTarget {
   readonly store: Store;
@@ -32,4 +39,85 @@ export interface IngestTarget {
   write(batch: readonly ImageToLoad[], runId: number): Promise<void>;
   /** Puts back what the target changed on the connection for loading. */
   close(): void;
+}
+
+/** Recounts `area_histogram` from the rows (after rows were removed other than by whole folds). */
+export async function rebuildAreaHistogram(store: Store): Promise<void> {
+  await store.run('DELETE FROM area_histogram');
+  await store.run(`INSERT INTO area_histogram (fold, tissue_id, class_id, area, nuclei)
+    SELECT i.fold, i.tissue_id, n.class_id, n.area, count(*) FROM nuclei n JOIN images i ON i.id = n.image_id
+     GROUP BY i.fold, i.tissue_id, n.class_id, n.area`);
+}
+
+/** The part of an IngestTarget that is the same SQL on both backends. */
+export abstract class StoreIngestTarget implements IngestTarget {
+  constructor(readonly store: Store) {}
+
+  abstract startRun(options: Record<string, unknown>): Promise<number>;
+  abstract interrupt(runId: number): void;
+  abstract write(batch: readonly ImageToLoad[], runId: number): Promise<void>;
+  abstract close(): void;
+
+  async finishRun(runId: number, status: 'finished' | 'failed', counts?: { images: number; nuclei: number }, error?: string): Promise<void> {
+    await this.store.run(
+      'UPDATE ingest_runs SET status = ?, finished_at = ?, images = coalesce(?, images), nuclei = coalesce(?, nuclei), error = ? WHERE id = ?',
+      [status, new Date().toISOString(), counts?.images ?? null, counts?.nuclei ?? null, error ?? null, runId],
+    );
+  }
+
+  /** Ids of the given tissue names, inserting the new ones in the order given. */
+  async tissueIds(names: readonly string[]): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    await this.store.transaction(async () => {
+      for (const name of names) {
+        await this.store.run('INSERT INTO tissues (name) VALUES (?) ON CONFLICT (name) DO NOTHING', [name]);
+        ids.set(name, (await this.store.all('SELECT id FROM tissues WHERE name = ?', [name])).rows[0]?.[0] as number);
+      }
+    });
+    return ids;
+  }
+
+  async loadedIndexes(fold: number): Promise<Set<number>> {
+    return new Set((await this.store.all('SELECT fold_index FROM images WHERE fold = ?', [fold])).rows.map((r) => r[0] as number));
+  }
+
+  async sourcesOf(fold: number): Promise<RecordedSource[]> {
+    return (await this.store.all('SELECT id, fold, role, path, bytes, mtime, fingerprint, fingerprint_kind FROM sources WHERE fold = ?', [fold])).rows
+      .map(([id, f, role, path, bytes, mtime, fingerprint, fingerprintKind]) => ({ id, fold: f, role, path, bytes, mtime, fingerprint, fingerprintKind }) as RecordedSource);
+  }
+
+  /** Records (or updates in place) the source files of a fold. */
+  async recordSources(rows: readonly SourceRow[]): Promise<void> {
+    await this.store.transaction(async () => {
+      for (const s of rows) {
+        await this.store.run(
+          `INSERT INTO sources (fold, role, path, bytes, mtime, fingerprint, fingerprint_kind) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (fold, role) DO UPDATE SET path = excluded.path, bytes = excluded.bytes, mtime = excluded.mtime,
+             fingerprint = excluded.fingerprint, fingerprint_kind = excluded.fingerprint_kind`,
+          [s.fold, s.role, s.path, s.bytes, s.mtime, s.fingerprint, s.fingerprintKind],
+        );
+      }
+    });
+  }
+
+  async mark(): Promise<WriteMark> {
+    const [imageId, tissueId, sourceId] = (await this.store.all(
+      'SELECT (SELECT coalesce(max(id), 0) FROM images), (SELECT coalesce(max(id), 0) FROM tissues), (SELECT coalesce(max(id), 0) FROM sources)',
+    )).rows[0] as [number, number, number];
+    return { imageId, tissueId, sourceId };
+  }
+
+  async rollbackTo(mark: WriteMark): Promise<void> {
+    await this.store.transaction(async () => {
+      await this.store.run('DELETE FROM images WHERE id > ?', [mark.imageId]);
+      await rebuildAreaHistogram(this.store);
+      await this.store.run('DELETE FROM tissues WHERE id > ?', [mark.tissueId]);
+      await this.store.run('DELETE FROM sources WHERE id > ?', [mark.sourceId]);
+    });
+  }
+
+  async deleteFold(fold: number): Promise<void> {
+    await this.store.run('DELETE FROM images WHERE fold = ?', [fold]);
+    await this.store.run('DELETE FROM area_histogram WHERE fold = ?', [fold]);
+  }
 }

@@ -63,11 +63,3 @@ export function countCommitted(db: Db, id: number, images: number, nuclei: numbe
 export function interruptRun(db: Db, id: number): void {
   db.update(ingestRuns).set({ status: 'interrupted', finishedAt: new Date().toISOString() }).where(eq(ingestRuns.id, id)).run();
 }
-
-/** Ends a run; `counts`, if given, replace the committed counts (a failed run's writes are removed: 0). */
-export function finishRun(db: Db, id: number, status: 'finished' | 'failed', counts?: { images: number; nuclei: number }, error?: string): void {
-  db.update(ingestRuns)
-    .set({ status, finishedAt: new Date().toISOString(), ...counts, error: error ?? null })
-    .where(eq(ingestRuns.id, id))
-    .run();
-}

@@ -1,17 +1,18 @@
-/** The IngestTarget over a SQLite file: the bulk writer's prepared statements and the ingest_runs lock. */
-import type { IngestTarget, RecordedSource } from './ingest-target.js';
-import { countCommitted, finishRun, interruptRun, startRun } from './runs.js';
+/** The IngestTarget over a SQLite file: the ingest_runs lock and the bulk writer's prepared statements. */
+import { StoreIngestTarget } from './ingest-target.js';
+import { countCommitted, interruptRun, startRun } from './runs.js';
 import type { SqliteStore } from './sqlite-store.js';
-import { BulkWriter, type ImageToLoad, type SourceRow, type WriteMark } from './writer.js';
+import { BulkWriter, type ImageToLoad } from './writer.js';
 
 /** SQLite's page cache during ingest, in KiB as `PRAGMA cache_size` takes it (negative: a size, not pages). */
 const INGEST_CACHE_KIB = -4000;
 
-export class SqliteIngestTarget implements IngestTarget {
+export class SqliteIngestTarget extends StoreIngestTarget {
   private readonly writer: BulkWriter;
   private readonly cacheSize: unknown;
 
-  constructor(readonly store: SqliteStore) {
+  constructor(override readonly store: SqliteStore) {
+    super(store);
     this.writer = new BulkWriter(store.db);
     // Rows are appended, so pages once written are rarely read again: a 4 MB page cache loads as fast as
     // better-sqlite3's default 16 MB, and memory stays the same from a small fold to the whole release.
@@ -26,38 +27,6 @@ export class SqliteIngestTarget implements IngestTarget {
   interrupt(runId: number): void {
     if (this.store.db.$client.inTransaction) this.store.db.$client.exec('ROLLBACK');
     interruptRun(this.store.db, runId);
-  }
-
-  async finishRun(runId: number, status: 'finished' | 'failed', counts?: { images: number; nuclei: number }, error?: string): Promise<void> {
-    finishRun(this.store.db, runId, status, counts, error);
-  }
-
-  async tissueIds(names: readonly string[]): Promise<Map<string, number>> {
-    return this.writer.tissueIds(names);
-  }
-
-  async loadedIndexes(fold: number): Promise<Set<number>> {
-    return this.writer.loadedIndexes(fold);
-  }
-
-  async sourcesOf(fold: number): Promise<RecordedSource[]> {
-    return this.writer.sourcesOf(fold);
-  }
-
-  async recordSources(rows: readonly SourceRow[]): Promise<void> {
-    this.writer.recordSources(rows);
-  }
-
-  async mark(): Promise<WriteMark> {
-    return this.writer.mark();
-  }
-
-  async rollbackTo(mark: WriteMark): Promise<void> {
-    this.writer.rollbackTo(mark);
-  }
-
-  async deleteFold(fold: number): Promise<void> {
-    this.writer.deleteFold(fold);
   }
 
   async write(batch: readonly ImageToLoad[], runId: number): Promise<void> {

@@ -3,11 +3,11 @@
  * with their column lists taken from the drizzle schema, never written by hand. An image's row and all its
  * nuclei are written in the same transaction; several images share one transaction for speed.
  */
-import { eq, getTableColumns, gt, max, type Table } from 'drizzle-orm';
+import { eq, getTableColumns, type Table } from 'drizzle-orm';
 import type { Statement } from 'better-sqlite3';
 import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField, type PackedImage } from '../extract/packed.js';
 import type { Db } from './open.js';
-import { areaHistogram, images, nuclei, sources, tissues, type NewImage, type NewNucleus } from './schema.js';
+import { images, nuclei, tissues, type NewImage, type NewNucleus, type sources } from './schema.js';
 
 /** An image ready to load: its row (without id) and its nuclei, packed as the workers send them. */
 export interface ImageToLoad {
@@ -23,13 +23,6 @@ const CONTOUR = -1;
 const FIELDS = NUMBER_FIELDS.length;
 const CLASS_ID = NUMBER_FIELDS.indexOf('classId');
 const AREA = NUMBER_FIELDS.indexOf('area');
-
-/** Recounts `area_histogram` from the rows (after rows were removed other than by whole folds). */
-export function rebuildAreaHistogram(db: Db): void {
-  db.$client.exec(`DELETE FROM area_histogram;
-    INSERT INTO area_histogram (fold, tissue_id, class_id, area, nuclei)
-    SELECT i.fold, i.tissue_id, n.class_id, n.area, count(*) FROM nuclei n JOIN images i ON i.id = n.image_id GROUP BY 1, 2, 3, 4;`);
-}
 
 /**
  * `INSERT INTO t (col, ...) VALUES (?, ...)` for every column of `table` except the omitted keys, the keys in
@@ -87,12 +80,6 @@ export class PackedNucleusInserter {
   }
 }
 
-export interface WriteMark {
-  imageId: number;
-  tissueId: number;
-  sourceId: number;
-}
-
 export type SourceRow = Omit<typeof sources.$inferInsert, 'id'>;
 
 export class BulkWriter {
@@ -122,49 +109,11 @@ export class BulkWriter {
     return ids;
   }
 
-  /** The fold_index values of a fold that are already loaded (for resuming). */
-  loadedIndexes(fold: number): Set<number> {
-    const rows = this.db.select({ i: images.foldIndex }).from(images).where(eq(images.fold, fold)).all();
-    return new Set(rows.map((r) => r.i));
-  }
 
-  /** Where the database stands now, to undo a failed run with `rollbackTo`. */
-  mark(): WriteMark {
-    const image = this.db.select({ id: max(images.id) }).from(images).get();
-    const tissue = this.db.select({ id: max(tissues.id) }).from(tissues).get();
-    const source = this.db.select({ id: max(sources.id) }).from(sources).get();
-    return { imageId: image?.id ?? 0, tissueId: tissue?.id ?? 0, sourceId: source?.id ?? 0 };
-  }
 
-  /** Removes every image (with its nuclei, by cascade) and tissue added since `mark`, in one transaction. */
-  rollbackTo(mark: WriteMark): void {
-    this.db.transaction((tx) => {
-      tx.delete(images).where(gt(images.id, mark.imageId)).run();
-      rebuildAreaHistogram(this.db);
-      tx.delete(tissues).where(gt(tissues.id, mark.tissueId)).run();
-      tx.delete(sources).where(gt(sources.id, mark.sourceId)).run();
-    });
-  }
 
-  /** The recorded source files of a fold, by role. */
-  sourcesOf(fold: number): (typeof sources.$inferSelect)[] {
-    return this.db.select().from(sources).where(eq(sources.fold, fold)).all();
-  }
 
-  /** Records (or updates in place) the source files of a fold. */
-  recordSources(rows: readonly SourceRow[]): void {
-    this.db.transaction((tx) => {
-      for (const row of rows) {
-        tx.insert(sources).values(row).onConflictDoUpdate({ target: [sources.fold, sources.role], set: row }).run();
-      }
-    });
-  }
 
-  /** Removes a fold's images (their nuclei go by cascade) and its area counts. */
-  deleteFold(fold: number): void {
-    this.db.delete(images).where(eq(images.fold, fold)).run();
-    this.db.delete(areaHistogram).where(eq(areaHistogram.fold, fold)).run();
-  }
 
   /**
    * Writes the images and their nuclei in one transaction: after a crash, each image is all there or absent.

@@ -9,10 +9,10 @@
 import os from 'node:os';
 import { getTableColumns } from 'drizzle-orm';
 import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField } from '../../extract/packed.js';
-import type { IngestTarget, RecordedSource } from '../ingest-target.js';
+import { StoreIngestTarget } from '../ingest-target.js';
 import { TOOL_VERSION } from '../open.js';
 import { images, nuclei } from '../schema.js';
-import type { ImageToLoad, SourceRow, WriteMark } from '../writer.js';
+import type { ImageToLoad } from '../writer.js';
 import { copyField } from './encode.js';
 import type { PostgresStore } from './store.js';
 
@@ -32,8 +32,10 @@ if (NUCLEUS_SOURCES.some((s, i) => s === -1 && NUCLEUS_COLUMNS[i]?.[0] !== 'cont
 
 const list = (cols: readonly (readonly [string, string])[]) => cols.map(([, name]) => `"${name}"`).join(', ');
 
-export class PostgresIngestTarget implements IngestTarget {
-  constructor(readonly store: PostgresStore) {}
+export class PostgresIngestTarget extends StoreIngestTarget {
+  constructor(override readonly store: PostgresStore) {
+    super(store);
+  }
 
   private get client() {
     return this.store.client;
@@ -53,70 +55,6 @@ export class PostgresIngestTarget implements IngestTarget {
   interrupt(): void {
     // Nothing can be sent synchronously: the server rolls back the open transaction when the connection
     // goes, and the next run marks this one interrupted (its counts are those of what it committed).
-  }
-
-  async finishRun(runId: number, status: 'finished' | 'failed', counts?: { images: number; nuclei: number }, error?: string): Promise<void> {
-    await this.client.query(
-      `UPDATE ingest_runs SET status = $1, finished_at = $2, images = coalesce($3, images), nuclei = coalesce($4, nuclei), error = $5 WHERE id = $6`,
-      [status, new Date().toISOString(), counts?.images ?? null, counts?.nuclei ?? null, error ?? null, runId],
-    );
-  }
-
-  async tissueIds(names: readonly string[]): Promise<Map<string, number>> {
-    const ids = new Map<string, number>();
-    await this.store.transaction(async () => {
-      for (const name of names) {
-        await this.client.query('INSERT INTO tissues (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [name]);
-        ids.set(name, (await this.client.query('SELECT id FROM tissues WHERE name = $1', [name])).rows[0].id as number);
-      }
-    });
-    return ids;
-  }
-
-  async loadedIndexes(fold: number): Promise<Set<number>> {
-    const r = await this.client.query({ text: 'SELECT fold_index FROM images WHERE fold = $1', values: [fold], rowMode: 'array' });
-    return new Set((r.rows as [number][]).map((row) => row[0]));
-  }
-
-  async sourcesOf(fold: number): Promise<RecordedSource[]> {
-    const r = await this.client.query(
-      `SELECT id, fold, role, path, bytes, mtime, fingerprint, fingerprint_kind AS "fingerprintKind" FROM sources WHERE fold = $1`, [fold]);
-    return r.rows as RecordedSource[];
-  }
-
-  async recordSources(rows: readonly SourceRow[]): Promise<void> {
-    await this.store.transaction(async () => {
-      for (const s of rows) {
-        await this.client.query(
-          `INSERT INTO sources (fold, role, path, bytes, mtime, fingerprint, fingerprint_kind) VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (fold, role) DO UPDATE SET path = excluded.path, bytes = excluded.bytes, mtime = excluded.mtime,
-             fingerprint = excluded.fingerprint, fingerprint_kind = excluded.fingerprint_kind`,
-          [s.fold, s.role, s.path, s.bytes, s.mtime, s.fingerprint, s.fingerprintKind],
-        );
-      }
-    });
-  }
-
-  async mark(): Promise<WriteMark> {
-    const r = await this.client.query(
-      'SELECT (SELECT coalesce(max(id), 0) FROM images) AS "imageId", (SELECT coalesce(max(id), 0) FROM tissues) AS "tissueId", (SELECT coalesce(max(id), 0) FROM sources) AS "sourceId"');
-    return r.rows[0] as WriteMark;
-  }
-
-  async rollbackTo(mark: WriteMark): Promise<void> {
-    await this.store.transaction(async () => {
-      await this.client.query('DELETE FROM images WHERE id > $1', [mark.imageId]);
-      await this.client.query(`DELETE FROM area_histogram;
-        INSERT INTO area_histogram (fold, tissue_id, class_id, area, nuclei)
-        SELECT i.fold, i.tissue_id, n.class_id, n.area, count(*) FROM nuclei n JOIN images i ON i.id = n.image_id GROUP BY 1, 2, 3, 4`);
-      await this.client.query('DELETE FROM tissues WHERE id > $1', [mark.tissueId]);
-      await this.client.query('DELETE FROM sources WHERE id > $1', [mark.sourceId]);
-    });
-  }
-
-  async deleteFold(fold: number): Promise<void> {
-    await this.client.query('DELETE FROM images WHERE fold = $1', [fold]);
-    await this.client.query('DELETE FROM area_histogram WHERE fold = $1', [fold]);
   }
 
   async write(batch: readonly ImageToLoad[], runId: number): Promise<void> {
