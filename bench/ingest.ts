@@ -19,7 +19,7 @@ import { Command } from 'commander';
 import { openFold, CLASS_CHANNELS, MASK_CHANNELS } from '../src/dataset/fold.js';
 import { findFolds } from '../src/dataset/layout.js';
 import { openDatabase } from '../src/db/open.js';
-import { rebuildAreaHistogram } from '../src/db/ingest-target.js';
+import { rebuildAreaHistogram } from '../src/db/area-histogram.js';
 import { classByTissue, groupedStats } from '../src/query/stats.js';
 import { SqliteStore } from '../src/db/sqlite-store.js';
 import { BulkWriter, type ImageToLoad } from '../src/db/writer.js';

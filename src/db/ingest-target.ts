@@ -5,6 +5,7 @@
  * write is the same SQL on both backends (`StoreIngestTarget`); SQLite binds prepared statements from the
  * packed results (./sqlite-ingest-target.ts), PostgreSQL uses COPY (./postgres/ingest-target.ts).
  */
+import { rebuildAreaHistogram } from './area-histogram.js';
 import type { sources } from './schema.js';
 import type { Store } from './store.js';
 import type { ImageToLoad, SourceRow } from './writer.js';
@@ -39,14 +40,6 @@ export interface IngestTarget {
   write(batch: readonly ImageToLoad[], runId: number): Promise<void>;
   /** Puts back what the target changed on the connection for loading. */
   close(): void;
-}
-
-/** Recounts `area_histogram` from the rows (after rows were removed other than by whole folds). */
-export async function rebuildAreaHistogram(store: Store): Promise<void> {
-  await store.run('DELETE FROM area_histogram');
-  await store.run(`INSERT INTO area_histogram (fold, tissue_id, class_id, area, nuclei)
-    SELECT i.fold, i.tissue_id, n.class_id, n.area, count(*) FROM nuclei n JOIN images i ON i.id = n.image_id
-     GROUP BY i.fold, i.tissue_id, n.class_id, n.area`);
 }
 
 /** The part of an IngestTarget that is the same SQL on both backends. */

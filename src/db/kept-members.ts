@@ -5,7 +5,7 @@
  * reported; each touched subset's counts are recomputed. Both steps run inside the replace's transaction, on
  * either backend (the SQL is read alike by SQLite and PostgreSQL; the temporary table is the session's).
  */
-import type { Store } from './store.js';
+import { byCodePoint, type Store } from './store.js';
 
 export interface KeptSubset {
   name: string;
@@ -47,7 +47,7 @@ export async function restoreSubsetMembers(store: Store, fold: number): Promise<
   await store.run('DELETE FROM kept_members');
   return touched
     .map(([, name, before, after]) => ({ name, before, after }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .sort((a, b) => byCodePoint(a.name, b.name));
 }
 
 /**

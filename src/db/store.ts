@@ -62,6 +62,12 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * Names in one order on every backend: by code point. ORDER BY on text follows the database's collation
+ * (binary in SQLite, often a locale in PostgreSQL), so results ordered by a name are sorted with this.
+ */
+export const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Exact integers: a 64-bit value as a number where that is exact, else as BigInt. */
 export function exactInteger(v: bigint): number | bigint {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;

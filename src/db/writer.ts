@@ -6,6 +6,7 @@
 import { eq, getTableColumns, type Table } from 'drizzle-orm';
 import type { Statement } from 'better-sqlite3';
 import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField, type PackedImage } from '../extract/packed.js';
+import { areaCounts } from './area-histogram.js';
 import type { Db } from './open.js';
 import { images, nuclei, tissues, type NewImage, type NewNucleus, type sources } from './schema.js';
 
@@ -20,9 +21,6 @@ export interface ImageToLoad {
 const everyColumnExtracted: [Exclude<keyof Omit<NewNucleus, 'id' | 'imageId' | 'contour'>, NumberField>] extends [never] ? true : never = true;
 void everyColumnExtracted;
 const CONTOUR = -1;
-const FIELDS = NUMBER_FIELDS.length;
-const CLASS_ID = NUMBER_FIELDS.indexOf('classId');
-const AREA = NUMBER_FIELDS.indexOf('area');
 
 /**
  * `INSERT INTO t (col, ...) VALUES (?, ...)` for every column of `table` except the omitted keys, the keys in
@@ -121,17 +119,11 @@ export class BulkWriter {
    */
   write(batch: readonly ImageToLoad[], alongside?: () => void): void {
     const run = this.db.$client.transaction(() => {
-      const areas = new Map<string, number>();
       for (const { image, nuclei: packed } of batch) {
         const imageId = Number(this.insertImage.run(this.imageParams(image)).lastInsertRowid);
         this.nuclei.insert(packed, [imageId]);
-        const numbers = packedNumbers(packed);
-        for (let i = 0; i < packed.nucleusCount; i++) {
-          const key = `${image.fold} ${image.tissueId} ${numbers[i * FIELDS + CLASS_ID]} ${numbers[i * FIELDS + AREA]}`;
-          areas.set(key, (areas.get(key) ?? 0) + 1);
-        }
       }
-      for (const [key, n] of areas) this.countAreas.run(...key.split(' ').map(Number), n);
+      for (const row of areaCounts(batch)) this.countAreas.run(row);
       alongside?.();
     });
     run();

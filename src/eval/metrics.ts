@@ -15,10 +15,9 @@
  *
  * NaN-means are SQL's avg(), which skips NULL as numpy's nanmean skips NaN. NaN is null in JSON.
  */
-import type { Store } from '../db/store.js';
+import { byCodePoint, type Store } from '../db/store.js';
 import { CLASS_NAMES } from '../db/schema.js';
 import { PannukeError } from '../errors.js';
-import { byCodePoint } from '../query/distribution.js';
 import { findSet, listSets, type PredictionSet } from './store.js';
 
 type N = number | null;

@@ -6,7 +6,7 @@
  * the same batch; every table is then appended to (PostgreSQL: COPY).
  */
 import { getTableColumns } from 'drizzle-orm';
-import type { Store } from '../db/store.js';
+import { byCodePoint, type Store } from '../db/store.js';
 import { predictedNuclei, type predictionSets } from '../db/schema.js';
 import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField, type PackedImage } from '../extract/packed.js';
 import type { ImageEvaluation } from './match.js';
@@ -23,7 +23,7 @@ export async function findSet(store: Store, name: string): Promise<PredictionSet
 }
 
 export async function listSets(store: Store): Promise<PredictionSet[]> {
-  return (await store.all(`SELECT ${SET_COLUMNS} FROM prediction_sets`)).rows.map(setOf).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return (await store.all(`SELECT ${SET_COLUMNS} FROM prediction_sets`)).rows.map(setOf).sort((a, b) => byCodePoint(a.name, b.name));
 }
 
 export async function createSet(store: Store, row: Omit<PredictionSet, 'id' | 'images'>): Promise<PredictionSet> {

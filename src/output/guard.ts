@@ -48,6 +48,9 @@ const statOf = (p: string): fs.Stats | undefined => {
 
 const sameFile = (a: fs.Stats | undefined, b: fs.Stats | undefined) => a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
 
+/** Whether two paths name the same file: the same after resolving links, or the same device and inode. */
+export const samePath = (a: string, b: string): boolean => canonical(a) === canonical(b) || sameFile(statOf(a), statOf(b));
+
 const isWithin = (inner: string, outer: string) => inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep);
 
 /**

@@ -2,7 +2,7 @@
  * The class distribution per tissue, computed by SQL (one GROUP BY over nuclei, one over images), on either
  * backend. Tissues are ordered here by code point (the same on every database, whatever its collation).
  */
-import type { Store } from '../db/store.js';
+import { byCodePoint, type Store } from '../db/store.js';
 import { CLASS_NAMES } from '../db/schema.js';
 
 export interface TissueRow {
@@ -12,8 +12,6 @@ export interface TissueRow {
   perClass: number[];
   total: number;
 }
-
-export const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** With `subsetId`, only the subset's nuclei and the images that hold them count. */
 export async function classDistributionByTissue(store: Store, subsetId?: number): Promise<TissueRow[]> {

@@ -6,7 +6,9 @@
  */
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
+import { exactInteger } from '../db/store.js';
 import { PannukeError } from '../errors.js';
+import { firstKeyword, oversizedValue } from './statement.js';
 
 export interface ReadOnlyResult {
   columns: string[];
@@ -16,11 +18,6 @@ export interface ReadOnlyResult {
 
 const READ_KEYWORDS = new Set(['SELECT', 'WITH', 'VALUES', 'EXPLAIN', 'PRAGMA']);
 
-/** The first keyword, past comments and white space. */
-function firstKeyword(sql: string): string {
-  const stripped = sql.replace(/^(\s+|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/, '');
-  return (/^[A-Za-z]+/.exec(stripped)?.[0] ?? '').toUpperCase();
-}
 
 /** Prepares `sql` as a read-only, row-returning statement, or explains why not. */
 /** A connection: a drizzle database or the query runner's plain one (only the driver is used here). */
@@ -53,7 +50,6 @@ export interface ReadOptions {
   maxValueBytes?: number;
 }
 
-const valueBytes = (v: unknown) => (typeof v === 'string' ? v.length : v instanceof Uint8Array ? v.byteLength : 0);
 
 export function runReadOnly(db: SqlConnection, sql: string, file: string, options: ReadOptions = {}): ReadOnlyResult {
   const statement = prepareRead(db, sql, file);
@@ -64,7 +60,7 @@ export function runReadOnly(db: SqlConnection, sql: string, file: string, option
   const cap = options.maxValueBytes ?? Infinity;
   let rowNumber = 0;
   // Exact integers: BigInt only where a number would round (beyond 2^53), plain numbers otherwise.
-  const exact = (v: unknown) => (typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v);
+  const exact = (v: unknown) => (typeof v === 'bigint' ? exactInteger(v) : v);
   const inner: IterableIterator<unknown[]> = {
     [Symbol.iterator]() { return this; },
     next() {
@@ -72,12 +68,10 @@ export function runReadOnly(db: SqlConnection, sql: string, file: string, option
       if (r.done === true) return r;
       rowNumber++;
       const row = r.value.map(exact);
-      const big = row.findIndex((v) => valueBytes(v) > cap);
-      if (big >= 0) {
+      const refused = oversizedValue(row, columns, cap, rowNumber, file);
+      if (refused !== undefined) {
         iterator.return?.();
-        throw new PannukeError('QUERY', `row ${rowNumber}, column ${columns[big]}: a value of ${valueBytes(row[big])} bytes, more than the ${cap}-byte cap`, {
-          file, hint: 'select less of it (substr(), length()) or raise --max-value-mb',
-        });
+        throw refused;
       }
       return { done: false, value: row };
     },

@@ -12,17 +12,13 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { onInterrupt } from '../interrupt.js';
 import { PannukeError } from '../errors.js';
+import { firstKeyword, oversizedValue } from './statement.js';
 import { rowWriter, type TextOut } from '../export/text.js';
 import { postgresError, type PostgresStore } from '../db/postgres/store.js';
 import type { Format } from '../export/text.js';
 
 const READ_KEYWORDS = new Set(['SELECT', 'WITH', 'VALUES', 'TABLE', 'EXPLAIN', 'SHOW']);
 
-/** The first keyword, past comments and white space. */
-export function firstKeyword(sql: string): string {
-  const stripped = sql.replace(/^(\s+|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/, '');
-  return (/^[A-Za-z]+/.exec(stripped)?.[0] ?? '').toUpperCase();
-}
 
 export interface ServerQueryOptions {
   format: Format;
@@ -33,7 +29,6 @@ export interface ServerQueryOptions {
   connectionString: string;
 }
 
-const valueBytes = (v: unknown) => (typeof v === 'string' ? v.length : v instanceof Uint8Array ? v.byteLength : 0);
 
 export async function runServerQuery(store: PostgresStore, sql: string, out: TextOut, o: ServerQueryOptions): Promise<void> {
   const keyword = firstKeyword(sql);
@@ -66,15 +61,12 @@ export async function runServerQuery(store: PostgresStore, sql: string, out: Tex
       let rowNumber = 0;
       for (;;) {
         const r = await c.query({ text: 'FETCH 1000 FROM pannuke_query', rowMode: 'array' });
-        sink ??= rowWriter(out, o.format, r.fields.map((f) => f.name), { raw: o.raw });
+        const columns = r.fields.map((f) => f.name);
+        sink ??= rowWriter(out, o.format, columns, { raw: o.raw });
         for (const row of r.rows as unknown[][]) {
           rowNumber++;
-          const big = row.findIndex((v) => valueBytes(v) > o.maxValueBytes);
-          if (big >= 0) {
-            throw new PannukeError('QUERY', `row ${rowNumber}, column ${r.fields[big]?.name}: a value of ${valueBytes(row[big])} bytes, more than the ${o.maxValueBytes}-byte cap`, {
-              file: store.label, hint: 'select less of it (substr(), length()) or raise --max-value-mb',
-            });
-          }
+          const refused = oversizedValue(row, columns, o.maxValueBytes, rowNumber, store.label);
+          if (refused !== undefined) throw refused;
           await sink.write(row);
         }
         if (r.rows.length < 1000) break;

@@ -4,10 +4,10 @@
  * the area mean and nearest-rank quantiles. The quantile p of n sorted areas is the smallest area whose
  * rank r (1-based) satisfies r ≥ ⌈p·n⌉.
  */
-import type { Store } from '../db/store.js';
+import { byCodePoint, type Store } from '../db/store.js';
 import { PannukeError } from '../errors.js';
 import { CLASS_NAMES } from '../db/schema.js';
-import { byCodePoint, classDistributionByTissue } from './distribution.js';
+import { classDistributionByTissue } from './distribution.js';
 
 export const GROUP_KEYS = ['tissue', 'fold', 'class'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];

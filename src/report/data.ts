@@ -2,9 +2,8 @@
  * What the report shows, gathered by SQL: the summary and provenance, class distributions, morphology
  * histograms, QC counts with examples, and a capped gallery of images with their nuclei outlines.
  */
-import type { Store } from '../db/store.js';
+import { byCodePoint, type Store } from '../db/store.js';
 import { CLASS_NAMES, type ingestRuns } from '../db/schema.js';
-import { byCodePoint } from '../query/distribution.js';
 import { decodeWkb } from '../extract/wkb.js';
 import { qcCounts, qcExamples, type QcExample, type QcRow } from '../query/qc.js';
 import { classByTissue, groupedStats } from '../query/stats.js';

@@ -4,9 +4,8 @@
  * prediction's (dashed), misses and false positives marked (unmatched in the binary mode: no partner with
  * IoU > 0.5).
  */
-import type { Store } from '../db/store.js';
+import { byCodePoint, type Store } from '../db/store.js';
 import { CLASS_NAMES } from '../db/schema.js';
-import { byCodePoint } from '../query/distribution.js';
 import { evaluationReport, type EvalReport, type PqFigures } from '../eval/metrics.js';
 import { decodeWkb } from '../extract/wkb.js';
 import type { PolygonRings } from '../extract/outline.js';

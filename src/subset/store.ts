@@ -2,11 +2,10 @@
  * Making, storing, listing and dropping subsets. Candidates come from `nucleus_facts` with the user's filters;
  * the choice itself is `select.ts`; the result is stored in `subsets` and `subset_members` in one transaction, on either backend.
  */
-import type { Store } from '../db/store.js';
+import { byCodePoint, type Store } from '../db/store.js';
 import { CLASS_NAMES, type subsets } from '../db/schema.js';
 import { PannukeError } from '../errors.js';
 import { checkCondition } from '../query/condition.js';
-import { byCodePoint } from '../query/distribution.js';
 import { closest } from './closest.js';
 import { balancedImages, imbalance, nucleiPerClass, randomImages, totalsOf, type ImageCandidate, type NucleusCandidate, type Shortfall } from './select.js';
 

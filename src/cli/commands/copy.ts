@@ -1,11 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { copyStore } from '../../copy/copy.js';
-import { parseDbLocation } from '../../db/location.js';
+import { parseDbLocation, type DbLocation } from '../../db/location.js';
 import { PannukeError } from '../../errors.js';
 import { yielder } from '../../interrupt.js';
-import { databaseFiles } from '../../output/guard.js';
+import { databaseFiles, samePath } from '../../output/guard.js';
 import { withStore } from '../database.js';
 import type { Io } from '../io.js';
 import { parseIntIn } from '../options.js';
@@ -18,20 +17,10 @@ interface CopyCommandOptions {
   batchRows: number;
 }
 
-/** Same file (after links) or same server database and schema. */
-function sameDatabase(a: string, b: string): boolean {
-  const [x, y] = [parseDbLocation(a), parseDbLocation(b)];
-  if (x.kind === 'postgres' && y.kind === 'postgres') return x.label === y.label && x.schema === y.schema;
-  if (x.kind === 'sqlite' && y.kind === 'sqlite') {
-    if (path.resolve(x.file) === path.resolve(y.file)) return true;
-    try {
-      const [s, t] = [fs.statSync(x.file), fs.statSync(y.file)];
-      return s.dev === t.dev && s.ino === t.ino;
-    } catch {
-      return false;
-    }
-  }
-  return false;
+/** Same file (after links, or a hard link) or same server database and schema. */
+function sameDatabase(x: DbLocation, y: DbLocation): boolean {
+  if (x.kind === 'postgres' && y.kind === 'postgres') return x.connectionString === y.connectionString && x.schema === y.schema;
+  return x.kind === 'sqlite' && y.kind === 'sqlite' && samePath(x.file, y.file);
 }
 
 /**
@@ -39,9 +28,9 @@ function sameDatabase(a: string, b: string): boolean {
  * checked complete, so `<to>` never names half a database; an existing `<to>` is never replaced.
  */
 export async function runCopy(o: CopyCommandOptions, io: Io): Promise<void> {
-  if (sameDatabase(o.from, o.to)) throw new PannukeError('BAD_OPTION', '--from and --to name the same database');
   const to = parseDbLocation(o.to);
   const from = parseDbLocation(o.from);
+  if (sameDatabase(from, to)) throw new PannukeError('BAD_OPTION', '--from and --to name the same database');
   if (from.kind === 'sqlite' && !fs.existsSync(from.file)) {
     throw new PannukeError('FILE_MISSING', 'database does not exist', { file: from.file, hint: 'create it with `pannuke ingest <root> --db <file>`' });
   }
@@ -50,7 +39,7 @@ export async function runCopy(o: CopyCommandOptions, io: Io): Promise<void> {
     if (fs.existsSync(to.file)) {
       throw new PannukeError('BAD_OPTION', `--to ${to.file} already exists; copy never replaces a database`, { hint: 'choose a new path, or delete the file yourself' });
     }
-    if (from.kind === 'sqlite' && databaseFiles(from.file).some((f) => path.resolve(f) === path.resolve(`${to.file}.partial`))) {
+    if (from.kind === 'sqlite' && databaseFiles(from.file).some((f) => samePath(f, `${to.file}.partial`))) {
       throw new PannukeError('BAD_OPTION', '--to would write over a file of --from');
     }
     target = `${to.file}.partial`;

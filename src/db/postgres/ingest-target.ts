@@ -9,6 +9,7 @@
 import os from 'node:os';
 import { getTableColumns } from 'drizzle-orm';
 import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField } from '../../extract/packed.js';
+import { areaCounts } from '../area-histogram.js';
 import { StoreIngestTarget } from '../ingest-target.js';
 import { TOOL_VERSION } from '../open.js';
 import { images, nuclei } from '../schema.js';
@@ -17,8 +18,6 @@ import { copyField } from './encode.js';
 import type { PostgresStore } from './store.js';
 
 const FIELDS = NUMBER_FIELDS.length;
-const CLASS_ID = NUMBER_FIELDS.indexOf('classId');
-const AREA = NUMBER_FIELDS.indexOf('area');
 
 /** Columns of a table by schema key, without the omitted keys: [key, column name][]. */
 const columnsOf = (table: Parameters<typeof getTableColumns>[0], omit: string[]) =>
@@ -63,22 +62,11 @@ export class PostgresIngestTarget extends StoreIngestTarget {
       const imageRows = batch.map(({ image }, k) => IMAGE_COLUMNS.map(([key]) => (key === 'id' ? ids[k] : (image as Record<string, unknown>)[key])));
       await this.store.append('images', IMAGE_COLUMNS.map(([, name]) => name), imageRows);
       await this.store.appendText(`COPY nuclei (${list(NUCLEUS_COLUMNS)}) FROM STDIN`, nucleusText(batch, ids));
-      const areas = new Map<string, number>();
-      let nucleusCount = 0;
-      for (const { image, nuclei: packed } of batch) {
-        const numbers = packedNumbers(packed);
-        nucleusCount += packed.nucleusCount;
-        for (let i = 0; i < packed.nucleusCount; i++) {
-          const key = `${image.fold} ${image.tissueId} ${numbers[i * FIELDS + CLASS_ID]} ${numbers[i * FIELDS + AREA]}`;
-          areas.set(key, (areas.get(key) ?? 0) + 1);
-        }
-      }
-      if (areas.size > 0) {
-        const columns: number[][] = [[], [], [], [], []];
-        for (const [key, n] of areas) {
-          key.split(' ').forEach((v, c) => (columns[c] as number[]).push(Number(v)));
-          (columns[4] as number[]).push(n);
-        }
+      const areas = areaCounts(batch);
+      const nucleusCount = batch.reduce((n, b) => n + b.nuclei.nucleusCount, 0);
+      if (areas.length > 0) {
+        // One upsert of five arrays (unnest), the rows transposed into columns.
+        const columns = [0, 1, 2, 3, 4].map((c) => areas.map((row) => row[c]));
         await this.client.query(
           `INSERT INTO area_histogram (fold, tissue_id, class_id, area, nuclei)
            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
