@@ -4,8 +4,7 @@
  */
 import type { Command } from 'commander';
 import { closeDatabase, DEFAULT_BUSY_TIMEOUT_MS, openDatabase, type Db } from '../db/open.js';
-import { isPostgresUrl, parseDbLocation } from '../db/location.js';
-import { PannukeError } from '../errors.js';
+import { parseDbLocation } from '../db/location.js';
 import { openStore, type StoreOptions } from '../db/open-store.js';
 import { postgresError } from '../db/postgres/store.js';
 import type { Store, StoreMode } from '../db/store.js';
@@ -26,20 +25,13 @@ export function dbOptions(command: Command, description = 'a database written by
 }
 
 /**
- * Opens the database, runs `work`, closes it. `read` opens it read-only (nothing is written, nothing created
- * beside it); `write` may change it; `bulk` also uses write-ahead logging while it runs (eval run); `load`
- * is `bulk` that may create the file (ingest, the only command that makes a database); `inspect` is `read`
- * that also accepts a schema older than this version's (upgrade).
+ * A SQLite file's own connection, for `upgrade` (every other command goes through `withStore`): `inspect`
+ * opens it read-only and accepts a schema older than this version's (to tell how old); `write` migrates it.
+ * Opens, runs `work`, closes.
  */
-export async function withDatabase<T>(o: DbOptions, mode: 'read' | 'inspect' | 'write' | 'bulk' | 'load', work: (db: Db) => Promise<T> | T): Promise<T> {
-  if (isPostgresUrl(o.db)) {
-    throw new PannukeError('BAD_OPTION', `--db ${parseDbLocation(o.db).label}: this command works on SQLite files only, for now`, {
-      hint: 'copy the database to a file first: pannuke copy --from <url> --to local.sqlite',
-    });
-  }
-  const reading = mode === 'read' || mode === 'inspect';
+export async function withDatabase<T>(o: DbOptions, mode: 'inspect' | 'write', work: (db: Db) => Promise<T> | T): Promise<T> {
   const db = openDatabase(o.db, {
-    readonly: reading, wal: mode === 'load' || mode === 'bulk', mustExist: mode !== 'load', allowOlderSchema: mode === 'inspect',
+    readonly: mode === 'inspect', mustExist: true, allowOlderSchema: mode === 'inspect',
     busyTimeout: o.busyTimeout ?? DEFAULT_BUSY_TIMEOUT_MS,
   });
   // Ctrl-C: closed like at the end (an open transaction rolled back, the file back in rollback-journal mode);

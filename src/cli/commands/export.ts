@@ -99,7 +99,7 @@ async function runExport(what: string | undefined, o: ExportOptions, io: Io): Pr
     } finally {
       progress.stop();
     }
-  }, { ...(o.busyTimeout !== undefined && { busyTimeout: o.busyTimeout }) });
+  });
 }
 
 export function registerExport(program: Command, io: Io): void {

@@ -45,7 +45,7 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
       } finally {
         target.close();
       }
-    }, { ...(opts.busyTimeout !== undefined && { busyTimeout: opts.busyTimeout }), onNote: (line) => io.stderr.write(`${line}\n`) });
+    }, { onNote: (line) => io.stderr.write(`${line}\n`) });
     progress.stop();
     for (const w of summary.warnings) io.stderr.write(`warning: ${w}\n`);
     for (const n of summary.notes) io.stderr.write(`note: ${n}\n`);

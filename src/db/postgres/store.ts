@@ -150,7 +150,9 @@ export class PostgresStore implements Store {
       [CLASS_NAMES.map((_, i) => i + 1), [...CLASS_NAMES]],
     );
     await c.query(
-      `INSERT INTO metadata (key, value) VALUES ('schema_version', $1), ('tool_version', $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      // Written only where it changes: a command that changes nothing leaves the rows as they were.
+      `INSERT INTO metadata (key, value) VALUES ('schema_version', $1), ('tool_version', $2)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE metadata.value IS DISTINCT FROM excluded.value`,
       [String(known), TOOL_VERSION],
     );
     this.postgis = await addGeometryColumns(c, this.schema, note);
