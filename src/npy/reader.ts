@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { PannukeError } from '../errors.js';
 import { headerSize, NPY_PREFIX_BYTES, parseHeader, recordGeometry, type NpyHeader } from './header.js';
 import { readFully, type RecordLayout } from './records.js';
-import type { NpyRecord, RecordSource } from './source.js';
+import { RecordBuffers, type NpyRecord, type RecordSource } from './source.js';
 
 export class NpyFile implements RecordSource {
   readonly path: string;
@@ -17,12 +17,14 @@ export class NpyFile implements RecordSource {
   /** Bytes in one record: itemSize × product(shape[1..]). */
   readonly recordBytes: number;
   private fd: number | undefined;
+  private readonly buffers: RecordBuffers;
 
   private constructor(path: string, fd: number, header: NpyHeader) {
     this.path = path;
     this.fd = fd;
     this.header = header;
     ({ count: this.count, recordBytes: this.recordBytes } = recordGeometry(header));
+    this.buffers = new RecordBuffers(this.recordBytes);
   }
 
   /** Opens and validates a file: magic, version, header, dtype, order, and that the data is all there. */
@@ -96,8 +98,12 @@ export class NpyFile implements RecordSource {
     return target;
   }
 
-  async *read(indexes: Iterable<number>, allocate = () => new Uint8Array(this.recordBytes)): AsyncIterable<NpyRecord> {
-    for (const index of indexes) yield { index, bytes: this.readRecord(index, allocate()) };
+  async *read(indexes: Iterable<number>): AsyncIterable<NpyRecord> {
+    for (const index of indexes) yield { index, bytes: this.readRecord(index, this.buffers.take()) };
+  }
+
+  recycle(buffer: ArrayBuffer): void {
+    this.buffers.give(buffer);
   }
 
   async readAll(): Promise<Uint8Array> {

@@ -4,6 +4,7 @@
  * seeking, a stream by reading past them.
  */
 import type { NpyHeader } from './header.js';
+import type { RecordLayout } from './records.js';
 
 export interface NpyRecord {
   index: number;
@@ -17,12 +18,51 @@ export interface RecordSource {
   readonly header: NpyHeader;
   readonly count: number;
   readonly recordBytes: number;
+  /** Where the records are in a file on disk, for workers that read them themselves; none for a stream. */
+  readonly recordLayout?: RecordLayout;
+  /** The records at `indexes`, which must be increasing. */
+  read(indexes: Iterable<number>): AsyncIterable<NpyRecord>;
   /**
-   * The records at `indexes`, which must be increasing. `allocate`, if given, supplies the buffers (so a
-   * caller can recycle them); it must return at least recordBytes bytes.
+   * Gives back a record's buffer (one `read` yielded, or any of at least recordBytes) to be filled again, so
+   * that a long read allocates no buffer per record. Optional: a buffer not given back is collected.
    */
-  read(indexes: Iterable<number>, allocate?: () => Uint8Array): AsyncIterable<NpyRecord>;
+  recycle(buffer: ArrayBuffer): void;
   /** All the data bytes (small arrays only: types.npy). */
   readAll(): Promise<Uint8Array>;
   close(): void;
+}
+
+/**
+ * The buffers a source fills with records: those given back are used again before any new one is made.
+ * At most `keep` wait (a reader gives back about as many as are out at once).
+ */
+export class RecordBuffers {
+  private readonly free: ArrayBuffer[] = [];
+
+  constructor(private readonly recordBytes: number, private readonly keep = 16) {}
+
+  /** A record-sized view, on a given-back buffer when there is one. */
+  take(): Uint8Array {
+    return new Uint8Array(this.free.pop() ?? new ArrayBuffer(this.recordBytes), 0, this.recordBytes);
+  }
+
+  give(buffer: ArrayBuffer): void {
+    if (buffer.byteLength >= this.recordBytes && this.free.length < this.keep) this.free.push(buffer);
+  }
+}
+
+/** How a worker gets a record: it reads it from the file itself (positioned read), or the bytes come along. */
+export type RecordRef = { file: RecordLayout } | { buffer: ArrayBuffer };
+
+/**
+ * The records at `indexes` as what a worker request carries: a file's by its layout (the workers read them,
+ * spreading the reads), a stream's by its bytes, read here in order (give them back with `recycle`).
+ */
+export async function* recordRefs(source: RecordSource, indexes: readonly number[]): AsyncGenerator<{ index: number; record: RecordRef }> {
+  const file = source.recordLayout;
+  if (file !== undefined) {
+    for (const index of indexes) yield { index, record: { file } };
+  } else {
+    for await (const r of source.read(indexes)) yield { index: r.index, record: { buffer: r.bytes.buffer as ArrayBuffer } };
+  }
 }

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { PannukeError } from '../errors.js';
 import { headerSize, NPY_PREFIX_BYTES, parseHeader, recordGeometry, type NpyHeader } from './header.js';
 import { formatShape } from './reader.js';
-import type { NpyRecord, RecordSource } from './source.js';
+import { RecordBuffers, type NpyRecord, type RecordSource } from './source.js';
 
 export class NpyStream implements RecordSource {
   readonly path: string;
@@ -18,6 +18,7 @@ export class NpyStream implements RecordSource {
   readonly totalBytes: number;
   /** Opens the byte stream from its start; `chunkBytes` suggests the size of the chunks it yields. */
   private readonly open: (chunkBytes?: number) => Readable;
+  private readonly buffers: RecordBuffers;
 
   private constructor(path: string, header: NpyHeader, totalBytes: number, open: (chunkBytes?: number) => Readable) {
     this.path = path;
@@ -25,6 +26,7 @@ export class NpyStream implements RecordSource {
     this.totalBytes = totalBytes;
     this.open = open;
     ({ count: this.count, recordBytes: this.recordBytes } = recordGeometry(header));
+    this.buffers = new RecordBuffers(this.recordBytes);
   }
 
   /** Parses the header from the first bytes of `open()` and checks the declared size against `totalBytes`. */
@@ -45,7 +47,11 @@ export class NpyStream implements RecordSource {
     return file;
   }
 
-  async *read(indexes: Iterable<number>, allocate = () => new Uint8Array(this.recordBytes)): AsyncIterable<NpyRecord> {
+  recycle(buffer: ArrayBuffer): void {
+    this.buffers.give(buffer);
+  }
+
+  async *read(indexes: Iterable<number>): AsyncIterable<NpyRecord> {
     const wanted = [...indexes];
     if (wanted.length === 0) return;
     // Chunks of a record's size: fewer, larger buffers to allocate and cut records from (ingest from the zips
@@ -71,7 +77,7 @@ export class NpyStream implements RecordSource {
             index = wanted[next] as number;
             continue;
           }
-          record ??= allocate().subarray(0, this.recordBytes);
+          record ??= this.buffers.take();
           const n = Math.min(this.recordBytes - filled, chunk.length - at);
           record.set(chunk.subarray(at, at + n), filled);
           filled += n;

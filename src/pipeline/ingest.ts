@@ -14,7 +14,7 @@ import { dropPredictionSets, keepSubsetMembers, restoreSubsetMembers } from '../
 import type { ImageToLoad } from '../db/writer.js';
 import { PannukeError } from '../errors.js';
 import { NUMBER_FIELDS, packedNumbers, type PackedImage } from '../extract/packed.js';
-import { NpyFile } from '../npy/reader.js';
+import { recordRefs } from '../npy/source.js';
 import { planFolds } from './plan.js';
 import { runOrdered } from './ordered.js';
 import { WorkerPool } from './pool.js';
@@ -163,19 +163,13 @@ async function ingestFold(
   // An .npy on disk is read by the workers themselves (positioned reads); a zip member is streamed here, in
   // order, and each record's buffer handed over. Streamed record buffers come back from the workers and are
   // filled again: no allocation per image.
-  const free: ArrayBuffer[] = [];
-  const allocate = () => new Uint8Array(free.pop() ?? new ArrayBuffer(fold.masks.recordBytes));
   const masks = fold.masks;
-  const records: AsyncIterable<{ index: number; record: ExtractRequest['record'] }> =
-    masks instanceof NpyFile
-      ? (async function* () { for (const index of indexes) yield { index, record: { file: masks.recordLayout } }; })()
-      : (async function* () { for await (const r of masks.read(indexes, allocate)) yield { index: r.index, record: { buffer: r.bytes.buffer as ArrayBuffer } }; })();
-  await runOrdered(pool, records, {
+  await runOrdered(pool, recordRefs(masks, indexes), {
     // The workers' queued images plus a few results waiting for their turn to load.
     inFlight: pool.size * pool.depth + 2,
     request: ({ index, record }) => ({ layout, context: { file: fold.files.masks, fold: fold.fold, index }, dtype, record }),
     deliver: ({ index }, response) => {
-      if (response?.record !== undefined) free.push(response.record);
+      if (response?.record !== undefined) masks.recycle(response.record);
       if (response?.ok !== true) throw response === undefined ? new Error('unreachable: every image has a request') : PannukeError.fromJSON(response.error);
       const image = response.image;
       batch.push({

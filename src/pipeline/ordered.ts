@@ -5,8 +5,9 @@
  * while the workers run ahead, with bounded memory whatever the number of items. `deliver` may be
  * asynchronous (a write to a database server): deliveries never overlap, and at most 2 × `inFlight` items
  * are between request and delivery, so a slow destination holds the workers back instead of piling up
- * results (a result waiting for an earlier one does not keep a worker idle). The first failure (a request, a response, a delivery) stops the feeding; the requests already out
- * are awaited, then it is thrown.
+ * results (a result waiting for an earlier one does not keep a worker idle). The first failure (the items, a
+ * request, a response, a delivery) stops the feeding and the deliveries; the requests already out are
+ * awaited, then it is thrown.
  */
 import type { WorkerPool } from './pool.js';
 
@@ -58,38 +59,38 @@ export async function runOrdered<Item, Req, Res>(pool: WorkerPool<Req, Res>, ite
       signal();
     }
   };
-  for await (const item of items) {
-    while ((outstanding >= run.inFlight || pending >= 2 * run.inFlight) && failure === undefined) await waitForChange();
-    if (failure !== undefined || run.stop?.() === true) break;
-    const at = position++;
-    let request: Req | undefined;
-    try {
-      request = run.request(item);
-    } catch (e) {
-      failure ??= e;
-      break;
+  try {
+    for await (const item of items) {
+      while ((outstanding >= run.inFlight || pending >= 2 * run.inFlight) && failure === undefined) await waitForChange();
+      if (failure !== undefined || run.stop?.() === true) break;
+      const at = position++;
+      const request = run.request(item);
+      pending++;
+      if (request === undefined) {
+        ready.set(at, { item, response: undefined });
+        await drain();
+        if (failure !== undefined) break;
+        continue;
+      }
+      outstanding++;
+      pool
+        .run(request)
+        .then((response) => {
+          ready.set(at, { item, response });
+          void drain();
+        })
+        .catch((e: unknown) => {
+          failure ??= e;
+        })
+        .finally(() => {
+          outstanding--;
+          signal();
+        });
     }
-    pending++;
-    if (request === undefined) {
-      ready.set(at, { item, response: undefined });
-      await drain();
-      if (failure !== undefined) break;
-      continue;
-    }
-    outstanding++;
-    pool
-      .run(request)
-      .then((response) => {
-        ready.set(at, { item, response });
-        void drain();
-      })
-      .catch((e: unknown) => {
-        failure ??= e;
-      })
-      .finally(() => {
-        outstanding--;
-        signal();
-      });
+  } catch (e) {
+    // The items failed (a zip member whose CRC-32 does not match, found at its end) or a request could not be
+    // made: nothing more is delivered, so the responses still out cannot write after the caller's cleanup.
+    failure ??= e;
   }
   // Every request back, and every item delivered (or a failure).
   while (outstanding > 0 || (failure === undefined && (pending > 0 || draining))) await waitForChange();

@@ -4,7 +4,7 @@ import type { MaskLayout } from '../extract/image.js';
 import type { PackedImage } from '../extract/packed.js';
 import type { ImageContext } from '../extract/regions.js';
 import type { Dtype } from '../npy/dtype.js';
-import type { RecordLayout } from '../npy/records.js';
+import type { RecordRef } from '../npy/source.js';
 
 /**
  * Extract image `context.index`: the worker reads its record from an .npy file on disk (`file`), or the
@@ -14,7 +14,7 @@ export interface ExtractRequest {
   layout: MaskLayout;
   context: ImageContext;
   dtype: Extract<Dtype, { kind: 'numeric' }>;
-  record: { file: RecordLayout } | { buffer: ArrayBuffer };
+  record: RecordRef;
 }
 
 /** The image comes back packed (one transferred buffer); a record sent along comes back too, for reuse. */

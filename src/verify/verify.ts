@@ -9,7 +9,7 @@ import os from 'node:os';
 import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
 import type { Store } from '../db/store.js';
 import { PannukeError } from '../errors.js';
-import { NpyFile } from '../npy/reader.js';
+import { recordRefs } from '../npy/source.js';
 import { runOrdered } from '../pipeline/ordered.js';
 import { WorkerPool, workerEntry } from '../pipeline/pool.js';
 import type { ImageProblem, StoredNucleus } from './check.js';
@@ -84,16 +84,10 @@ async function verifyFold(store: Store, fold: OpenFold, pool: WorkerPool<VerifyR
   const layout = { height: fold.height, width: fold.width, channels: MASK_CHANNELS, classChannels: CLASS_CHANNELS };
   const masks = fold.masks;
   const indexes = Array.from({ length: fold.count }, (_, i) => i);
-  const free: ArrayBuffer[] = [];
-  const allocate = () => new Uint8Array(free.pop() ?? new ArrayBuffer(masks.recordBytes));
-  const records: AsyncIterable<{ index: number; record: VerifyRequest['record'] }> =
-    masks instanceof NpyFile
-      ? (async function* () { for (const index of indexes) yield { index, record: { file: masks.recordLayout } }; })()
-      : (async function* () { for await (const r of masks.read(indexes, allocate)) yield { index: r.index, record: { buffer: r.bytes.buffer as ArrayBuffer } }; })();
   type Item = { index: number; record: VerifyRequest['record']; stored: StoredImage; own?: Mismatch[] };
   // Each record with what the database holds for it, read as its turn to be sent comes.
   const items = (async function* () {
-    for await (const r of records) yield { ...r, stored: await storedImage(store, fold.fold, r.index) } as Item;
+    for await (const r of recordRefs(masks, indexes)) yield { ...r, stored: await storedImage(store, fold.fold, r.index) } as Item;
   })();
   await runOrdered<Item, VerifyRequest, VerifyResponse>(pool, items, {
     inFlight: pool.size * pool.depth + 2,
@@ -102,7 +96,7 @@ async function verifyFold(store: Store, fold: OpenFold, pool: WorkerPool<VerifyR
       const { index, record } = item;
       const { image, rows } = item.stored;
       if (image === undefined) {
-        if ('buffer' in record) free.push(record.buffer);
+        if ('buffer' in record) masks.recycle(record.buffer);
         item.own = [{ fold: fold.fold, foldIndex: index, problem: 'image missing from the database' }];
         return undefined;
       }
@@ -113,7 +107,7 @@ async function verifyFold(store: Store, fold: OpenFold, pool: WorkerPool<VerifyR
       return { context: { file: fold.files.masks, fold: fold.fold, index }, record, dtype, layout, rows };
     },
     deliver: ({ index, own }, response) => {
-      if (response?.record !== undefined) free.push(response.record);
+      if (response?.record !== undefined) masks.recycle(response.record);
       if (response !== undefined && !response.ok) throw PannukeError.fromJSON(response.error);
       for (const m of own ?? []) add(m);
       for (const p of response?.problems ?? []) add({ fold: fold.fold, foldIndex: index, ...(p as ImageProblem) });
