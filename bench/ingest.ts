@@ -58,11 +58,12 @@ const peakRss = (runs: { rssMb: number }[]) => Math.max(...runs.map((r) => r.rss
 /** Realistic by default: each image's tissue and nuclei per class from the real release (synth --like-release). */
 let generic = false;
 
-async function dataset(imagesPerFold: number, size: number, seed: number): Promise<string> {
-  const dir = path.join(ROOT, 'bench', 'data', `${generic ? 'generic' : 'release'}-s${size}-seed${seed}-n${imagesPerFold}`);
+/** The dataset of `imagesPerFold` images per fold, or the whole release-like set (7,901 images) when undefined. */
+async function dataset(imagesPerFold: number | undefined, size: number, seed: number): Promise<string> {
+  const dir = path.join(ROOT, 'bench', 'data', `${generic ? 'generic' : 'release'}-s${size}-seed${seed}-n${imagesPerFold ?? 'all'}`);
   if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
-    process.stderr.write(`generating ${3 * imagesPerFold} images of ${size}×${size} in ${dir} …\n`);
-    await synthesize({ dir, imagesPerFold, seed, size, ...(!generic && { likeRelease: true }) });
+    process.stderr.write(`generating ${imagesPerFold === undefined ? 'the whole release-like set of' : 3 * imagesPerFold} images of ${size}×${size} in ${dir} …\n`);
+    await synthesize({ dir, seed, size, ...(imagesPerFold !== undefined && { imagesPerFold }), ...(!generic && { likeRelease: true }) });
   }
   return dir;
 }
@@ -190,31 +191,34 @@ async function zipped(dir: string): Promise<string> {
 }
 
 /** Ingest end to end through the built CLI in a child process. */
-function ingestCli(dir: string, file: string): { seconds: number; rssMb: number; dbBytes: number } {
+function ingestCli(dir: string, file: string): { seconds: number; rssMb: number; dbBytes: number; cpuSeconds: number } {
   for (const s of ['', '-wal', '-shm']) fs.rmSync(file + s, { force: true });
   const t = performance.now();
   const child = spawnSync(process.execPath, ['--import', path.join(ROOT, 'bench', 'rusage.mjs'), path.join(ROOT, 'bin', 'pannuke.mjs'), 'ingest', dir, '--db', file], { encoding: 'utf8' });
   const seconds = (performance.now() - t) / 1000;
   if (child.status !== 0) throw new Error(`ingest failed: ${child.stderr}`);
   const rss = Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(child.stderr)?.[1] ?? Number.NaN);
+  const cpuSeconds = Number(/BENCH_CPU_US=(\d+)/.exec(child.stderr)?.[1] ?? Number.NaN) / 1e6;
   const dbBytes = ['', '-wal'].reduce((s, x) => s + (fs.existsSync(file + x) ? fs.statSync(file + x).size : 0), 0);
-  return { seconds, rssMb: rss / 1024, dbBytes };
+  return { seconds, rssMb: rss / 1024, dbBytes, cpuSeconds };
 }
 
 /**
  * The floor for ingest from the zips: reading the archives and inflating the three masks members (with the
  * CRC-32 check ingest does) on one core, one after the other, and nothing else.
  */
-async function zipFloor(zips: string): Promise<{ seconds: number; bytes: number }> {
+async function zipFloor(zips: string): Promise<{ seconds: number; bytes: number; cpuSeconds: number }> {
   const { npyMembers, openMember } = await import('../src/dataset/zip.js');
   const t = performance.now();
+  const cpu = process.cpuUsage();
   let bytes = 0;
   for (const k of [1, 2, 3]) {
     const masks = (await npyMembers(path.join(zips, `fold_${k}.zip`))).find((m) => m.name.endsWith('masks.npy'));
     if (masks === undefined) throw new Error(`no masks.npy in fold_${k}.zip`);
     for await (const chunk of openMember(masks, 1 << 20)) bytes += (chunk as Buffer).length;
   }
-  return { seconds: (performance.now() - t) / 1000, bytes };
+  const used = process.cpuUsage(cpu);
+  return { seconds: (performance.now() - t) / 1000, bytes, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 /** A model-like prediction of fold 1 of the bench dataset, cached beside it. */
@@ -234,6 +238,77 @@ function timedCli(args: string[]): { seconds: number; rssMb: number } {
   const seconds = (performance.now() - t) / 1000;
   if (child.status !== 0) throw new Error(`${args[0]} failed: ${child.stderr}`);
   return { seconds, rssMb: Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(child.stderr)?.[1] ?? Number.NaN) / 1024 };
+}
+
+/**
+ * Ingest from the zips against its own floor (reading the archives and inflating + CRC-checking the masks
+ * members on one core), against the folder ingest of the same data (`folders`, just measured in the same
+ * cache state), and against what the cores allow at best: the folder ingest's CPU time plus the inflate
+ * floor's, spread over the cores. `drop` empties the page cache before each run (the cold rows). Each row's
+ * `ratio` is against `floorSeconds`, the positioned-read floor of the same scale and cache state.
+ */
+async function zipRows(z: { scale: number; dir: string; dbFile: string; folders: { seconds: number; cpuSeconds: number }; floorSeconds: number; images: number; nuclei: number; repeat: number; dirs: string[]; drop?: () => void }): Promise<Row[]> {
+  const { scale, images, nuclei, floorSeconds } = z;
+  const zips = await zipped(z.dir);
+  z.dirs.push(zips);
+  const zipBytes = fs.readdirSync(zips).reduce((s, f) => s + fs.statSync(path.join(zips, f)).size, 0);
+  const state = z.drop === undefined ? 'warm' : 'cold cache';
+  if (z.drop === undefined) await zipFloor(zips); // into the page cache
+  const inflate = await medianRun(z.repeat, () => {
+    z.drop?.();
+    return zipFloor(zips);
+  });
+  const fromZip = await medianRun(z.repeat, () => {
+    z.drop?.();
+    return ingestCli(zips, z.dbFile);
+  });
+  // The zips cannot beat the folders (the same work, plus inflating), nor do the work's CPU time faster than
+  // the cores allow.
+  const cores = os.availableParallelism();
+  const atBest = Math.max(z.folders.seconds, (z.folders.cpuSeconds + inflate.cpuSeconds) / cores);
+  return [
+    { scale, stage: `floor for the zips (${state}): read + inflate + CRC-32 of the masks members, one core (${(inflate.bytes / inflate.seconds / 1e6).toFixed(0)} MB/s out, ${inflate.cpuSeconds.toFixed(2)} CPU-s)`, seconds: inflate.seconds, range: inflate.range, images, nuclei, ratio: inflate.seconds / floorSeconds },
+    { scale, stage: `zips at best: max(the folder ingest, (its ${z.folders.cpuSeconds.toFixed(2)} CPU-s + the inflate floor's) / ${cores} cores) = ${(atBest / z.folders.seconds).toFixed(2)}× the folder ingest`, seconds: atBest, images, nuclei, ratio: atBest / floorSeconds },
+    { scale, stage: `ingest from the zips (deflate, ${(zipBytes / 1e6).toFixed(0)} MB), CLI (${state}): ${(fromZip.seconds / z.folders.seconds).toFixed(2)}× the folder ingest, ${(fromZip.seconds / inflate.seconds).toFixed(2)}× its floor, ${fromZip.cpuSeconds.toFixed(2)} CPU-s`, seconds: fromZip.seconds, range: fromZip.range, images, nuclei, ratio: fromZip.seconds / floorSeconds, rssMb: peakRss(fromZip.runs), bytesPerNucleus: fromZip.dbBytes / nuclei },
+  ];
+}
+
+/**
+ * The whole release-like set (7,901 images, 189,744 nuclei: 25 GB of masks, more than this machine's page
+ * cache) from the folders and from the zips, each against its floor, with the page cache dropped before each
+ * run when the bench runs as root. Needs ~40 GB free beside bench/data; the reason when it cannot run.
+ */
+async function fullRelease(size: number, seed: number, dbFile: string, repeat: number, imagesAtScale1: number, dirs: string[]): Promise<{ rows: Row[]; note: string } | string> {
+  if (generic) return 'it is release-like data only (drop --generic)';
+  const dataRoot = path.join(ROOT, 'bench', 'data');
+  fs.mkdirSync(dataRoot, { recursive: true });
+  const { bavail, bsize } = fs.statfsSync(dataRoot);
+  const free = bavail * bsize;
+  const dir = path.join(dataRoot, `release-s${size}-seed${seed}-nall`);
+  if (!fs.existsSync(path.join(dir, 'manifest.json')) && free < 40e9) return `it needs ~40 GB free in ${dataRoot}, there are ${(free / 1e9).toFixed(0)} GB`;
+  await dataset(undefined, size, seed);
+  dirs.push(dir);
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { totals: number[] };
+  const nuclei = manifest.totals.reduce((a, b) => a + b, 0);
+  const drop = dropFromPageCache(dir) ? () => void dropFromPageCache(dir) : undefined;
+  const state = drop === undefined ? 'page cache not dropped (not root), though 25 GB do not fit in it' : 'cold cache';
+  const floor = await medianRun(repeat, () => {
+    drop?.();
+    return readFloor(dir);
+  });
+  const folders = await medianRun(repeat, () => {
+    drop?.();
+    return ingestCli(dir, dbFile);
+  });
+  const scale = Number((floor.images / imagesAtScale1).toFixed(1));
+  const rows: Row[] = [
+    { scale, stage: `whole release: floor, positioned reads only (${state})`, seconds: floor.seconds, range: floor.range, images: floor.images, nuclei, ratio: 1 },
+    { scale, stage: `whole release: ingest from the folders, CLI (${state}), ${folders.cpuSeconds.toFixed(1)} CPU-s`, seconds: folders.seconds, range: folders.range, images: floor.images, nuclei, ratio: folders.seconds / floor.seconds, rssMb: peakRss(folders.runs), bytesPerNucleus: folders.dbBytes / nuclei },
+    ...(await zipRows({ scale, dir, dbFile, folders, floorSeconds: floor.seconds, images: floor.images, nuclei, repeat, dirs, ...(drop !== undefined && { drop }) })).map((r) => ({ ...r, stage: `whole release: ${r.stage}` })),
+  ];
+  const zip = rows.at(-1) as Row;
+  const note = `Whole release-like set (${floor.images.toLocaleString('en-US')} images, ${nuclei.toLocaleString('en-US')} nuclei, ${state}): from the zips ${zip.seconds.toFixed(1)} s against ${folders.seconds.toFixed(1)} s from the folders (${(zip.seconds / folders.seconds).toFixed(2)}×).`;
+  return { rows, note };
 }
 
 /**
@@ -337,8 +412,9 @@ async function main(): Promise<void> {
     .option('--save', 'write bench/RESULTS.md')
     .option('--keep', 'keep the generated data in bench/data (default: delete it when done)')
     .option('--generic', 'the generic synthetic data (as before issue 14) instead of the release-like one')
+    .option('--full-release', 'also the whole release-like set (7,901 images: 35 GB of .npy and 0.7 GB of zips, ~10 min to generate), from the folders and from the zips, cache dropped when root')
     .parse(process.argv.slice(2), { from: 'user' })
-    .opts<{ imagesPerFold: number; size: number; seed: number; scale: number[]; repeat: number; save?: boolean; keep?: boolean; generic?: boolean }>();
+    .opts<{ imagesPerFold: number; size: number; seed: number; scale: number[]; repeat: number; save?: boolean; keep?: boolean; generic?: boolean; fullRelease?: boolean }>();
   generic = opts.generic === true;
 
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'entry.js'))) throw new Error('run `npm run build` first');
@@ -407,17 +483,8 @@ async function main(): Promise<void> {
         { scale, stage: `eval run of fold 1, CLI (warm): ${(evaluate.seconds / ingestFold.seconds).toFixed(2)}× its ingest`, seconds: evaluate.seconds, range: evaluate.range, images: foldImages, nuclei: Number.NaN, ratio: evaluate.seconds / (floor.seconds / 3), rssMb: Math.max(...evaluate.runs.map((r) => r.rssMb)) },
       );
     }
+    rows.push(...(await zipRows({ scale, dir, dbFile, folders: warm, floorSeconds: floor.seconds, images: extract.images, nuclei, repeat: opts.repeat, dirs })));
     if (scale === opts.scale[0]) {
-      const zips = await zipped(dir);
-      dirs.push(zips);
-      const fromZip = ingestCli(zips, dbFile);
-      const zipBytes = fs.readdirSync(zips).reduce((s, f) => s + fs.statSync(path.join(zips, f)).size, 0);
-      await zipFloor(zips); // warm the page cache
-      const inflate = await medianRun(opts.repeat, () => zipFloor(zips));
-      rows.push(
-        { scale, stage: `floor for the zips: read + inflate + CRC-32 of the masks members, one core (${(inflate.bytes / inflate.seconds / 1e6).toFixed(0)} MB/s out)`, seconds: inflate.seconds, range: inflate.range, images: extract.images, nuclei, ratio: inflate.seconds / floor.seconds },
-        { scale, stage: `ingest from the zips (deflate, ${(zipBytes / 1e6).toFixed(0)} MB), warm: ${(fromZip.seconds / warm.seconds).toFixed(2)}× the folder ingest, ${(fromZip.seconds / inflate.seconds).toFixed(2)}× its floor`, seconds: fromZip.seconds, images: extract.images, nuclei, ratio: fromZip.seconds / floor.seconds, rssMb: fromZip.rssMb, bytesPerNucleus: fromZip.dbBytes / nuclei },
-      );
       ingestCli(dir, dbFile);
       stats = await statsTiming(dbFile, 200_000);
       startup = await startupCost(opts.size, opts.seed, dbFile);
@@ -438,6 +505,15 @@ async function main(): Promise<void> {
       );
     }
     process.stderr.write(`scale ${scale}× done\n`);
+  }
+  let fullNote = '';
+  if (opts.fullRelease === true) {
+    const result = await fullRelease(opts.size, opts.seed, dbFile, opts.repeat, 3 * opts.imagesPerFold, dirs);
+    if (typeof result === 'string') fullNote = `Whole release-like set skipped: ${result}.`;
+    else {
+      rows.push(...result.rows);
+      fullNote = result.note;
+    }
   }
   for (const s of ['', '-wal', '-shm']) fs.rmSync(dbFile + s, { force: true });
   if (opts.keep !== true) for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
@@ -463,6 +539,8 @@ async function main(): Promise<void> {
     postgresNote,
     '',
     marginalRate(rows),
+    '',
+    fullNote,
     '',
     `Floors and ingests: median of ${opts.repeat} run${opts.repeat === 1 ? '' : 's'} (range beside it). Ratios are against the floor of the same scale and cache state, measured in the same run. "extract alone" is one thread; ingest runs extraction on all cores. Cold-cache rows appear only when the page cache can be dropped (root).`,
   ].join('\n');

@@ -1,4 +1,6 @@
-// Loaded with `node --import` into a benchmarked child: reports its peak RSS (all threads) when it exits.
+// Loaded with `node --import` into a benchmarked child: reports its peak RSS and its CPU time (user + system,
+// all threads, the libuv pool's included) when it exits.
 process.on('exit', () => {
-  process.stderr.write(`\nBENCH_MAX_RSS_KB=${process.resourceUsage().maxRSS}\n`);
+  const { maxRSS, userCPUTime, systemCPUTime } = process.resourceUsage();
+  process.stderr.write(`\nBENCH_MAX_RSS_KB=${maxRSS}\nBENCH_CPU_US=${userCPUTime + systemCPUTime}\n`);
 });
