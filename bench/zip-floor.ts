@@ -1,0 +1,23 @@
+/**
+ * The floor for ingest from the zips, run by `npm run bench` in a child process of its own (in the bench's
+ * process, whose heap holds a whole scale's extracted nuclei, each collection made the same inflate take up to
+ * 3× the CPU): reads each fold_k.zip's masks member through inflate + the CRC-32 check, as ingest does, on
+ * one core, folds one after the other, and prints {"seconds", "bytes", "cpuSeconds"}.
+ *
+ *   node --import tsx bench/zip-floor.ts <folder of fold_k.zip>
+ */
+import path from 'node:path';
+import { npyMembers, openMember } from '../src/dataset/zip.js';
+
+const zips = process.argv[2];
+if (zips === undefined) throw new Error('usage: zip-floor.ts <folder of fold_k.zip>');
+const t = performance.now();
+const cpu = process.cpuUsage();
+let bytes = 0;
+for (const k of [1, 2, 3]) {
+  const masks = (await npyMembers(path.join(zips, `fold_${k}.zip`))).find((m) => m.name.endsWith('masks.npy'));
+  if (masks === undefined) throw new Error(`no masks.npy in fold_${k}.zip`);
+  for await (const chunk of openMember(masks, 1 << 20)) bytes += (chunk as Buffer).length;
+}
+const used = process.cpuUsage(cpu);
+process.stdout.write(`${JSON.stringify({ seconds: (performance.now() - t) / 1000, bytes, cpuSeconds: (used.user + used.system) / 1e6 })}\n`);
