@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: ingest throughput against the cost of reading the bytes, measured in one run.
  *
- *   npm run bench -- [--images-per-fold 200] [--size 256] [--seed 1] [--scale 1,2,4] [--repeat 3] [--save] [--keep]
+ *   npm run bench -- [--images-per-fold 200] [--size 256] [--seed 1] [--scale 1,2,4] [--repeat 3] [--full-release] [--generic] [--save] [--keep]
  *
  * For each scale it generates (or reuses, cached in bench/data by size, seed and count) a synthetic dataset,
  * then measures: the floor (`cat` of the same masks files, no other work), each stage alone (read,
@@ -85,10 +85,11 @@ function dropFromPageCache(dir: string): boolean {
  * read-ahead).
  */
 async function readFloor(dir: string): Promise<{ seconds: number; images: number; bytes: number }> {
-  const files = findFolds(dir).map((f) => f.masks);
+  const folds = findFolds(dir);
+  const files = folds.map((f) => f.masks);
   let images = 0;
-  for (const files of findFolds(dir)) {
-    const fold = await openFold(files);
+  for (const foldFiles of folds) {
+    const fold = await openFold(foldFiles);
     images += fold.count;
     fold.close();
   }
