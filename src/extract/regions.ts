@@ -159,6 +159,9 @@ export function scanRegions(
   return { regions, labels: out, voidPixels, overlapPixels };
 }
 
+/** True for the error of a mask value that is not a whole number ≥ 0 (what damaged bytes often decode to). */
+export const isBadMaskValue = (e: unknown): boolean => e instanceof PannukeError && e.code === 'BAD_MASK_VALUE';
+
 /** Zeroes the labels of `regions` (only their bounding boxes are touched). */
 export function clearLabels(scan: RegionScan, width: number, height: number): void {
   const hw = width * height;

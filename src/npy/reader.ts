@@ -106,6 +106,8 @@ export class NpyFile implements RecordSource {
     this.buffers.give(buffer);
   }
 
+  async checkIntegrity(): Promise<void> {}
+
   async readAll(): Promise<Uint8Array> {
     return this.readAllSync();
   }

@@ -27,6 +27,11 @@ export interface RecordSource {
    * that a long read allocates no buffer per record. Optional: a buffer not given back is collected.
    */
   recycle(buffer: ArrayBuffer): void;
+  /**
+   * Reads the source to its end to check it against what its container records (a zip member's CRC-32 and
+   * length), throwing the container's error if it does not match; a file on disk has nothing to check.
+   */
+  checkIntegrity(): Promise<void>;
   /** All the data bytes (small arrays only: types.npy). */
   readAll(): Promise<Uint8Array>;
   close(): void;
@@ -64,5 +69,20 @@ export async function* recordRefs(source: RecordSource, indexes: readonly number
     for (const index of indexes) yield { index, record: { file } };
   } else {
     for await (const r of source.read(indexes)) yield { index: r.index, record: { buffer: r.bytes.buffer as ArrayBuffer } };
+  }
+}
+
+/**
+ * Runs `work` over a source's records. When it fails on what the bytes decoded to (`decoded(e)`: a fractional
+ * mask id, say), the source is first read to its end against its container's checksum, so that a damaged zip
+ * member is reported as damaged, with the hint to download it again, rather than as the odd value the damage
+ * made. A file on disk has no checksum: its error stands.
+ */
+export async function checkedOnFailure<T>(source: RecordSource, work: () => Promise<T>, decoded: (e: unknown) => boolean): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (decoded(e)) await source.checkIntegrity();
+    throw e;
   }
 }

@@ -54,6 +54,17 @@ export class NpyStream implements RecordSource {
     this.buffers.give(buffer);
   }
 
+  async checkIntegrity(): Promise<void> {
+    const stream = this.open(STREAM_CHUNK_BYTES);
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) void chunk;
+    } catch (e) {
+      throw streamError(e, this.path);
+    } finally {
+      stream.destroy();
+    }
+  }
+
   async *read(indexes: Iterable<number>): AsyncIterable<NpyRecord> {
     const wanted = [...indexes];
     if (wanted.length === 0) return;

@@ -14,7 +14,8 @@ import { dropPredictionSets, keepSubsetMembers, restoreSubsetMembers } from '../
 import type { ImageToLoad } from '../db/writer.js';
 import { PannukeError } from '../errors.js';
 import { NUMBER_FIELDS, packedNumbers, type PackedImage } from '../extract/packed.js';
-import { recordRefs } from '../npy/source.js';
+import { isBadMaskValue } from '../extract/regions.js';
+import { checkedOnFailure, recordRefs } from '../npy/source.js';
 import { planFolds } from './plan.js';
 import { runOrdered } from './ordered.js';
 import { WorkerPool } from './pool.js';
@@ -164,7 +165,8 @@ async function ingestFold(
   // order, and each record's buffer handed over. Streamed record buffers come back from the workers and are
   // filled again: no allocation per image.
   const masks = fold.masks;
-  await runOrdered(pool, recordRefs(masks, indexes), {
+  // Garbage decoded from a zip member is checked against its CRC-32 first: a damaged download says so.
+  await checkedOnFailure(masks, () => runOrdered(pool, recordRefs(masks, indexes), {
     // The workers' queued images plus a few results waiting for their turn to load.
     inFlight: pool.size * pool.depth + 2,
     request: ({ index, record }) => ({ layout, context: { file: fold.files.masks, fold: fold.fold, index }, dtype, record }),
@@ -188,6 +190,6 @@ async function ingestFold(
       }
       return undefined;
     },
-  });
+  }), isBadMaskValue);
   if (batch.length > 0) await commit(batch);
 }

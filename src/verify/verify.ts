@@ -9,7 +9,8 @@ import os from 'node:os';
 import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
 import type { Store } from '../db/store.js';
 import { PannukeError } from '../errors.js';
-import { recordRefs } from '../npy/source.js';
+import { checkedOnFailure, recordRefs } from '../npy/source.js';
+import { isBadMaskValue } from '../extract/regions.js';
 import { runOrdered } from '../pipeline/ordered.js';
 import { WorkerPool, workerEntry } from '../pipeline/pool.js';
 import type { ImageProblem, StoredNucleus } from './check.js';
@@ -89,7 +90,8 @@ async function verifyFold(store: Store, fold: OpenFold, pool: WorkerPool<VerifyR
   const items = (async function* () {
     for await (const r of recordRefs(masks, indexes)) yield { ...r, stored: await storedImage(store, fold.fold, r.index) } as Item;
   })();
-  await runOrdered<Item, VerifyRequest, VerifyResponse>(pool, items, {
+  // Garbage decoded from a zip member is checked against its CRC-32 first: a damaged download says so.
+  await checkedOnFailure(masks, () => runOrdered<Item, VerifyRequest, VerifyResponse>(pool, items, {
     inFlight: pool.size * pool.depth + 2,
     stop: () => report.truncated,
     request: (item) => {
@@ -114,5 +116,5 @@ async function verifyFold(store: Store, fold: OpenFold, pool: WorkerPool<VerifyR
       report.images++;
       progress(report.images);
     },
-  });
+  }), isBadMaskValue);
 }

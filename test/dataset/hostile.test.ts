@@ -24,11 +24,11 @@ beforeAll(async () => {
 }, 60_000);
 
 /** A stored (uncompressed) fold zip, and where its masks member's data starts. */
-async function storedZip(): Promise<{ zip: string; masksAt: number; crcAt: number[] }> {
+async function storedZip(from = data): Promise<{ zip: string; masksAt: number; crcAt: number[] }> {
   const root = fresh();
   fs.mkdirSync(root);
   const zip = path.join(root, 'fold_1.zip');
-  await zipFold(data, 1, zip, { store: true });
+  await zipFold(from, 1, zip, { store: true });
   const masks = (await npyMembers(zip)).find((m) => m.name.endsWith('masks.npy'))!;
   // The member's CRC-32 is recorded twice: in its local header (offset 14) and its central directory entry (16).
   const bytes = fs.readFileSync(zip);
@@ -44,7 +44,11 @@ async function storedZip(): Promise<{ zip: string; masksAt: number; crcAt: numbe
 
 describe('zip members are checked against their CRC-32', () => {
   it('one changed float64 (3 → 5) with the CRC left as it was: ingest and verify refuse, naming the member; nothing stays', async () => {
-    const { zip, masksAt } = await storedZip();
+    // 24 images, the first one damaged: its bad value comes back from the workers while the member is still
+    // being read (the stream is read as the workers take images), long before its CRC-32 is checked at the end.
+    const source = fresh();
+    expect((await cli('synth', source, '--images-per-fold', '24', '--size', '64', '--seed', '52', '--folds', '1')).code).toBe(0);
+    const { zip, masksAt } = await storedZip(source);
     const good = path.join(path.dirname(zip), 'good.sqlite');
     expect((await cli('ingest', zip, '--db', good)).code).toBe(0);
     const bytes = fs.readFileSync(zip);
@@ -61,6 +65,28 @@ describe('zip members are checked against their CRC-32', () => {
     const verify = await cli('verify', zip, '--db', good);
     expect([verify.code, oneLine(verify.err)]).toEqual([1, [expect.stringMatching(/CRC-32 mismatch/)]]);
     if (fs.existsSync('/usr/bin/unzip')) expect(spawnSync('unzip', ['-tq', zip], { encoding: 'utf8' }).stdout).toMatch(/bad CRC/);
+  });
+
+  it('damage that decodes to an impossible id (an id + 0.5) is reported as the damaged member it is, not as a bad mask value', async () => {
+    // 24 images, the first one damaged: its bad value comes back from the workers while the member is still
+    // being read (the stream is read as the workers take images), long before its CRC-32 is checked at the end.
+    const source = fresh();
+    expect((await cli('synth', source, '--images-per-fold', '24', '--size', '64', '--seed', '52', '--folds', '1')).code).toBe(0);
+    const { zip, masksAt } = await storedZip(source);
+    const good = path.join(path.dirname(zip), 'good.sqlite');
+    expect((await cli('ingest', zip, '--db', good)).code).toBe(0);
+    const bytes = fs.readFileSync(zip);
+    const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset + masksAt + 128, bytes.byteOffset + masksAt + 128 + 64 * 64 * 6 * 8));
+    const at = values.findIndex((v, i) => v !== 0 && i % 6 < 5);
+    bytes.writeDoubleLE(values[at]! + 0.5, masksAt + 128 + at * 8);
+    fs.writeFileSync(zip, bytes);
+    const db = path.join(path.dirname(zip), 'x.sqlite');
+    const r = await cli('ingest', zip, '--db', db);
+    // Before: "mask value 47.5 is fractional … fix the mask", a wrong hint for a damaged download.
+    expect([r.code, oneLine(r.err)]).toEqual([1, [expect.stringMatching(/masks\.npy: CRC-32 mismatch: .*download it again/)]]);
+    expect(naturalRows(db)).toBe(JSON.stringify([[], []]));
+    const verify = await cli('verify', zip, '--db', good);
+    expect([verify.code, oneLine(verify.err)]).toEqual([1, [expect.stringMatching(/CRC-32 mismatch/)]]);
   });
 
   it('a forged CRC field (0xDEADBEEF) is refused too, not recorded as a fingerprint', async () => {
