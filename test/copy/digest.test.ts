@@ -1,5 +1,5 @@
 // The check that ends every copy: each table's SHA-256 over its values in key order. Two databases with the
-// same content must agree, and any one changed value (a byte of an outline, the last bit of a double, a text,
+// same content must agree, and any one changed value (a byte of an outline, the low bits of a double, a text,
 // a NULL) must change the digest, or a damaged copy would pass as complete.
 import fs from 'node:fs';
 import path from 'node:path';
