@@ -42,22 +42,29 @@ async function storedZip(from = data): Promise<{ zip: string; masksAt: number; c
   return { zip, masksAt: masks.dataStart, crcAt };
 }
 
-describe('zip members are checked against their CRC-32', () => {
-  it('one changed float64 (3 → 5) with the CRC left as it was: ingest and verify refuse, naming the member; nothing stays', async () => {
-    // 24 images, the first one damaged: its bad value comes back from the workers while the member is still
-    // being read (the stream is read as the workers take images), long before its CRC-32 is checked at the end.
-    const source = fresh();
-    expect((await cli('synth', source, '--images-per-fold', '24', '--size', '64', '--seed', '52', '--folds', '1')).code).toBe(0);
-    const { zip, masksAt } = await storedZip(source);
-    const good = path.join(path.dirname(zip), 'good.sqlite');
-    expect((await cli('ingest', zip, '--db', good)).code).toBe(0);
-    const bytes = fs.readFileSync(zip);
-    const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset + masksAt + 128, bytes.byteOffset + masksAt + 128 + 64 * 64 * 6 * 8));
-    const at = values.findIndex((v, i) => v !== 0 && i % 6 < 5);
-    expect(at).toBeGreaterThanOrEqual(0);
-    bytes.writeDoubleLE(values[at]! + 2, masksAt + 128 + at * 8);
-    fs.writeFileSync(zip, bytes);
+/**
+ * A stored zip of 24 images of 64 × 64 with `delta` added to image 0's first id, the CRC-32 left as it was,
+ * and a database ingested from it before the damage. Image 0 comes back from the workers while the member is
+ * still being read (it is read as the workers take images), long before its CRC-32 is checked at its end.
+ */
+async function damagedZip(delta: number): Promise<{ zip: string; good: string }> {
+  const source = fresh();
+  expect((await cli('synth', source, '--images-per-fold', '24', '--size', '64', '--seed', '52', '--folds', '1')).code).toBe(0);
+  const { zip, masksAt } = await storedZip(source);
+  const good = path.join(path.dirname(zip), 'good.sqlite');
+  expect((await cli('ingest', zip, '--db', good)).code).toBe(0);
+  const bytes = fs.readFileSync(zip);
+  const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset + masksAt + 128, bytes.byteOffset + masksAt + 128 + 64 * 64 * 6 * 8));
+  const at = values.findIndex((v, i) => v !== 0 && i % 6 < 5);
+  expect(at).toBeGreaterThanOrEqual(0);
+  bytes.writeDoubleLE(values[at]! + delta, masksAt + 128 + at * 8);
+  fs.writeFileSync(zip, bytes);
+  return { zip, good };
+}
 
+describe('zip members are checked against their CRC-32', () => {
+  it('one changed float64 (an id + 2) with the CRC left as it was: ingest and verify refuse, naming the member; nothing stays', async () => {
+    const { zip, good } = await damagedZip(2);
     const db = path.join(path.dirname(zip), 'x.sqlite');
     const r = await cli('ingest', zip, '--db', db);
     expect([r.code, oneLine(r.err)]).toEqual([1, [expect.stringMatching(/fold_1\.zip:Fold 1\/masks\/fold1\/masks\.npy: CRC-32 mismatch: the archive records [0-9a-f]{8}, the data gives [0-9a-f]{8}/)]]);
@@ -68,18 +75,7 @@ describe('zip members are checked against their CRC-32', () => {
   });
 
   it('damage that decodes to an impossible id (an id + 0.5) is reported as the damaged member it is, not as a bad mask value', async () => {
-    // 24 images, the first one damaged: its bad value comes back from the workers while the member is still
-    // being read (the stream is read as the workers take images), long before its CRC-32 is checked at the end.
-    const source = fresh();
-    expect((await cli('synth', source, '--images-per-fold', '24', '--size', '64', '--seed', '52', '--folds', '1')).code).toBe(0);
-    const { zip, masksAt } = await storedZip(source);
-    const good = path.join(path.dirname(zip), 'good.sqlite');
-    expect((await cli('ingest', zip, '--db', good)).code).toBe(0);
-    const bytes = fs.readFileSync(zip);
-    const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset + masksAt + 128, bytes.byteOffset + masksAt + 128 + 64 * 64 * 6 * 8));
-    const at = values.findIndex((v, i) => v !== 0 && i % 6 < 5);
-    bytes.writeDoubleLE(values[at]! + 0.5, masksAt + 128 + at * 8);
-    fs.writeFileSync(zip, bytes);
+    const { zip, good } = await damagedZip(0.5);
     const db = path.join(path.dirname(zip), 'x.sqlite');
     const r = await cli('ingest', zip, '--db', db);
     // Before: "mask value 47.5 is fractional … fix the mask", a wrong hint for a damaged download.
