@@ -93,6 +93,9 @@ async function writeMetadata(store: Store, key: string, value: string): Promise<
 /** Rows read at a time for the final check (smaller than a copy batch: nothing waits on them). */
 const DIGEST_BATCH_ROWS = 1_000;
 
+/** A double's 8 bytes, big-endian: one buffer reused for every value (hash.update copies what it is given). */
+const realBytes = Buffer.alloc(8);
+
 /**
  * Feeds one value to the hash as bytes that two stores agree on exactly when the values are equal (blobs as
  * their own bytes, length first: no hex string per outline, whose garbage kept the digest's peak memory high).
@@ -106,14 +109,12 @@ function hashValue(hash: Hash, kind: ColumnKind, v: unknown): void {
     case 'integer':
       hash.update(`i${BigInt(v as number | bigint).toString()}\u0001`);
       return;
-    case 'real': {
-      const b = Buffer.alloc(8);
-      b.writeDoubleBE(Number(v));
+    case 'real':
+      realBytes.writeDoubleBE(Number(v));
       hash.update('f');
-      hash.update(b);
+      hash.update(realBytes);
       hash.update('\u0001');
       return;
-    }
     case 'text':
       hash.update(`s${JSON.stringify(v)}\u0001`);
       return;
