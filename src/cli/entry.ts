@@ -11,15 +11,17 @@ process.once('SIGINT', () => {
   process.exit(EXIT.INTERRUPTED);
 });
 
-// A reader that stops early (`| head`) closes the pipe: that ends the command quietly, not with a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') {
-      runInterruptCleanups();
-      process.exit(EXIT.OK);
-    }
-    throw e;
-  });
-}
+// A reader that stops early (`| head`) closes the pipe: when it is the output's, that ends the command quietly,
+// not with a stack trace. A closed stderr only loses progress lines and notes: the work goes on (an ingest
+// behind `2>&1 | head` used to stop at its next progress line, half done, with exit 0); a failure still
+// sets the exit code.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  runInterruptCleanups();
+  process.exit(EXIT.OK);
+});
+process.stderr.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+});
 
 process.exitCode = await runCli(process.argv.slice(2));

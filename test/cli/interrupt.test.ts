@@ -127,6 +127,24 @@ describe('limits and pipes', () => {
     }
   }, 60_000);
 
+  it('a closed stderr (`ingest … 2>&1 | head`) does not stop the work: the ingest and the copy finish, whole', async () => {
+    for (const [args, target] of [
+      [['ingest', data, '--db', path.join(dir, 'stderr-closed.sqlite')], path.join(dir, 'stderr-closed.sqlite')],
+      [['copy', '--from', db, '--to', path.join(dir, 'stderr-closed-copy.sqlite'), '--batch-rows', '100'], path.join(dir, 'stderr-closed-copy.sqlite')],
+    ] as const) {
+      const child = spawnCli(args);
+      const exit = exitOf(child);
+      child.stderr?.once('data', () => child.stderr?.destroy()); // its progress lines have no reader left
+      const { code } = await exit;
+      expect(code, args.join(' ')).toBe(0);
+      // Before: the first progress line after the pipe closed ended the command with exit 0, work half done.
+      const done = new Database(target, { readonly: true });
+      expect(done.prepare('SELECT count(*) FROM images').pluck().get(), args[0]).toBe(300);
+      done.close();
+      expect(fs.existsSync(`${target}.partial`)).toBe(false);
+    }
+  }, 120_000);
+
   it('a reader that closes the pipe early (| head) ends the command quietly', async () => {
     for (const args of [['query', '--db', db, 'SELECT * FROM nucleus_facts'], ['stats', '--db', db, '--by', 'tissue,fold,class', '--format', 'ndjson'], ['--help'], ['qc', '--db', db]]) {
       const child = spawnCli(args);
