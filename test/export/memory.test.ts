@@ -56,12 +56,15 @@ beforeAll(async () => {
 
 describe('export memory', () => {
   for (const format of ['parquet', 'geoparquet']) {
-    it(`${format}: peak RSS on 450k rows within 15 % of that on 150k rows, under 320 MB`, () => {
+    it(`${format}: peak RSS on 450k rows less than 60 MB above that on 150k rows (their outlines are ~190 MB), under 320 MB`, () => {
       const a = peakRssMb(['export', '--db', small, '--format', format, '--out', path.join(dir, `small.${format}`)]);
       const b = peakRssMb(['export', '--db', large, '--format', format, '--out', path.join(dir, `large.${format}`)]);
       console.log(`${format}: peak RSS ${a.toFixed(0)} MB on 150k rows, ${b.toFixed(0)} MB on 450k rows (the lower of two runs each)`);
       expect(b).toBeLessThan(320);
-      expect(b).toBeLessThan(a * 1.15);
+      // The 300k more rows carry ~190 MB of outlines (~620 bytes each): an export that held them would grow by
+      // that much. A flat one grows by what V8's collection timing adds: measured +9 to +40 MB on a busy
+      // machine (a bound of 15 % failed twice on that noise alone).
+      expect(b - a).toBeLessThan(60);
     }, 240_000);
   }
 });
