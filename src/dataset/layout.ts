@@ -135,9 +135,14 @@ export async function findZipFolds(root: string, folds?: readonly number[]): Pro
   return out;
 }
 
-/** Unpacked folds under root when there are any, else folds inside zip archives. */
-export async function locateFolds(root: string, folds?: readonly number[]): Promise<FoldFiles[]> {
-  if (!fs.existsSync(root)) throw new PannukeError('FILE_MISSING', 'data root does not exist', { file: root });
+/**
+ * Unpacked folds under root when there are any, else folds inside zip archives. Paths come back absolute and
+ * with symbolic links resolved: they are recorded in the database and must name the same files from any
+ * working folder.
+ */
+export async function locateFolds(given: string, folds?: readonly number[]): Promise<FoldFiles[]> {
+  if (!fs.existsSync(given)) throw new PannukeError('FILE_MISSING', 'data root does not exist', { file: given });
+  const root = fs.realpathSync(path.resolve(given));
   const isDir = fs.statSync(root).isDirectory();
   if (isDir && FOLDS.some((f) => foldDirExists(root, officialLayout(root, f)) || foldDirExists(root, flatLayout(root, f)))) return findFolds(root, folds);
   if (!isDir || fs.readdirSync(root).some((f) => f.toLowerCase().endsWith('.zip'))) return findZipFolds(root, folds);

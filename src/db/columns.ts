@@ -40,6 +40,7 @@ export const IMAGE_COLUMNS = {
   nucleusCount: 'Rows of this image in nuclei (distinct (channel, value) pairs); 0 for an empty image.',
   voidPixels: 'Pixels that are 0 in all six mask channels (background included).',
   overlapPixels: 'Pixels that belong to nuclei of two or more class channels.',
+  maskCrc32: 'CRC-32 (as zlib and zip compute it) of the image\'s record in masks.npy, its bytes as stored (H × W × 6 values): how ingest tells, image by image, whether an edited masks.npy still holds what was loaded. NULL for images loaded before migration 0007 added it.',
 } as const satisfies Record<keyof Image, string>;
 
 export const OTHER_TABLES = {

@@ -30,6 +30,10 @@ export interface IngestTarget {
   tissueIds(names: readonly string[]): Promise<Map<string, number>>;
   loadedIndexes(fold: number): Promise<Set<number>>;
   sourcesOf(fold: number): Promise<RecordedSource[]>;
+  /** fold_index → the stored CRC-32 of its mask record (null where it was loaded without one). */
+  maskChecksums(fold: number): Promise<Map<number, number | null>>;
+  /** fold_index → the tissue name stored for the image. */
+  tissueNames(fold: number): Promise<Map<number, string>>;
   recordSources(rows: readonly SourceRow[]): Promise<void>;
   mark(): Promise<WriteMark>;
   /** Removes every image (nuclei by cascade), tissue and source added since `mark`, in one transaction. */
@@ -77,6 +81,16 @@ export abstract class StoreIngestTarget implements IngestTarget {
   async sourcesOf(fold: number): Promise<RecordedSource[]> {
     return (await this.store.all('SELECT id, fold, role, path, bytes, mtime, fingerprint, fingerprint_kind FROM sources WHERE fold = ?', [fold])).rows
       .map(([id, f, role, path, bytes, mtime, fingerprint, fingerprintKind]) => ({ id, fold: f, role, path, bytes, mtime, fingerprint, fingerprintKind }) as RecordedSource);
+  }
+
+  async maskChecksums(fold: number): Promise<Map<number, number | null>> {
+    const rows = (await this.store.all('SELECT fold_index, mask_crc32 FROM images WHERE fold = ?', [fold])).rows;
+    return new Map(rows.map((r) => [Number(r[0]), r[1] === null ? null : Number(r[1])]));
+  }
+
+  async tissueNames(fold: number): Promise<Map<number, string>> {
+    const rows = (await this.store.all('SELECT i.fold_index, t.name FROM images i JOIN tissues t ON t.id = i.tissue_id WHERE i.fold = ?', [fold])).rows;
+    return new Map(rows.map((r) => [Number(r[0]), String(r[1])]));
   }
 
   /** Records (or updates in place) the source files of a fold. */

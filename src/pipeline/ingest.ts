@@ -82,12 +82,15 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
   let pool = folds.some((f) => f.count > 0)
     ? new WorkerPool<ExtractRequest, ExtractResponse>(Math.max(1, options.workers ?? os.availableParallelism()), { transfer: (r) => ('buffer' in r.record ? [r.record.buffer] : []) })
     : undefined;
+  // Whether a failure left nothing of this run (its counts are then 0); nothing is written before the mark.
+  let rolledBack = true;
   try {
     const plan = await planFolds(target, folds, options);
     summary.folds = plan.map((p) => ({ fold: p.fold.fold, images: p.indexes.length, skipped: p.fold.count - p.indexes.length, replaced: p.replace }));
     summary.skipped = summary.folds.reduce((s, f) => s + f.skipped, 0);
     const total = plan.reduce((s, p) => s + p.indexes.length, 0);
     const mark = await target.mark();
+    rolledBack = false;
     if (total === 0) {
       await pool?.close();
       pool = undefined;
@@ -122,15 +125,18 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
                 : `subset '${s.name}': ${s.before - s.after} of its ${s.before} nuclei in fold ${p.fold.fold} are not in the new files and left the subset (see \`pannuke subset show ${s.name}\`)`);
             }
           });
-        } else {
+        } else if (p.indexes.length > 0 || (await target.sourcesOf(p.fold.fold)).length === 0) {
+          // Sources record the files rows were loaded from: a run that loads nothing of a fold leaves them be.
           await target.recordSources(p.sources);
           await load();
         }
       }
     } catch (e) {
       // Bad input leaves the database as it was: this run's images are removed. (A crash instead leaves whole
-      // images only, and a rerun resumes after them.)
+      // images only, and a rerun resumes after them.) If even that fails (a full disk), the run's counts keep
+      // saying what it committed.
       await target.rollbackTo(mark);
+      rolledBack = true;
       throw e;
     }
     summary.seconds = (performance.now() - started) / 1000;
@@ -139,7 +145,7 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
   } catch (e) {
     // The run's writes were removed above (or never committed): it leaves nothing.
     // Best effort: a lost connection must not hide the error that ended the run.
-    await target.finishRun(runId, 'failed', { images: 0, nuclei: 0 }, e instanceof PannukeError ? e.describe() : String(e)).catch(() => undefined);
+    await target.finishRun(runId, 'failed', rolledBack ? { images: 0, nuclei: 0 } : undefined, e instanceof PannukeError ? e.describe() : String(e)).catch(() => undefined);
     throw e;
   } finally {
     unregister();
@@ -178,7 +184,7 @@ async function ingestFold(
         image: {
           fold: fold.fold, foldIndex: index, tissueId: tissueIds.get(fold.tissues[index] as string) as number,
           width: fold.width, height: fold.height, nucleusCount: image.nucleusCount,
-          voidPixels: image.voidPixels, overlapPixels: image.overlapPixels,
+          voidPixels: image.voidPixels, overlapPixels: image.overlapPixels, maskCrc32: response.crc32,
         },
         nuclei: image,
       });

@@ -5,6 +5,7 @@
  * keeps the main thread free for SQLite.
  */
 import { parentPort } from 'node:worker_threads';
+import zlib from 'node:zlib';
 import { PannukeError } from '../errors.js';
 import { extractImage, recordBuffer, type ExtractScratch } from '../extract/image.js';
 import { packImage } from '../extract/packed.js';
@@ -35,11 +36,13 @@ port.on('message', (request: ExtractRequest) => {
   const transfer: ArrayBuffer[] = [];
   try {
     const bytes = recordOf(request);
+    // The record's checksum, stored with its image: how a later ingest tells which images an edit changed.
+    const crc32 = zlib.crc32(bytes);
     const values = decodeNumeric(bytes, request.dtype, decodeScratch);
     if (values.buffer !== bytes.buffer) decodeScratch = values;
     const image = packImage(extractImage(values, layout, context, scratch));
     transfer.push(image.buffer);
-    response = { ok: true, image };
+    response = { ok: true, image, crc32 };
   } catch (e) {
     const error = e instanceof PannukeError ? e.toJSON() : { code: 'WORKER' as const, message: String((e as Error).stack ?? e), file: context.file, position: `image ${context.index}`, hint: undefined };
     response = { ok: false, error };

@@ -136,7 +136,7 @@ describe('changed source files', () => {
     fs.cpSync(path.join(other, 'Fold 2'), path.join(root, 'Fold 2'), { recursive: true });
     const refused = await cli('ingest', root, '--db', db);
     expect(refused.code).toBe(1);
-    expect(refused.err).toMatch(/fold 2 was ingested from different files: .*masks\.npy.*changed since.*--replace/);
+    expect(refused.err).toMatch(/fold 2 changed since it was ingested: masks\.npy differs \(its sampled fingerprint\); also types\.npy, images\.npy.*--replace/);
     expect(contentHash(db)).toBe(before);
 
     const replaced = await cli('ingest', root, '--db', db, '--replace');
@@ -146,6 +146,121 @@ describe('changed source files', () => {
     expect((await cli('ingest', root, '--db', fresh)).code).toBe(0);
     expect(naturalRows(db)).toBe(naturalRows(fresh));
     expect((await cli('verify', root, '--db', db)).code).toBe(0);
+  }, 60_000);
+});
+
+/** Data offset of an .npy file (header length from its prefix, read independently of src/npy). */
+function dataOffset(file: string): number {
+  const b = fs.readFileSync(file).subarray(0, 12);
+  return b[6] === 1 ? 10 + b.readUInt16LE(8) : 12 + b.readUInt32LE(8);
+}
+
+/** Byte ranges a sampled fingerprint reads: 16 blocks of 64 KiB spread evenly over the data. */
+function sampledRanges(file: string): [number, number][] {
+  const size = fs.statSync(file).size, start = dataOffset(file), data = size - start, len = Math.min(65536, data);
+  return Array.from({ length: 16 }, (_, j) => { const s = start + Math.round((j * (data - len)) / 15); return [s, s + len] as [number, number]; });
+}
+
+/**
+ * Zeroes one non-zero mask value (a nucleus pixel) of the middle image, outside every sampled block, in place
+ * (as numpy's mmap r+ would); returns the image's fold_index.
+ */
+function editOnePixel(masks: string, images: number): number {
+  const fd = fs.openSync(masks, 'r+');
+  try {
+    const offset = dataOffset(masks), record = (fs.statSync(masks).size - offset) / images, index = Math.floor(images / 2);
+    const bytes = Buffer.alloc(record);
+    fs.readSync(fd, bytes, 0, record, offset + index * record);
+    const ranges = sampledRanges(masks);
+    for (let v = 0; v < record / 8; v++) {
+      const at = offset + index * record + v * 8;
+      if (v % 6 === 5 || bytes.readDoubleLE(v * 8) === 0 || ranges.some(([a, b]) => at + 8 > a && at < b)) continue;
+      fs.writeSync(fd, Buffer.alloc(8), 0, 8, at);
+      return index;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  throw new Error('no nucleus pixel outside the sampled blocks');
+}
+
+const sourcesOf = (file: string) => {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare('SELECT fold, role, path, bytes, mtime, fingerprint, fingerprint_kind FROM sources ORDER BY fold, role').all();
+  } finally {
+    db.close();
+  }
+};
+
+describe('an edited pixel', () => {
+  it('between the sampled blocks is found by its modification time, refused naming the image, and --replace gives a fresh ingest', async () => {
+    const root = path.join(dir, 'edited');
+    fs.cpSync(data, root, { recursive: true });
+    const db = path.join(dir, 'edited.sqlite');
+    expect((await cli('ingest', root, '--db', db)).code).toBe(0);
+    const before = contentHash(db);
+    const recorded = sourcesOf(db);
+    const masks = path.join(root, 'Fold 2', 'masks', 'fold2', 'masks.npy');
+    const index = editOnePixel(masks, IMAGES_PER_FOLD);
+    // The edit is invisible to the sampled fingerprint (that is the point): only the full check can see it.
+    const { sampledFingerprint } = await import('../../src/dataset/fingerprint.js');
+    expect(sampledFingerprint(masks).fingerprint).toBe((recorded.find((r: any) => r.fold === 2 && r.role === 'masks') as any).fingerprint);
+
+    for (const extra of [[], ['--hash']]) {
+      const refused = await cli('ingest', root, '--db', db, ...extra);
+      expect(refused.code, refused.err).toBe(1);
+      expect(refused.err).toMatch(new RegExp(`masks.npy: fold 2 changed since it was ingested: masks.npy was modified after it was loaded .*image ${index} .fold_index. differs.*--replace`));
+      expect(refused.err.trim().split('\n').filter((l) => l.startsWith('pannuke:'))).toHaveLength(1);
+      expect(contentHash(db)).toBe(before);
+      expect(sourcesOf(db)).toEqual(recorded);
+    }
+    // The same content with the old modification time: only --hash reads every byte, and finds it.
+    const old = new Date((recorded.find((r: any) => r.fold === 2 && r.role === 'masks') as any).mtime);
+    fs.utimesSync(masks, old, old);
+    expect((await cli('ingest', root, '--db', db)).out).toMatch(/nothing to do/);
+    const hashed = await cli('ingest', root, '--db', db, '--hash');
+    expect(hashed.code).toBe(1);
+    expect(hashed.err).toMatch(new RegExp(`was checked in full .--hash.: image ${index} .fold_index. differs`));
+
+    const replaced = await cli('ingest', root, '--db', db, '--replace', '--hash');
+    expect(replaced.code, replaced.err).toBe(0);
+    expect(replaced.out).toMatch(/replaced fold 2/);
+    const fresh = path.join(dir, 'edited-fresh.sqlite');
+    expect((await cli('ingest', root, '--db', fresh, '--hash')).code).toBe(0);
+    expect(sourcesOf(db).filter((r: any) => r.fold === 2)).toEqual(sourcesOf(fresh).filter((r: any) => r.fold === 2));
+    expect(naturalRows(db)).toBe(naturalRows(fresh));
+  }, 60_000);
+
+  it('a file touched but unchanged is checked in full and accepted; a no-op ingest changes nothing, sources included', async () => {
+    const root = path.join(dir, 'touched');
+    fs.cpSync(data, root, { recursive: true });
+    const db = path.join(dir, 'touched.sqlite');
+    expect((await cli('ingest', root, '--db', db)).code).toBe(0);
+    const recorded = sourcesOf(db);
+    const later = new Date(Date.now() + 60_000);
+    for (const f of ['masks/fold1/masks.npy', 'images/fold1/types.npy', 'images/fold1/images.npy']) fs.utimesSync(path.join(root, 'Fold 1', f), later, later);
+    const again = await cli('ingest', root, '--db', db);
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toMatch(/nothing to do/);
+    expect(again.err).toMatch(/fold 1: masks\.npy was modified after it was loaded .*comparing every image/);
+    expect(sourcesOf(db)).toEqual(recorded);
+  }, 60_000);
+
+  it('a changed tissue name in types.npy is found even when the file keeps its size and sampled blocks', async () => {
+    const root = path.join(dir, 'retyped');
+    fs.cpSync(data, root, { recursive: true });
+    const db = path.join(dir, 'retyped.sqlite');
+    expect((await cli('ingest', root, '--db', db)).code).toBe(0);
+    const types = path.join(root, 'Fold 3', 'images', 'fold3', 'types.npy');
+    // types.npy is small: every byte is inside the sampled blocks, so this is caught by the fingerprint itself.
+    const bytes = fs.readFileSync(types);
+    const at = bytes.indexOf(Buffer.from('C\0\0\0', 'latin1'), dataOffset(types));
+    bytes[at] = 'D'.charCodeAt(0);
+    fs.writeFileSync(types, bytes);
+    const refused = await cli('ingest', root, '--db', db);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/fold 3 changed since it was ingested: types\.npy/);
   }, 60_000);
 });
 

@@ -1,0 +1,1 @@
+ALTER TABLE `images` ADD `mask_crc32` bigint;
