@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PannukeError } from '../errors.js';
 import { onInterrupt } from '../interrupt.js';
+import { whyNotReplaceable, writeMarker } from './marker.js';
 
 const temporaryName = (final: string, tag: string) =>
   path.join(path.dirname(final), `.${path.basename(final)}.${tag}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
@@ -24,7 +25,14 @@ function fsError(cause: unknown, file: string, what: string): PannukeError {
  * Runs `write(temporaryPath)` and moves the result to `final` when it resolves; on failure or Ctrl-C the
  * temporary path is removed. `kind` 'dir' makes the temporary a fresh folder to fill.
  */
-export async function writeAtomically<T>(final: string, options: { kind: 'file' | 'dir'; force?: boolean }, write: (temporary: string) => Promise<T> | T): Promise<T> {
+export interface AtomicOptions {
+  kind: 'file' | 'dir';
+  force?: boolean;
+  /** For a folder: the command writing it, recorded in its marker (./marker.ts). */
+  command?: string;
+}
+
+export async function writeAtomically<T>(final: string, options: AtomicOptions, write: (temporary: string) => Promise<T> | T): Promise<T> {
   const temporary = temporaryName(final, 'partial');
   const remove = () => fs.rmSync(temporary, { recursive: true, force: true });
   const unregister = onInterrupt(remove);
@@ -47,7 +55,7 @@ export async function writeAtomically<T>(final: string, options: { kind: 'file' 
   }
 }
 
-function commit(temporary: string, final: string, options: { kind: 'file' | 'dir'; force?: boolean }): void {
+function commit(temporary: string, final: string, options: AtomicOptions): void {
   const taken = () => new PannukeError('BAD_OPTION', `${final} appeared while it was being written; the new output was not kept`, { hint: 'add --force to replace it, or choose another path' });
   try {
     if (options.kind === 'file') {
@@ -63,9 +71,12 @@ function commit(temporary: string, final: string, options: { kind: 'file' | 'dir
       }
       return;
     }
-    // A folder: the old one (allowed by --force, or empty) is moved aside, the new one takes its name.
+    // A folder: marked as this command's; the old one (empty, or a previous output of the same command with
+    // --force; checked again, as something may have appeared meanwhile) is moved aside, the new one takes its name.
+    const command = options.command ?? 'unknown';
+    writeMarker(temporary, command);
     if (fs.existsSync(final)) {
-      if (options.force !== true && fs.readdirSync(final).length > 0) throw taken();
+      if (fs.readdirSync(final).length > 0 && (options.force !== true || whyNotReplaceable(final, command) !== undefined)) throw taken();
       const old = temporaryName(final, 'old');
       fs.renameSync(final, old);
       fs.renameSync(temporary, final);

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PannukeError } from '../errors.js';
+import { whyNotReplaceable } from './marker.js';
 
 export interface OutputRules {
   /** A file, or a folder the command fills (export masks, synth). */
@@ -22,6 +23,8 @@ export interface OutputRules {
   option: string;
   /** Create a missing parent folder (synth's dataset folder) instead of refusing. */
   createParents?: boolean;
+  /** For a folder output: the command writing it ('synth', 'export masks'), which --force may replace. */
+  command?: string;
 }
 
 /** The files of a database that SQLite may write beside it. */
@@ -75,6 +78,12 @@ export function checkOutput(out: string, rules: OutputRules): string {
       });
     }
   }
+  // A folder output replaces everything in it: never the folder the command runs in, nor one holding it.
+  if (rules.kind === 'dir' && isWithin(canonical(process.cwd()), target)) {
+    throw new PannukeError('BAD_OPTION', `${rules.option} ${out}: refusing to replace the current folder${canonical(process.cwd()) === target ? '' : ' or a folder holding it'}`, {
+      hint: `name a new folder for the output, e.g. ${rules.option === '<dir>' ? '' : `${rules.option} `}out`,
+    });
+  }
   const folder = path.dirname(target);
   if (rules.createParents === true && statOf(folder) === undefined) {
     try {
@@ -103,11 +112,22 @@ export function checkOutput(out: string, rules: OutputRules): string {
     const occupied = rules.kind === 'file' || fs.readdirSync(target).length > 0;
     if (occupied && rules.force !== true) {
       throw new PannukeError('BAD_OPTION', `${rules.option} ${out} already exists${rules.kind === 'dir' ? ' and is not empty' : ''}`, {
-        hint: `add --force to replace it, or choose another ${rules.option}`,
+        hint: `add --force to replace it${rules.kind === 'dir' ? ` (only a previous output of this command)` : ''}, or choose another ${rules.option}`,
       });
     }
+    if (occupied && rules.kind === 'dir') checkReplaceable(target, out, rules);
   }
   return path.resolve(out);
+}
+
+/** --force on a folder: only an empty one or exactly a previous output of the same command is replaced. */
+function checkReplaceable(target: string, out: string, rules: OutputRules): void {
+  const why = whyNotReplaceable(target, rules.command ?? 'unknown');
+  if (why !== undefined) {
+    throw new PannukeError('BAD_OPTION', `${rules.option} ${out}: not replaced, even with --force: ${why}`, {
+      hint: `--force replaces only a folder this command wrote; choose a new ${rules.option} folder, or remove that one yourself`,
+    });
+  }
 }
 
 /** The paths to protect for fold sources recorded as `file` or `archive.zip:member`: the file and its folder. */

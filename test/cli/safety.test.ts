@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, cohortDatabase } from '../helpers/cohort.js';
@@ -80,12 +81,56 @@ describe('outputs never destroy inputs', () => {
     const masks = await cli('export', 'masks', '--db', db, '--out', folder);
     expect([masks.code, oneLine(masks.err)]).toEqual([2, [expect.stringMatching(/--out .*training already exists and is not empty/)]]);
     expect(fs.readdirSync(folder)).toEqual(['keep.txt']);
+    fs.rmSync(folder, { recursive: true });
+    expect((await cli('export', 'masks', '--db', db, '--out', folder)).code).toBe(0);
+    expect(fs.readdirSync(folder).sort()).toEqual(['.pannuke-output.json', 'images.npy', 'index.csv', 'masks.npy', 'types.npy']);
+    // --force replaces a previous output of the same command, whole
+    fs.rmSync(path.join(folder, 'index.csv'));
     expect((await cli('export', 'masks', '--db', db, '--out', folder, '--force')).code).toBe(0);
-    expect(fs.readdirSync(folder).sort()).toEqual(['images.npy', 'index.csv', 'masks.npy', 'types.npy']);
+    expect(fs.readdirSync(folder).sort()).toEqual(['.pannuke-output.json', 'images.npy', 'index.csv', 'masks.npy', 'types.npy']);
     const synth = await cli('synth', folder, '--images-per-fold', '1');
     expect(synth.code).toBe(2);
+    const synthForced = await cli('synth', folder, '--images-per-fold', '1', '--force');
+    expect([synthForced.code, oneLine(synthForced.err)]).toEqual([2, [expect.stringMatching(/not replaced, even with --force: it holds the output of `pannuke export masks`, not of `pannuke synth`/)]]);
     expect(leftovers(dir)).toEqual([]);
   });
+
+  it('--force never deletes what pannuke did not write: a file beside an output, a working folder, the current folder', async () => {
+    const cases: [string, string[]][] = [
+      ['victim', ['export', 'masks', '--db', db, '--out', '@', '--force']],
+      ['sub', ['export', '--db', db, '--format', 'geoparquet', '--out', '@', '--force']],
+      ['v3', ['synth', '@', '--images-per-fold', '1', '--force']],
+    ];
+    for (const [name, argv] of cases) {
+      const folder = path.join(dir, name);
+      // first a real output of the command, then a file of the user's beside it
+      expect((await cli(...argv.map((a) => (a === '@' ? folder : a)).filter((a) => a !== '--force'))).code).toBe(0);
+      fs.writeFileSync(path.join(folder, 'thesis.txt'), 'four years');
+      fs.writeFileSync(path.join(folder, 'mine.sqlite'), 'data');
+      const r = await cli(...argv.map((a) => (a === '@' ? folder : a)));
+      expect([r.code, oneLine(r.err)], argv.join(' ')).toEqual([2, [expect.stringMatching(/not replaced, even with --force: besides a previous output of `pannuke .*` it holds 2 entries that pannuke did not write \(mine\.sqlite, thesis\.txt\)/)]]);
+      expect(fs.readFileSync(path.join(folder, 'thesis.txt'), 'utf8')).toBe('four years');
+      // a folder pannuke never wrote into at all
+      const work = path.join(dir, `${name}-work`);
+      fs.mkdirSync(work);
+      fs.writeFileSync(path.join(work, 'notes.md'), 'x');
+      const w = await cli(...argv.map((a) => (a === '@' ? work : a)));
+      expect([w.code, oneLine(w.err)]).toEqual([2, [expect.stringMatching(/it holds 1 entry that pannuke did not write \(notes\.md\)/)]]);
+      expect(fs.readdirSync(work)).toEqual(['notes.md']);
+    }
+    // `synth . --force` in a working folder, and a parent of the current folder
+    const home = path.join(dir, 'home');
+    fs.mkdirSync(path.join(home, 'project'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'project', 'a.sqlite'), 'x');
+    const entry = path.resolve(import.meta.dirname, '../../src/cli/entry.ts');
+    for (const target of ['.', '..']) {
+      const tsx = path.resolve(import.meta.dirname, '../../node_modules/tsx/dist/loader.mjs');
+      const r = spawnSync(process.execPath, ['--import', pathToFileURL(tsx).href, entry, 'synth', target, '--images-per-fold', '1', '--force'], { cwd: path.join(home, 'project'), encoding: 'utf8' });
+      expect([r.status, oneLine(r.stderr)], target).toEqual([2, [expect.stringMatching(/<dir> \.{1,2}: refusing to replace the current folder/)]]);
+    }
+    expect(fs.readdirSync(path.join(home, 'project'))).toEqual(['a.sqlite']);
+    expect(leftovers(dir)).toEqual([]);
+  }, 60_000);
 
   it('a missing folder, a folder given as a file, a file given as a folder: one line each', async () => {
     const cases: [string[], number, RegExp][] = [

@@ -39,7 +39,7 @@ async function runMasksExport(o: ExportOptions & { out: string }, io: Io): Promi
   if (o.format !== undefined) throw new PannukeError('BAD_OPTION', '--format is for row exports: export masks always writes PanNuke-format .npy files');
   if (o.membersOnly === true && o.subset === undefined) throw new PannukeError('BAD_OPTION', '--members-only needs --subset <name>');
   await withStore(o, 'read', async (store) => {
-    const out = checkOutput(o.out, { kind: 'dir', force: o.force === true, inputs: await protectedInputs(store, o.db, o.data), option: '--out' });
+    const out = checkOutput(o.out, { kind: 'dir', force: o.force === true, inputs: await protectedInputs(store, o.db, o.data), option: '--out', command: 'export masks' });
     const subset = o.subset === undefined ? undefined : await findSubset(store, o.subset);
     // Only the folds the export needs are opened (a fold whose files moved does not stop another's export).
     const needed = (subset === undefined
@@ -48,7 +48,7 @@ async function runMasksExport(o: ExportOptions & { out: string }, io: Io): Promi
     const folds = await sourceFolds(store, o, needed);
     const progress = progressReporter(io, 'export masks');
     try {
-      const r = await writeAtomically(out, { kind: 'dir', force: o.force === true }, (temporary) =>
+      const r = await writeAtomically(out, { kind: 'dir', force: o.force === true, command: 'export masks' }, (temporary) =>
         exportMasks(store, folds, temporary, {
           ...(subset !== undefined && { subsetId: subset.id }),
           membersOnly: o.membersOnly === true,
@@ -82,12 +82,12 @@ async function runExport(what: string | undefined, o: ExportOptions, io: Io): Pr
     // The database's files (SQLite) and the recorded fold sources are never outputs.
     const sources = (await store.all('SELECT path FROM sources')).rows.map((r) => r[0] as string);
     const inputs = [...(location.kind === 'sqlite' ? databaseFiles(location.file) : []), ...inputsOf(sources)];
-    checkOutput(out, { kind, force: o.force === true, inputs, option: '--out' });
+    checkOutput(out, { kind, force: o.force === true, inputs, option: '--out', command: `export --format ${format}` });
     const subsetId = o.subset === undefined ? undefined : await findSubsetId(store, o.subset);
     const progress = rowProgress(io, 'export');
     const total = await exportRowCount(store, subsetId);
     try {
-      const r = await writeAtomically(out, { kind, force: o.force === true }, (temporary) =>
+      const r = await writeAtomically(out, { kind, force: o.force === true, command: `export --format ${format}` }, (temporary) =>
         exportRows(store, format, temporary, {
           ...(subsetId !== undefined && { subsetId }), ...(o.partitionBy !== undefined && { partitionBy: o.partitionBy }),
           raw: o.raw === true, onRow: (n) => progress.update(n, total),
@@ -110,7 +110,7 @@ export function registerExport(program: Command, io: Io): void {
     .option('--format <format>', `rows: ${ROW_FORMATS.join(', ')}`, parseChoice('--format', ROW_FORMATS))
     .option('--out <path>', 'output file (rows), or folder (geoparquet, masks); an existing one needs --force')
     .option('--partition-by <keys>', 'geoparquet: Hive-style partitions by some of fold, tissue, class (e.g. fold,tissue)', parseChoiceList('--partition-by', PARTITION_KEYS))
-    .option('--force', 'replace an existing --out (for masks, the whole folder)')
+    .option('--force', 'replace an existing --out file, or a folder holding a previous output of the same export (and nothing else)')
     .option('--subset <name>', 'only a stored subset (masks: its images)')
     .option('--raw', "CSV: write cells as they are (by default a text cell starting with = + - @ or a tab gets a leading ' so spreadsheets do not run it)")
     .option('--data <root>', 'masks: the folds (folder or zips) for the H&E pixels and channel 5; default: the files recorded at ingest, if unchanged')

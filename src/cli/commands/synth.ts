@@ -32,10 +32,10 @@ async function runPrediction(dir: string, opts: SynthCommandOptions & { predicti
   if (opts.fold === undefined) throw new PannukeError('BAD_OPTION', '--prediction-of needs --fold k (the fold to predict)');
   const fold = opts.fold;
   const masks = officialLayout(opts.predictionOf, fold).masks;
-  const final = checkOutput(dir, { kind: 'dir', force: opts.force === true, inputs: [opts.predictionOf], option: '<dir>', createParents: true });
+  const final = checkOutput(dir, { kind: 'dir', force: opts.force === true, inputs: [opts.predictionOf], option: '<dir>', createParents: true, command: 'synth --prediction-of' });
   const progress = progressReporter(io, 'synth prediction');
   try {
-    const r = await writeAtomically(final, { kind: 'dir', force: opts.force === true }, (temporary) =>
+    const r = await writeAtomically(final, { kind: 'dir', force: opts.force === true, command: 'synth --prediction-of' }, (temporary) =>
       synthesizePrediction({ masks, out: path.join(temporary, 'masks.npy'), seed: opts.seed, onImage: (done, total, nuclei) => progress.update(done, total, { nuclei }) }));
     progress.stop();
     io.stdout.write(`wrote a model-like prediction of fold ${fold} of ${opts.predictionOf}: ${r.images} images, ${r.nuclei} predicted nuclei, to ${path.join(dir, 'masks.npy')}\n`);
@@ -47,7 +47,7 @@ async function runPrediction(dir: string, opts: SynthCommandOptions & { predicti
 export async function runSynth(dir: string, opts: SynthCommandOptions, io: Io): Promise<void> {
   if (opts.predictionOf !== undefined) return runPrediction(dir, { ...opts, predictionOf: opts.predictionOf }, io);
   if (opts.fold !== undefined) throw new PannukeError('BAD_OPTION', '--fold goes with --prediction-of (use --folds for a dataset)');
-  const final = checkOutput(dir, { kind: 'dir', force: opts.force === true, inputs: [], option: '<dir>', createParents: true });
+  const final = checkOutput(dir, { kind: 'dir', force: opts.force === true, inputs: [], option: '<dir>', createParents: true, command: 'synth' });
   const folds = opts.folds ?? [1, 2, 3];
   const release = opts.likeRelease === true ? loadRelease() : undefined;
   const perFold = (fold: number) => (release === undefined ? (opts.imagesPerFold ?? 40) : Math.min(opts.imagesPerFold ?? Infinity, (release.folds.get(fold) ?? []).length));
@@ -56,7 +56,7 @@ export async function runSynth(dir: string, opts: SynthCommandOptions, io: Io): 
   let done = 0;
   let nuclei = 0;
   try {
-    await writeAtomically(final, { kind: 'dir', force: opts.force === true }, (temporary) =>
+    await writeAtomically(final, { kind: 'dir', force: opts.force === true, command: 'synth' }, (temporary) =>
       synthesize({
         dir: temporary, seed: opts.seed, size: opts.size, folds,
         ...(opts.imagesPerFold !== undefined ? { imagesPerFold: opts.imagesPerFold } : release === undefined ? { imagesPerFold: 40 } : {}),
@@ -80,7 +80,7 @@ export function registerSynth(program: Command, io: Io): void {
     .option('--seed <s>', 'random seed: the same seed gives the same bytes', parseNonNegativeInt('--seed'), 1)
     .option('--size <px>', `image height and width, 1..${MAX_SYNTH_SIZE}`, parseIntIn('--size', 1, MAX_SYNTH_SIZE), 256)
     .option('--folds <list>', 'folds to write, e.g. 1,3', parseFolds)
-    .option('--force', 'replace <dir> if it exists and is not empty (the whole folder is replaced)')
+    .option('--force', 'replace <dir> if it holds a previous output of this command (and nothing else)')
     .option('--prediction-of <dataset>', 'instead: write <dir>/masks.npy, a model-like prediction of a synthetic dataset\'s fold (misses, false positives, boundary errors, shifts, class swaps, merges)')
     .option('--fold <k>', 'with --prediction-of: the fold to predict', parseFold)
     .addHelpText('after', `
