@@ -6,22 +6,29 @@ import type { Command } from 'commander';
 import { closeDatabase, DEFAULT_BUSY_TIMEOUT_MS, openDatabase, type Db } from '../db/open.js';
 import { parseDbLocation } from '../db/location.js';
 import { openStore, type StoreOptions } from '../db/open-store.js';
-import { postgresError } from '../db/postgres/store.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, postgresError } from '../db/postgres/store.js';
 import type { Store, StoreMode } from '../db/store.js';
 import { onInterrupt } from '../interrupt.js';
 import { asPannukeError } from './failure.js';
-import { parseNonNegativeInt } from './options.js';
+import { parseMilliseconds, parseSeconds } from './options.js';
 
 export interface DbOptions {
   db: string;
   busyTimeout?: number;
+  /** Seconds a PostgreSQL connection attempt may take. */
+  connectTimeout?: number;
+}
+
+/** The connection options every --db command has besides --db: the lock wait and the connect timeout. */
+export function connectionOptions(command: Command): Command {
+  return command
+    .option('--busy-timeout <ms>', 'wait this long for another program\'s lock on the database, then fail', parseMilliseconds('--busy-timeout'), DEFAULT_BUSY_TIMEOUT_MS)
+    .option('--connect-timeout <s>', 'PostgreSQL: give up connecting after this many seconds', parseSeconds('--connect-timeout'), DEFAULT_CONNECT_TIMEOUT_MS / 1000);
 }
 
 /** Adds --db (required) and --busy-timeout to a command. */
 export function dbOptions(command: Command, description = 'a database written by `pannuke ingest`: a .sqlite file or postgres://user:pass@host:port/dbname[?schema=name]'): Command {
-  return command
-    .requiredOption('--db <file|url>', description)
-    .option('--busy-timeout <ms>', 'wait this long for another program\'s lock on the database, then fail', parseNonNegativeInt('--busy-timeout'), DEFAULT_BUSY_TIMEOUT_MS);
+  return connectionOptions(command.requiredOption('--db <file|url>', description));
 }
 
 /**
@@ -60,6 +67,7 @@ export async function withDatabase<T>(o: DbOptions, mode: 'inspect' | 'write', w
 export async function withStore<T>(db: string | DbOptions, mode: StoreMode, work: (store: Store) => Promise<T>, options: StoreOptions = {}): Promise<T> {
   if (typeof db !== 'string') {
     if (db.busyTimeout !== undefined && options.busyTimeout === undefined) options = { ...options, busyTimeout: db.busyTimeout };
+    if (db.connectTimeout !== undefined && options.connectTimeoutMs === undefined) options = { ...options, connectTimeoutMs: db.connectTimeout * 1000 };
     db = db.db;
   }
   const location = parseDbLocation(db);

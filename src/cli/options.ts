@@ -48,3 +48,12 @@ export function parseChoiceList<T extends string>(option: string, values: readon
     return list;
   };
 }
+
+/** The longest wait a Node timer (and SQLite's busy handler) can hold: 2^31 − 1 ms, about 24.8 days. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A whole number of seconds, 1 up to what a timer can hold (a larger one used to become 1 ms). */
+export const parseSeconds = (option: string) => parseIntIn(option, 1, Math.floor(MAX_TIMER_MS / 1000));
+
+/** A whole number of milliseconds, 0 up to what a timer can hold. */
+export const parseMilliseconds = (option: string) => parseIntIn(option, 0, MAX_TIMER_MS);

@@ -9,6 +9,8 @@ import { SqliteIngestTarget } from './sqlite-ingest-target.js';
 
 export interface StoreOptions {
   busyTimeout?: number;
+  /** PostgreSQL: how long connecting may take (ms). */
+  connectTimeoutMs?: number;
   /** Lines worth telling the user once (PostGIS missing, say). */
   onNote?: (line: string) => void;
 }
@@ -22,6 +24,11 @@ export function ingestTargetOf(store: Store): IngestTarget {
 
 export async function openStore(db: string | DbLocation, mode: StoreMode, options: StoreOptions = {}): Promise<Store> {
   const location = typeof db === 'string' ? parseDbLocation(db) : db;
-  if (location.kind === 'postgres') return PostgresStore.open(location, mode, options.onNote === undefined ? {} : { onNote: options.onNote });
+  if (location.kind === 'postgres') {
+    return PostgresStore.open(location, mode, {
+      ...(options.onNote !== undefined && { onNote: options.onNote }),
+      ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+    });
+  }
   return SqliteStore.open(location.file, mode, options.busyTimeout === undefined ? {} : { busyTimeout: options.busyTimeout });
 }

@@ -5,7 +5,7 @@ import { parseDbLocation, type DbLocation } from '../../db/location.js';
 import { PannukeError } from '../../errors.js';
 import { yielder } from '../../interrupt.js';
 import { databaseFiles, samePath } from '../../output/guard.js';
-import { withStore } from '../database.js';
+import { connectionOptions, withStore } from '../database.js';
 import type { Io } from '../io.js';
 import { parseIntIn } from '../options.js';
 import { rowProgress } from '../progress.js';
@@ -15,6 +15,8 @@ interface CopyCommandOptions {
   from: string;
   to: string;
   batchRows: number;
+  busyTimeout?: number;
+  connectTimeout?: number;
 }
 
 /** Same file (after links, or a hard link) or same server database and schema. */
@@ -46,8 +48,9 @@ export async function runCopy(o: CopyCommandOptions, io: Io): Promise<void> {
   }
   const progress = rowProgress(io, 'copy', 5, 'rows');
   const pause = yielder();
-  const report = await withStore(o.from, 'read', (source) =>
-    withStore(target, 'load', (destination) =>
+  const connection = { ...(o.busyTimeout !== undefined && { busyTimeout: o.busyTimeout }), ...(o.connectTimeout !== undefined && { connectTimeout: o.connectTimeout }) };
+  const report = await withStore({ db: o.from, ...connection }, 'read', (source) =>
+    withStore({ db: target, ...connection }, 'load', (destination) =>
       copyStore(source, destination, { batchRows: o.batchRows, onProgress: (done, total) => progress.update(done, total), pause }), { onNote: (l) => io.stderr.write(`${l}\n`) }),
   ).finally(() => progress.stop());
   if (to.kind === 'sqlite') {
@@ -66,12 +69,12 @@ export async function runCopy(o: CopyCommandOptions, io: Io): Promise<void> {
 }
 
 export function registerCopy(program: Command, io: Io): void {
-  program
+  connectionOptions(program
     .command('copy')
     .description('copy a database, every table (subsets and evaluations included), between SQLite and PostgreSQL; resumable, checked at the end')
     .requiredOption('--from <db>', 'the database to read: a .sqlite file or postgres://user:pass@host:port/dbname[?schema=name]')
     .requiredOption('--to <db>', 'a new .sqlite file, or a PostgreSQL database (schema) that is empty or holds an unfinished copy of --from')
-    .option('--batch-rows <n>', 'rows per transaction', parseIntIn('--batch-rows', 100, 1_000_000), 5_000)
+    .option('--batch-rows <n>', 'rows per transaction', parseIntIn('--batch-rows', 100, 1_000_000), 5_000))
     .addHelpText('after', `
 Each batch commits whole; after Ctrl-C, a kill or a lost connection, the same command resumes after the last
 batch. At the end every table is read back in key order on both sides and compared (counts and SHA-256 of the

@@ -5,7 +5,7 @@ import { PannukeError } from '../../errors.js';
 import { download } from '../../fetch/download.js';
 import { OFFICIAL } from '../../release/pannuke.js';
 import type { Io } from '../io.js';
-import { parseFolds, parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { parseFolds, parseMilliseconds, parseNonNegativeInt, parsePositiveInt, parseSeconds } from '../options.js';
 import { byteProgress } from '../progress.js';
 
 interface FetchOptions {
@@ -73,9 +73,9 @@ export function registerFetch(program: Command, io: Io): void {
     .option('--base-url <url>', 'where fold_1.zip … are served (a mirror)', OFFICIAL.baseUrl)
     .option('--checksums <file>', "expected SHA-256s in sha256sum format ('<hex>  fold_1.zip'), for mirrors of other data; default: the published ones")
     .option('--retries <n>', 'retries after network errors and 5xx answers (with exponential backoff)', parseNonNegativeInt('--retries'), 4)
-    .option('--retry-delay <ms>', 'first backoff delay, doubled each retry', parseNonNegativeInt('--retry-delay'), 1000)
+    .option('--retry-delay <ms>', 'first backoff delay, doubled each retry', parseMilliseconds('--retry-delay'), 1000)
     .option('--max-bytes <n>', 'refuse a file larger than this (a server that announces or sends more is cut off)', parsePositiveInt('--max-bytes'), DEFAULT_MAX_BYTES)
-    .option('--stall-timeout <s>', 'cut and retry an answer that sends nothing for this long', parsePositiveInt('--stall-timeout'), 60)
+    .option('--stall-timeout <s>', 'cut and retry an answer that sends nothing for this long', parseSeconds('--stall-timeout'), 60)
     .addHelpText('after', `
 An interrupted download resumes where it stopped (HTTP Range). A file that does not match its SHA-256 is kept
 aside as <name>.bad-<time> and never used. Verified files are not downloaded again. Then:

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Command } from 'commander';
 import { openFolds } from '../../dataset/fold.js';
 import { CLASS_NAMES } from '../../db/schema.js';
@@ -5,12 +6,11 @@ import { ingest } from '../../pipeline/ingest.js';
 import { checkOutput, databaseFiles, inputsOf } from '../../output/guard.js';
 import { parseDbLocation } from '../../db/location.js';
 import { ingestTargetOf } from '../../db/open-store.js';
-import { withStore, type DbOptions } from '../database.js';
+import { connectionOptions, withStore, type DbOptions } from '../database.js';
 import { formatNumber, formatTable } from '../format.js';
 import type { Io } from '../io.js';
-import { parseFolds, parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { parseFolds, parseIntIn } from '../options.js';
 import { progressReporter } from '../progress.js';
-import { DEFAULT_BUSY_TIMEOUT_MS } from '../../db/open.js';
 
 export interface IngestCommandOptions extends DbOptions {
   folds?: number[];
@@ -66,18 +66,21 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
   }
 }
 
+/** Extraction threads at most: more only queue for the same cores, each holding a mask record (3 MiB). */
+export const MAX_WORKERS_PER_CORE = 4;
+
 export function registerIngest(program: Command, io: Io): void {
-  program
+  const maxWorkers = MAX_WORKERS_PER_CORE * os.availableParallelism();
+  connectionOptions(program
     .command('ingest')
     .description('read PanNuke folds (.npy) and load one row per nucleus into a SQLite (or PostgreSQL) database')
     .argument('<root>', "folder holding the folds: 'Fold 1/images/fold1/images.npy' … (official) or 'fold1/images.npy' … (flat), or the fold zips")
     .requiredOption('--db <file|url>', 'SQLite database to create or add to, or postgres://user:pass@host:port/dbname[?schema=name]')
-    .option('--busy-timeout <ms>', "wait this long for another program's lock on the database, then fail", parseNonNegativeInt('--busy-timeout'), DEFAULT_BUSY_TIMEOUT_MS)
     .option('--folds <list>', 'folds to ingest, e.g. 1,3 (default: all found)', parseFolds)
-    .option('--workers <n>', 'extraction threads (default: available cores)', parsePositiveInt('--workers'))
-    .option('--batch-size <n>', 'images per transaction', parsePositiveInt('--batch-size'))
+    .option('--workers <n>', `extraction threads, at most ${MAX_WORKERS_PER_CORE} × the cores (${maxWorkers} here) (default: available cores)`, parseIntIn('--workers', 1, maxWorkers))
+    .option('--batch-size <n>', 'images per transaction, 1..10000 (default: 64)', parseIntIn('--batch-size', 1, 10_000))
     .option('--replace', 're-ingest folds whose files changed since they were loaded (old rows replaced in one transaction; subset members found again by fold, fold_index, class and id)')
-    .option('--hash', 'fingerprint the source files by hashing every byte (default: header, size and 16 blocks of 64 KiB)')
+    .option('--hash', 'fingerprint the source files by hashing every byte (default: header, size and 16 blocks of 64 KiB)'))
     .addHelpText('after', `
 Images already in the database are skipped, so an interrupted ingest (even kill -9) can simply be run again.
 Bad input stops with one line naming the file and place, exit code 1, and the database as it was.

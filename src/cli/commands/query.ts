@@ -6,7 +6,7 @@ import type { PostgresStore } from '../../db/postgres/store.js';
 import { runServerQuery } from '../../query/server.js';
 import { dbOptions, withStore, type DbOptions } from '../database.js';
 import type { Io } from '../io.js';
-import { parseFormat, parsePositiveInt } from '../options.js';
+import { parseFormat, parsePositiveInt, parseSeconds } from '../options.js';
 import type { Format } from '../../export/text.js';
 
 interface QueryOptions extends DbOptions {
@@ -41,7 +41,7 @@ export function registerQuery(program: Command, io: Io): void {
     .argument('<sql>', 'a SELECT (or WITH, VALUES, EXPLAIN, PRAGMA read); e.g. "SELECT class, count(*) FROM nucleus_facts GROUP BY class"'))
     .option('--format <format>', 'table, csv, json, ndjson or markdown', parseFormat, 'table')
     .option('--raw', "CSV: cells as they are (by default a text cell starting with = + - @ or a tab gets a leading ' so spreadsheets do not run it)")
-    .option('--timeout <s>', 'stop the statement after this many seconds', parsePositiveInt('--timeout'), 60)
+    .option('--timeout <s>', 'stop the statement after this many seconds', parseSeconds('--timeout'), 60)
     .option('--max-temp-mb <mb>', "cap on SQLite's temporary files (large sorts and groupings)", parsePositiveInt('--max-temp-mb'), 2000)
     .option('--max-value-mb <mb>', 'refuse a row holding a single value (text or blob) larger than this', parsePositiveInt('--max-value-mb'), 64)
     .addHelpText('after', `

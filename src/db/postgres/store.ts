@@ -29,6 +29,8 @@ export const PG_MIGRATIONS_FOLDER = path.join(MIGRATIONS_FOLDER, 'postgres');
 const MIGRATIONS_TABLE = '__drizzle_migrations';
 /** First key of the writer lock ("pann"); the second is hashtext(schema). */
 const LOCK_CLASS = 0x70616e6e;
+/** How long connecting (and opening: migrations checked, the writer lock taken) may take, by default. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 function knownMigrations(): number {
   return (JSON.parse(fs.readFileSync(path.join(PG_MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
@@ -66,6 +68,9 @@ export function postgresError(cause: unknown, label: string, doing: string): Pan
   if (code.startsWith('08') || ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH'].includes(code)) {
     return new PannukeError('DB_OPEN', `cannot reach the PostgreSQL server: ${e.message ?? code}`, { file: label, cause, hint: 'is the server running, and the host and port right?' });
   }
+  if (/client password must be a string/.test(e.message ?? '')) {
+    return new PannukeError('DB_OPEN', 'the PostgreSQL server asks for a password and none was given', { file: label, cause, hint: 'put it in the URL (postgres://user:password@host/db), or set PGPASSWORD, or use ~/.pgpass' });
+  }
   if (code === '28P01' || code === '28000') return new PannukeError('DB_OPEN', `PostgreSQL refused the login: ${e.message}`, { file: label, cause, hint: 'check the user and password in the URL' });
   if (code === '3D000') return new PannukeError('DB_OPEN', `${e.message}`, { file: label, cause, hint: 'create it first: createdb <name> (or CREATE DATABASE)' });
   if (code === '42501') return new PannukeError('DB_OPEN', `${doing}: permission denied (${e.message})`, { file: label, cause, hint: 'the URL\'s user needs the privilege, or use another schema (?schema=)' });
@@ -90,21 +95,39 @@ export class PostgresStore implements Store {
     this.identity = location.label;
   }
 
-  static async open(location: Extract<DbLocation, { kind: 'postgres' }>, mode: StoreMode, options: { onNote?: (line: string) => void } = {}): Promise<PostgresStore> {
-    const client = new pg.Client({ connectionString: location.connectionString, types: TYPES, application_name: 'pannuke-db' });
+  static async open(location: Extract<DbLocation, { kind: 'postgres' }>, mode: StoreMode, options: { onNote?: (line: string) => void; connectTimeoutMs?: number } = {}): Promise<PostgresStore> {
+    const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const client = new pg.Client({ connectionString: location.connectionString, types: TYPES, application_name: 'pannuke-db', connectionTimeoutMillis: timeoutMs });
     // A dropped connection is reported by the statement that needs it; without a listener it would crash.
     client.on('error', () => undefined);
+    // Every way a connection attempt can end badly must end the process too: node-postgres leaves the socket
+    // open after a failed authentication (a URL without a password meeting SCRAM kept the command alive for
+    // ever), and a server that accepts and never answers is bounded only by this deadline.
+    const abandon = () => {
+      (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+      void client.end().catch(() => undefined);
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new PannukeError('DB_OPEN', `no answer from the PostgreSQL server within ${timeoutMs / 1000} s`, {
+        file: location.label, hint: 'is the host and port right, and the server up? (--connect-timeout <s> to wait longer)',
+      })), timeoutMs);
+    });
     try {
-      await client.connect();
+      await Promise.race([client.connect(), deadline]);
     } catch (cause) {
+      clearTimeout(timer);
+      abandon();
       throw postgresError(cause, location.label, 'connect');
     }
     const store = new PostgresStore(client, location);
     try {
-      await store.prepare(mode, options.onNote ?? (() => undefined));
+      await Promise.race([store.prepare(mode, options.onNote ?? (() => undefined)), deadline]);
     } catch (e) {
-      await client.end().catch(() => undefined);
+      abandon();
       throw postgresError(e, location.label, 'open');
+    } finally {
+      clearTimeout(timer);
     }
     return store;
   }
