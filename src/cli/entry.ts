@@ -2,23 +2,36 @@
 import { runInterruptCleanups } from '../interrupt.js';
 import { EXIT } from './io.js';
 import { runCli } from './main.js';
+import { describeFailure } from './failure.js';
+import { writeError } from '../output/write-error.js';
 
-// Ctrl-C: what the running command registered is undone (partial outputs removed, the ingest log updated;
-// each image commits whole, so a rerun resumes), then one line and the conventional 130, terminal or not.
-process.once('SIGINT', () => {
-  runInterruptCleanups();
-  process.stderr.write(`${process.stderr.isTTY ? '\x1b[?25h\n' : ''}pannuke: interrupted (run the same command again to resume or redo it)\n`);
-  process.exit(EXIT.INTERRUPTED);
-});
+// Ctrl-C, a closed terminal (SIGHUP) or `kill`/`timeout`/a CI job stopped (SIGTERM): what the running command
+// registered is undone (partial outputs removed, the ingest log updated; each image commits whole, so a rerun
+// resumes), then one line and the conventional 128 + signal number (130, 129, 143), terminal or not.
+const SIGNALS = { SIGINT: EXIT.INTERRUPTED, SIGHUP: EXIT.HANGUP, SIGTERM: EXIT.TERMINATED } as const;
+for (const [signal, code] of Object.entries(SIGNALS)) {
+  process.once(signal, () => {
+    runInterruptCleanups();
+    const what = signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`;
+    try {
+      process.stderr.write(`${process.stderr.isTTY ? '\x1b[?25h\n' : ''}pannuke: ${what} (run the same command again to resume or redo it)\n`);
+    } catch {
+      // A hung-up terminal cannot take the line.
+    }
+    process.exit(code);
+  });
+}
 
 // A reader that stops early (`| head`) closes the pipe: when it is the output's, that ends the command quietly,
 // not with a stack trace. A closed stderr only loses progress lines and notes: the work goes on (an ingest
 // behind `2>&1 | head` used to stop at its next progress line, half done, with exit 0); a failure still
 // sets the exit code.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code !== 'EPIPE') throw e;
   runInterruptCleanups();
-  process.exit(EXIT.OK);
+  if (e.code === 'EPIPE') process.exit(EXIT.OK);
+  // Anything else (a redirect onto a full disk): one line, exit 1, the command's partial outputs removed.
+  process.stderr.write(`${describeFailure(writeError(e, 'standard output')).line}\n`);
+  process.exit(EXIT.FAILURE);
 });
 process.stderr.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code !== 'EPIPE') throw e;

@@ -50,7 +50,9 @@ export function asPannukeError(e: unknown, file?: string): PannukeError | undefi
   const known = systemError(e);
   if (known === undefined) return undefined;
   const code = (e as { code?: string }).code ?? '';
-  const where = (e as { path?: string }).path ?? file;
+  // A SQLite error is the database's; a system error names its own path, never the database by default (a
+  // full output disk is not the database's disk).
+  const where = (e as { path?: string }).path ?? (code.startsWith('SQLITE_') ? file : undefined);
   return new PannukeError(code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') ? 'DB_LOCKED' : 'DB_OPEN', known.message, {
     cause: e, ...(where !== undefined && { file: where }), ...(known.hint !== undefined && { hint: known.hint }),
   });

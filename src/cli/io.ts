@@ -1,10 +1,31 @@
+import { errnoCode, writeError } from '../output/write-error.js';
+
 /** Where a command writes: the process streams in real use, buffers in tests (runCli is driven in-process). */
 export interface Io {
   stdout: { write(chunk: string): unknown; isTTY?: boolean; once?: (event: 'drain', listener: () => void) => unknown };
   stderr: { write(chunk: string): unknown; isTTY?: boolean };
 }
 
-export const processIo: Io = { stdout: process.stdout, stderr: process.stderr };
+/**
+ * The process's streams. Standard output redirected to a file writes synchronously, so a full disk throws
+ * from `write`: named here as standard output, not as whatever the command was working on.
+ */
+export const processIo: Io = {
+  stdout: {
+    write: (chunk: string) => {
+      try {
+        return process.stdout.write(chunk);
+      } catch (e) {
+        throw errnoCode(e) === undefined ? e : writeError(e, 'standard output');
+      }
+    },
+    get isTTY() {
+      return process.stdout.isTTY;
+    },
+    once: (event: 'drain', listener: () => void) => process.stdout.once(event, listener),
+  },
+  stderr: process.stderr,
+};
 
 /** Exit codes scripts can rely on. */
 export const EXIT = {
@@ -17,4 +38,8 @@ export const EXIT = {
   INTERNAL: 3,
   /** Interrupted by Ctrl-C (SIGINT). */
   INTERRUPTED: 130,
+  /** Stopped by SIGHUP (the terminal closed). */
+  HANGUP: 129,
+  /** Stopped by SIGTERM (kill, timeout, a CI job cancelled). */
+  TERMINATED: 143,
 } as const;

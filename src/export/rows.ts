@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import type { Store } from '../db/store.js';
-import { rowWriter, textSink } from './text.js';
+import { rowWriter, textSink, type TextOut } from './text.js';
 import { decodeWkb } from '../extract/wkb.js';
 import { yielder } from '../interrupt.js';
 import { writeGeoParquet, writeParquet, type PartitionKey } from './parquet.js';
@@ -52,10 +52,26 @@ export async function exportRows(store: Store, format: RowFormat, out: string, o
   return { rows, bytes: fs.statSync(out).size };
 }
 
-/** A file to write text to, and a way to wait until it is all on disk. */
+/**
+ * A file to write text to, and a way to wait until it is all on disk. A write error (a full disk) is kept and
+ * thrown by the next write, wait or close, never left to crash the process as an unhandled 'error' event.
+ */
 function fileOut(path: string) {
-  const stream = fs.createWriteStream(path);
-  const closed = () => new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  const file = fs.createWriteStream(path);
+  let failure: Error | undefined;
+  const failed = new Promise<never>((_, reject) => file.on('error', (e) => reject((failure ??= e))));
+  failed.catch(() => undefined);
+  const check = () => {
+    if (failure !== undefined) throw failure;
+  };
+  const stream: TextOut = {
+    write: (chunk: string) => {
+      check();
+      return file.write(chunk);
+    },
+    drained: () => Promise.race([new Promise<void>((resolve) => file.once('drain', resolve)), failed]),
+  };
+  const closed = () => Promise.race([new Promise<void>((resolve, reject) => file.end((e?: Error | null) => (e ? reject(e) : resolve()))), failed]);
   return { stream, closed };
 }
 

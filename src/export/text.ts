@@ -12,6 +12,8 @@ export type Format = (typeof FORMATS)[number];
 export interface TextOut {
   write(chunk: string): unknown;
   once?: (event: 'drain', listener: () => void) => unknown;
+  /** Resolves when a full destination can take more (or rejects when it failed); used before `once`. */
+  drained?: () => Promise<void>;
 }
 
 export interface RowSink {
@@ -67,7 +69,9 @@ export function textSink(out: TextOut) {
     if ((buffer.length < CHUNK && !force) || buffer === '') return;
     const chunk = buffer;
     buffer = '';
-    if (out.write(chunk) === false && typeof out.once === 'function') await new Promise<void>((r) => out.once?.('drain', r));
+    if (out.write(chunk) !== false) return;
+    if (out.drained !== undefined) await out.drained();
+    else if (typeof out.once === 'function') await new Promise<void>((r) => out.once?.('drain', r));
   };
   return {
     write: (text: string) => {

@@ -11,15 +11,10 @@ import path from 'node:path';
 import { PannukeError } from '../errors.js';
 import { onInterrupt } from '../interrupt.js';
 import { whyNotReplaceable, writeMarker } from './marker.js';
+import { errnoCode, writeError } from './write-error.js';
 
 const temporaryName = (final: string, tag: string) =>
   path.join(path.dirname(final), `.${path.basename(final)}.${tag}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-
-function fsError(cause: unknown, file: string, what: string): PannukeError {
-  const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
-  const hint = code === 'ENOSPC' ? 'the disk is full: free some space and run it again' : code === 'EACCES' || code === 'EROFS' || code === 'EPERM' ? 'the folder cannot be written: choose another path' : undefined;
-  return new PannukeError('FILE_UNREADABLE', `cannot ${what}: ${code}`, { file, cause, ...(hint !== undefined && { hint }) });
-}
 
 /**
  * Runs `write(temporaryPath)` and moves the result to `final` when it resolves; on failure or Ctrl-C the
@@ -41,7 +36,7 @@ export async function writeAtomically<T>(final: string, options: AtomicOptions, 
       try {
         fs.mkdirSync(temporary);
       } catch (cause) {
-        throw fsError(cause, final, 'create the output folder');
+        throw writeError(cause, final, 'create the output folder');
       }
     }
     const result = await write(temporary);
@@ -49,10 +44,23 @@ export async function writeAtomically<T>(final: string, options: AtomicOptions, 
     return result;
   } catch (e) {
     remove();
-    throw e;
+    throw named(e, temporary, final);
   } finally {
     unregister();
   }
+}
+
+/** A failure while writing, naming the output by its final path (not the temporary one it was written under). */
+function named(e: unknown, temporary: string, final: string): unknown {
+  if (e instanceof PannukeError) {
+    if (e.file === undefined || !e.file.startsWith(temporary)) return e;
+    return new PannukeError(e.code, e.message, { file: final + e.file.slice(temporary.length), cause: e, ...(e.position !== undefined && { position: e.position }), ...(e.hint !== undefined && { hint: e.hint }) });
+  }
+  if (errnoCode(e) !== undefined) {
+    const where = (e as { path?: string }).path;
+    return writeError(e, where !== undefined && where.startsWith(temporary) ? final + where.slice(temporary.length) : final);
+  }
+  return e;
 }
 
 function commit(temporary: string, final: string, options: AtomicOptions): void {
@@ -86,6 +94,6 @@ function commit(temporary: string, final: string, options: AtomicOptions): void 
     }
   } catch (cause) {
     if (cause instanceof PannukeError) throw cause;
-    throw fsError(cause, final, 'move the finished output into place');
+    throw writeError(cause, final, 'move the finished output into place');
   }
 }

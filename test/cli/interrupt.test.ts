@@ -14,8 +14,8 @@ const dir = tempDir('interrupt');
 const data = path.join(dir, 'data');
 const db = path.join(dir, 'full.sqlite');
 
-/** Starts the CLI, waits until its stderr shows `ready`, sends SIGINT; returns the outcome and the delay. */
-async function interrupt(args: string[], ready: RegExp) {
+/** Starts the CLI, waits until its stderr shows `ready`, sends `signal`; returns the outcome and the delay. */
+async function interrupt(args: string[], ready: RegExp, signal: NodeJS.Signals = 'SIGINT') {
   const child = spawnCli(args);
   const exit = exitOf(child);
   await new Promise<void>((resolve) => {
@@ -24,7 +24,7 @@ async function interrupt(args: string[], ready: RegExp) {
     void exit.then(() => resolve());
   });
   const sent = performance.now();
-  child.kill('SIGINT');
+  child.kill(signal);
   const { code } = await exit;
   return { code, seconds: (performance.now() - sent) / 1000, ...child.output() };
 }
@@ -52,6 +52,19 @@ describe('Ctrl-C', () => {
     expect([130, 0]).toContain(csv.code);
     expect(fs.readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
     if (csv.code === 0) expect(fs.readFileSync(path.join(dir, 'n.geojson'), 'utf8')).toMatch(/\]\}\n$/);
+  }, 60_000);
+
+  it('SIGTERM and SIGHUP (kill, timeout, a closed terminal) run the same cleanups: 143 / 129, nothing left by synth or export', async () => {
+    for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+      const name = `synth-${signal}`;
+      const synth = await interrupt(['synth', path.join(dir, name), '--images-per-fold', '200'], /synth: \d+\/600 images/, signal);
+      expect([synth.code, synth.err.trim().split('\n').at(-1)], signal).toEqual([code, `pannuke: stopped by ${signal} (run the same command again to resume or redo it)`]);
+      expect(synth.seconds).toBeLessThan(1);
+      expect(fs.readdirSync(dir).filter((f) => f.includes(name))).toEqual([]);
+      const masks = await interrupt(['export', 'masks', '--db', db, '--out', path.join(dir, `masks-${signal}`)], /export masks: \d+\/300 images/, signal);
+      expect(masks.code, signal).toBe(code);
+      expect(fs.readdirSync(dir).filter((f) => f.includes(`masks-${signal}`))).toEqual([]);
+    }
   }, 60_000);
 
   it('an interrupted ingest is logged with the images and nuclei it committed, and the rerun finishes the job', async () => {
