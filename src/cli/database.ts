@@ -8,6 +8,7 @@ import { parseDbLocation } from '../db/location.js';
 import { openStore, type StoreOptions } from '../db/open-store.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, postgresError } from '../db/postgres/store.js';
 import type { Store, StoreMode } from '../db/store.js';
+import { healthWarnings } from '../db/health.js';
 import { onInterrupt } from '../interrupt.js';
 import { asPannukeError } from './failure.js';
 import { parseMilliseconds, parseSeconds } from './options.js';
@@ -60,6 +61,15 @@ export async function withDatabase<T>(o: DbOptions, mode: 'inspect' | 'write', w
 }
 
 /**
+ * Where reading commands say what a reader should know about a database (src/db/health.ts): the running
+ * command's stderr, set by runCli for each command it runs.
+ */
+let warn: (line: string) => void = () => undefined;
+export function setWarningLine(write: (line: string) => void): void {
+  warn = write;
+}
+
+/**
  * `withDatabase` for commands that work on either backend: opens the Store a --db value names (a SQLite file
  * or a postgres:// URL), runs `work`, closes it (also on Ctrl-C: PostgreSQL rolls back what was not
  * committed when the connection goes).
@@ -80,6 +90,7 @@ export async function withStore<T>(db: string | DbOptions, mode: StoreMode, work
   }
   const unregister = onInterrupt(() => void store.close());
   try {
+    if (mode === 'read') for (const line of await healthWarnings(store)) warn(`warning: ${line}`);
     return await work(store);
   } catch (e) {
     throw asPannukeError(e, store.label) ?? (store.backend === 'postgres' ? postgresError(e, store.label, 'query') : e);

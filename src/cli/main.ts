@@ -20,6 +20,8 @@ import { registerSynth } from './commands/synth.js';
 import { registerUpgrade } from './commands/upgrade.js';
 import { registerVerify } from './commands/verify.js';
 import { describeFailure } from './failure.js';
+import { setWarningLine } from './database.js';
+import { terminalSafe } from './format.js';
 import { EXIT, processIo, type Io } from './io.js';
 
 export async function runCli(argv: readonly string[], io: Io = processIo): Promise<number> {
@@ -29,6 +31,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
+  setWarningLine((line) => io.stderr.write(`${terminalSafe(line)}\n`));
   registerFetch(program, io);
   registerIngest(program, io);
   registerSynth(program, io);

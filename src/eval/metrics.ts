@@ -29,7 +29,9 @@ export interface EvalReport {
   set: string;
   fold: number;
   images: number;
-  /** Images the evaluation covers out of the fold's (less while a run is incomplete). */
+  /** The fold's images in the database: what a complete evaluation covers. */
+  fold_images: number;
+  /** Whether the evaluation covers every image of its fold (false while a run is unfinished). */
   complete: boolean;
   mPQ: N;
   bPQ: N;
@@ -104,7 +106,7 @@ async function reportOf(store: Store, set: PredictionSet): Promise<EvalReport> {
   }
 
   return {
-    set: set.name, fold: set.fold, images: set.images, complete: set.images === foldImages,
+    set: set.name, fold: set.fold, images: set.images, fold_images: foldImages, complete: set.images === foldImages,
     mPQ: overall.mpq, bPQ: overall.bpq, mPQ_image_avg: imageAvg.mpq, bPQ_image_avg: imageAvg.bpq,
     mPQ_plus: mPQPlus, bPQ_plus: sums.get(0)?.PQ ?? null,
     class_PQ: Object.fromEntries(CLASS_NAMES.map((c) => [c, classes[c]?.PQ ?? null])),
@@ -137,4 +139,9 @@ async function detection(store: Store, set: PredictionSet): Promise<EvalReport['
     F1: div(2 * TP, 2 * TP + FP + FN), precision: div(TP, TP + FP), recall: div(TP, TP + FN), TP, FP, FN,
     type_accuracy: div(count((t, q) => t !== null && q !== null && t === q), TP), radius, types,
   };
+}
+
+/** What an unfinished evaluation says wherever its figures are shown; undefined when it is complete. */
+export function incompleteNote(r: Pick<EvalReport, 'images' | 'fold_images' | 'complete'>): string | undefined {
+  return r.complete ? undefined : `${r.images} of ${r.fold_images} images: incomplete; run \`pannuke eval run\` again to finish`;
 }

@@ -6,7 +6,7 @@
  */
 import { byCodePoint, type Store } from '../db/store.js';
 import { CLASS_NAMES } from '../db/schema.js';
-import { evaluationReport, type EvalReport, type PqFigures } from '../eval/metrics.js';
+import { evaluationReport, incompleteNote, type EvalReport, type PqFigures } from '../eval/metrics.js';
 import { decodeWkb } from '../extract/wkb.js';
 import type { PolygonRings } from '../extract/outline.js';
 import { esc, pathData } from './svg.js';
@@ -89,7 +89,8 @@ export function renderEvaluation(s: EvalSection, colours: readonly string[]): st
   const pq = (f: PqFigures) => [num(f.PQ), num(f.DQ), num(f.SQ), f.TP, f.FP, f.FN];
   const byTissue = new Map<string, EvalTile[]>();
   for (const t of s.tiles) byTissue.set(t.tissue, [...(byTissue.get(t.tissue) ?? []), t]);
-  return `<section id="evaluation"><h2>Evaluation of “${esc(r.set)}” (fold ${r.fold}, ${r.images} images)</h2>
+  const note = incompleteNote(r);
+  return `<section id="evaluation"><h2>Evaluation of “${esc(r.set)}” (fold ${r.fold}, ${esc(note ?? `${r.images} images`)})</h2>
 ${table(['figure', 'mPQ', 'bPQ', 'averaged as'], [
     ['official PanNuke', num(r.mPQ), num(r.bPQ), 'per image, per tissue, then over tissues'],
     ['image-averaged', num(r.mPQ_image_avg), num(r.bPQ_image_avg), 'per image, then over images (CellViT)'],

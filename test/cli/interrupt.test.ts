@@ -83,9 +83,13 @@ describe('Ctrl-C', () => {
       expect(committed.images).toBeGreaterThan(0);
       expect(run).toEqual({ status: 'interrupted', ...committed });
       expect(fs.existsSync(`${file}-wal`)).toBe(false); // back in rollback-journal mode
+      // Read before the rerun, it says so.
+      const stats = await cli('stats', '--db', file);
+      expect(stats.err).toMatch(new RegExp(`^warning: the last ingest \\(run 1, started .*\\) was interrupted after committing ${committed.images} images: its folds may be incomplete; run the same ingest again to finish them\n$`));
       const rerun = await cli('ingest', data, '--db', file);
       expect(rerun.code, rerun.err).toBe(0);
       expect(rerun.out).toContain(`${300 - committed.images} images`);
+      expect((await cli('stats', '--db', file)).err).toBe('');
     }
     expect(interrupted).toBe(true);
   }, 60_000);

@@ -349,6 +349,10 @@ describe.skipIf(skip)('PostgreSQL', () => {
       seen.push(await nuclei());
     }
     expect(seen.some((n) => n > 0 && n < total), `nuclei after each kill: ${seen.join(', ')} of ${total}`).toBe(true);
+    // Read half-copied, it says so.
+    const partial = await cli('stats', '--db', url);
+    expect(partial.code).toBe(0);
+    expect(partial.err).toMatch(/^warning: this database is an unfinished copy of .*reference\.sqlite: its figures are partial; run the same `pannuke copy` again to finish it\n$/);
     const rerun = spawnCli(['copy', '--from', reference, '--to', url, '--batch-rows', '100']);
     const exit = await exitOf(rerun);
     expect(exit.code, rerun.output().err).toBe(0);
@@ -358,6 +362,7 @@ describe.skipIf(skip)('PostgreSQL', () => {
     for (const t of Object.keys(a)) expect(b[t], t).toBe(a[t]);
     const [state] = await pgRows<{ value: string }>(url, "SELECT value FROM metadata WHERE key = 'copy_state'");
     expect(state?.value).toBe('complete');
+    expect((await cli('stats', '--db', url)).err).toBe('');
   });
 
   it('without PostGIS: one note, no geom column, everything else works', async () => {

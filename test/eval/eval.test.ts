@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { load } from 'npyjs';
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { minCostAssignment } from '../../src/eval/assign.js';
 import { exitOf, spawnCli } from '../helpers/child.js';
@@ -208,6 +209,38 @@ describe('a synthetic fold and a model-like prediction, against an independent o
     const b = await json(db, 'resumed');
     expect({ ...b, set: 'model' }).toEqual(a);
     expect((await cli(...args)).out).toMatch(/nothing to do: all 60 images of 'resumed' are evaluated/);
+  }, 120_000);
+
+  it('an unfinished set is said everywhere: list, show, report --eval; compare refuses it unless --allow-incomplete', async () => {
+    // What a run stopped after 24 of 60 images leaves (each batch of images commits whole, with the set's count).
+    expect((await cli('eval', 'run', predDir, '--db', db, '--name', 'part', '--fold', '2')).code).toBe(0);
+    const raw = new Database(db);
+    const id = raw.prepare("SELECT id FROM prediction_sets WHERE name = 'part'").pluck().get() as number;
+    const late = 'SELECT id FROM images WHERE fold = 2 AND fold_index >= 24';
+    raw.prepare(`DELETE FROM eval_matches WHERE set_id = ? AND gt_nucleus_id IN (SELECT id FROM nuclei WHERE image_id IN (${late}))`).run(id);
+    raw.prepare(`DELETE FROM eval_matches WHERE set_id = ? AND pred_nucleus_id IN (SELECT id FROM predicted_nuclei WHERE image_id IN (${late}))`).run(id);
+    for (const t of ['eval_detections', 'eval_counts', 'predicted_nuclei']) raw.prepare(`DELETE FROM ${t} WHERE set_id = ? AND image_id IN (${late})`).run(id);
+    raw.prepare('UPDATE prediction_sets SET images = 24 WHERE id = ?').run(id);
+    raw.close();
+    const note = '24 of 60 images: incomplete; run `pannuke eval run` again to finish';
+    const list = await cli('eval', 'list', '--db', db);
+    expect(list.out).toMatch(/part\s+2\s+24\s+60\s+no: run eval run again/);
+    expect(list.out).toMatch(/model\s+2\s+60\s+60\s+yes/);
+    expect((await cli('eval', 'show', 'part', '--db', db)).out).toContain(`prediction set 'part', fold 2: ${note}`);
+    const asJson = await cli('eval', 'show', 'part', '--db', db, '--format', 'json');
+    expect(JSON.parse(asJson.out)).toMatchObject({ images: 24, fold_images: 60, complete: false });
+    expect(asJson.err).toContain(`warning: 'part' covers ${note}`);
+    const refused = await cli('eval', 'compare', 'model', 'part', '--db', db);
+    expect([refused.code, refused.err.trim()]).toEqual([2, expect.stringMatching(new RegExp(`^pannuke: error: .*: 'part' covers 24 of 60 images: incomplete.*--allow-incomplete`))]);
+    const allowed = await cli('eval', 'compare', 'model', 'part', '--db', db, '--allow-incomplete');
+    expect([allowed.code, allowed.err.trim()]).toEqual([0, `warning: 'part' covers ${note}`]);
+    const report = await cli('report', '--db', db, '--eval', 'part', '--out', path.join(dir, 'part.html'));
+    expect(report.err).toContain(`warning: 'part' covers ${note}`);
+    expect(fs.readFileSync(path.join(dir, 'part.html'), 'utf8')).toContain('(fold 2, 24 of 60 images: incomplete;');
+    // finishing it clears every mark
+    expect((await cli('eval', 'run', predDir, '--db', db, '--name', 'part', '--fold', '2')).out).toMatch(/evaluated 'part' \(fold 2\): 36 images/);
+    expect((await cli('eval', 'compare', 'model', 'part', '--db', db)).code).toBe(0);
+    expect((await cli('eval', 'drop', 'part', '--db', db)).code).toBe(0);
   }, 120_000);
 
   it('list, compare, drop', async () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CLASS_NAMES } from '../../db/schema.js';
 import { PannukeError } from '../../errors.js';
-import { evaluationReport, type EvalReport, type PqFigures } from '../../eval/metrics.js';
+import { evaluationReport, incompleteNote, type EvalReport, type PqFigures } from '../../eval/metrics.js';
 import { runEvaluation } from '../../eval/run.js';
 import { deleteSet, findSet, listSets } from '../../eval/store.js';
 import { writeRows } from '../../export/text.js';
@@ -52,6 +52,7 @@ function figureRows(r: EvalReport): [string, string, string, number | null][] {
   const add = (scope: string, name: string, metric: string, v: number | null) => rows.push([scope, name, metric, v]);
   for (const key of ['mPQ', 'bPQ', 'mPQ_image_avg', 'bPQ_image_avg', 'mPQ_plus', 'bPQ_plus'] as const) add('set', r.set, key, r[key]);
   add('set', r.set, 'images', r.images);
+  add('set', r.set, 'fold_images', r.fold_images);
   add('set', r.set, 'official_script_would_fail', r.official_script_would_fail);
   const pq = (scope: string, name: string, f: PqFigures) => { for (const m of ['PQ', 'DQ', 'SQ', 'TP', 'FP', 'FN'] as const) add(scope, name, m, f[m]); };
   for (const c of CLASS_NAMES) pq('class', c, r.classes[c] as PqFigures);
@@ -67,7 +68,7 @@ function figureRows(r: EvalReport): [string, string, string, number | null][] {
 
 function tableOf(r: EvalReport): string {
   const head = [
-    `prediction set '${r.set}', fold ${r.fold}: ${formatNumber(r.images)} images${r.complete ? '' : ' (incomplete: run `eval run` again to finish)'}`,
+    `prediction set '${r.set}', fold ${r.fold}: ${incompleteNote(r) ?? `${formatNumber(r.images)} images`}`,
     '',
     formatTable(['figure', 'mPQ', 'bPQ', 'averaged as'], [
       ['official PanNuke', fmt(r.mPQ), fmt(r.bPQ), 'per image, then per tissue, then over tissues (NaN-means)'],
@@ -95,17 +96,30 @@ function tableOf(r: EvalReport): string {
 function show(name: string, o: DbOptions & { format: (typeof SHOW_FORMATS)[number] }, io: Io): Promise<void> {
   return withStore(o, 'read', async (store) => {
     const r = await evaluationReport(store, name);
+    const note = incompleteNote(r);
+    if (note !== undefined && o.format !== 'table') io.stderr.write(`warning: '${r.set}' covers ${note}\n`);
     if (o.format === 'json') io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     else if (o.format === 'csv') await writeRows(io.stdout, 'csv', ['scope', 'name', 'metric', 'value'], figureRows(r));
     else io.stdout.write(tableOf(r));
   });
 }
 
-function compare(names: string[], o: DbOptions & { format: 'table' | 'csv' | 'json' }, io: Io): Promise<void> {
+type CompareOptions = DbOptions & { format: 'table' | 'csv' | 'json'; allowIncomplete?: boolean };
+
+function compare(names: string[], o: CompareOptions, io: Io): Promise<void> {
   if (names.length < 2) throw new PannukeError('BAD_OPTION', 'eval compare needs two or more set names');
   return withStore(o, 'read', async (store) => {
     const reports: EvalReport[] = [];
     for (const n of names) reports.push(await evaluationReport(store, n));
+    // Figures over part of a fold are not comparable with figures over all of it (nor with another part).
+    for (const r of reports) {
+      const note = incompleteNote(r);
+      if (note === undefined) continue;
+      if (o.allowIncomplete !== true) {
+        throw new PannukeError('BAD_OPTION', `'${r.set}' covers ${note}`, { file: store.label, hint: 'or add --allow-incomplete to compare it as it is' });
+      }
+      io.stderr.write(`warning: '${r.set}' covers ${note}\n`);
+    }
     const keyed = reports.map((r) => new Map(figureRows(r).filter(([scope, , metric]) => scope !== 'set' || metric !== 'images').map(([scope, name, metric, v]) => [`${scope}|${scope === 'set' ? '' : name}|${metric}`, v])));
     const keys = [...new Set(keyed.flatMap((m) => [...m.keys()]))].filter((k) => /^(set\|\|(mPQ|bPQ)|class\|.*\|PQ$|class_plus\|.*\|PQ$|tissue\|.*\|(mPQ|bPQ)$|detection\|all\|F1$|detection_type\|.*\|F1$)/.test(k));
     const columns = ['scope', 'name', 'metric', ...names, ...names.slice(1).map((n) => `${n} − ${names[0]}`)];
@@ -146,10 +160,15 @@ Exit codes: 0 done, 1 bad input or unusable database, 2 bad usage, 130 interrupt
     .description('prediction sets side by side: mPQ, bPQ, per class and per tissue, with differences from the first')
     .argument('<sets...>', 'two or more prediction sets'))
     .option('--format <format>', 'table, csv or json', parseChoice('--format', ['table', 'csv', 'json'] as const), 'table')
-    .action((names: string[], o: DbOptions & { format: 'table' | 'csv' | 'json' }) => compare(names, o, io));
+    .option('--allow-incomplete', 'compare sets that do not cover their whole fold (refused otherwise: an unfinished `eval run`)')
+    .action((names: string[], o: CompareOptions) => compare(names, o, io));
   dbOptions(ev.command('list').description('the prediction sets in the database'))
     .action((o: DbOptions) => withStore(o, 'read', async (store) => {
-      io.stdout.write(formatTable(['name', 'fold', 'images', 'source', 'created'], (await listSets(store)).map((s) => [s.name, s.fold, s.images, s.source, s.createdAt])));
+      const foldImages = new Map((await store.all('SELECT fold, count(*) FROM images GROUP BY fold')).rows.map((r) => [Number(r[0]), Number(r[1])]));
+      io.stdout.write(formatTable(['name', 'fold', 'images', 'of fold', 'complete', 'source', 'created'], (await listSets(store)).map((s) => {
+        const all = foldImages.get(s.fold) ?? 0;
+        return [s.name, s.fold, s.images, all, s.images === all ? 'yes' : 'no: run eval run again', s.source, s.createdAt];
+      })));
     }));
   dbOptions(ev.command('drop').description('delete a prediction set and all its results').argument('<set>', 'the prediction set'))
     .action((name: string, o: DbOptions) => withStore(o, 'write', async (store) => {

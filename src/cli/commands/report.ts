@@ -1,6 +1,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import { incompleteNote } from '../../eval/metrics.js';
 import { openFolds } from '../../dataset/fold.js';
 import { checkOutput } from '../../output/guard.js';
 import { writeAtomically } from '../../output/atomic.js';
@@ -29,6 +30,8 @@ export async function runReport(o: ReportOptions, io: Io): Promise<string> {
     checkOutput(o.out, { kind: 'file', force: o.force === true, inputs: await protectedInputs(store, o.db, o.data), option: '--out' });
     const subset = o.subset === undefined ? undefined : await findSubset(store, o.subset);
     const data = await gatherReport(store, { perTissue: o.perTissue, ...(subset !== undefined && { subsetId: subset.id, subsetName: subset.name }), ...(o.eval !== undefined && { evalSet: o.eval }) });
+    const note = data.evaluation === undefined ? undefined : incompleteNote(data.evaluation.report);
+    if (note !== undefined) io.stderr.write(`warning: '${o.eval}' covers ${note}\n`);
     if (o.data !== undefined) {
       const folds = await openFolds(o.data);
       try {
