@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   QUERY: 'a query failed or is not allowed',
   SUBSET: 'a subset cannot be made, found or stored',
   VERIFY_FAILED: 'the database does not reproduce the masks',
+  RESOURCES: 'not enough disk space or memory for what was asked',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -9,8 +9,8 @@ import { EXIT } from './io.js';
 import { terminalSafe } from './format.js';
 
 const SYSTEM_ERRORS: Record<string, { message: string; hint?: string }> = {
-  SQLITE_BUSY: { message: 'the database is locked by another program', hint: 'wait for it to finish (or raise --busy-timeout) and run the command again' },
-  SQLITE_LOCKED: { message: 'the database is locked by another program', hint: 'wait for it to finish (or raise --busy-timeout) and run the command again' },
+  SQLITE_BUSY: { message: 'the database is locked by another program', hint: 'wait for it to finish and run the command again, or wait longer: --busy-timeout 600000 (10 min)' },
+  SQLITE_LOCKED: { message: 'the database is locked by another program', hint: 'wait for it to finish and run the command again, or wait longer: --busy-timeout 600000 (10 min)' },
   SQLITE_READONLY: { message: 'the database cannot be written (a read-only file, folder or mount)', hint: 'copy it somewhere writable, or use a reading command' },
   SQLITE_CORRUPT: { message: 'the database file is damaged', hint: 'restore it from a copy, or ingest again into a new file' },
   SQLITE_NOTADB: { message: 'not a SQLite database', hint: 'point --db at a pannuke .sqlite file' },

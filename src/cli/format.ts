@@ -17,6 +17,8 @@ export function formatNumber(n: number): string {
 
 export function formatTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : terminalSafe(c))));
-  const { head, line } = tableLayout(header, cells, header.map((_, k) => rows.every((r) => typeof r[k] === 'number')));
+  // A column of numbers is right-aligned; blank cells do not make it text.
+  const numeric = header.map((_, k) => rows.some((r) => typeof r[k] === 'number') && rows.every((r) => typeof r[k] === 'number' || r[k] === ''));
+  const { head, line } = tableLayout(header, cells, numeric);
   return head + cells.map(line).join('');
 }

@@ -43,3 +43,6 @@ export const EXIT = {
   /** Stopped by SIGTERM (kill, timeout, a CI job cancelled). */
   TERMINATED: 143,
 } as const;
+
+/** The exit-code line of a command's --help (commands with codes of their own say them instead). */
+export const EXIT_HELP = '\nExit codes: 0 done, 1 bad input or an unusable database, 2 bad usage, 3 internal error, 130 interrupted (129 hung up, 143 terminated).';

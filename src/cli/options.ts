@@ -11,14 +11,13 @@ export function parse<T>(schema: z.ZodType<T>, value: unknown, option: string): 
   return result.data;
 }
 
-const Fold = z.coerce.number().int().min(1, 'folds are 1, 2 or 3').max(3, 'folds are 1, 2 or 3');
+const Fold = z.string().trim().regex(/^[123]$/, 'folds are 1, 2 or 3').transform(Number);
 
 /** "1,3" → [1, 3] (sorted, unique). */
-export const parseFolds = (value: string): number[] =>
-  [...new Set(value.split(',').map((s) => parse(Fold, s.trim() === '' ? Number.NaN : s.trim(), '--folds')))].sort();
+export const parseFolds = (value: string): number[] => [...new Set(value.split(',').map((s) => parse(Fold, s, '--folds')))].sort();
 
 /** One fold: "3" → 3. */
-export const parseFold = (value: string): number => parse(Fold, value.trim() === '' ? Number.NaN : value.trim(), '--fold');
+export const parseFold = (value: string): number => parse(Fold, value, '--fold');
 
 const wholeNumber = () => z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number);
 

@@ -11,6 +11,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { PannukeError } from '../errors.js';
+import { shellQuote } from '../shell-quote.js';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -118,7 +119,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     client.close();
     const code = (cause as { code?: string }).code;
     if (code === 'SQLITE_NOTADB') throw new PannukeError('DB_OPEN', 'not a SQLite database', { file, cause, hint: 'point --db at a pannuke .sqlite file or a new path' });
-    if (code === 'SQLITE_BUSY') throw new PannukeError('DB_LOCKED', 'the database is locked by another program', { file, cause, hint: 'wait for it to finish (or raise --busy-timeout) and run the command again' });
+    if (code === 'SQLITE_BUSY') throw new PannukeError('DB_LOCKED', 'the database is locked by another program', { file, cause, hint: 'wait for it to finish and run the command again, or wait longer: --busy-timeout 600000 (10 min)' });
     throw new PannukeError('DB_OPEN', `cannot use database: ${(cause as Error).message}`, { file, cause });
   }
   const db = drizzle(client, { schema }) as Db;
@@ -127,7 +128,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     else checkSchema(db, file, true, options.allowOlderSchema === true);
   } catch (e) {
     client.close();
-    if ((e as { code?: string }).code === 'SQLITE_BUSY') throw new PannukeError('DB_LOCKED', 'the database is locked by another program', { file, cause: e, hint: 'wait for it to finish (or raise --busy-timeout) and run the command again' });
+    if ((e as { code?: string }).code === 'SQLITE_BUSY') throw new PannukeError('DB_LOCKED', 'the database is locked by another program', { file, cause: e, hint: 'wait for it to finish and run the command again, or wait longer: --busy-timeout 600000 (10 min)' });
     throw e;
   }
   return db;
@@ -161,25 +162,26 @@ function appliedMigrations(db: Db): number {
 function checkSchema(db: Db, file: string, reading = false, allowOlder = false): void {
   const applied = appliedMigrations(db);
   const known = knownMigrations();
+  // drizzle's migrator creates its log table before the transaction that applies the migrations, so a process
+  // killed in between leaves that empty table alone: a fresh file, not a foreign one. A foreign file is said
+  // first: `pannuke upgrade` cannot make it one of ours, so it must not be suggested.
+  const tables = db.$client.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT IN ('__drizzle_migrations') AND name NOT LIKE 'sqlite_%'").pluck().get();
+  if (applied === 0 && tables !== 0) {
+    throw new PannukeError('DB_SCHEMA', 'file is a SQLite database but not a pannuke-db one (it has tables and no migration history)', {
+      file, hint: reading ? 'point --db at a database made by pannuke ingest' : 'choose a new --db path',
+    });
+  }
+  if (reading && tables === 0) {
+    throw new PannukeError('DB_SCHEMA', 'database has no tables: not made by pannuke ingest', { file, hint: 'create it with `pannuke ingest <root> --db <file>`' });
+  }
   if (reading && !allowOlder && applied < known) {
     throw new PannukeError('DB_SCHEMA', `database schema is older than this version of pannuke-db: ${applied} of ${known} migrations applied`, {
-      file, hint: `upgrade it once with \`pannuke upgrade --db ${file}\` (reading commands never change a file)`,
+      file, hint: `upgrade it once with \`pannuke upgrade --db ${shellQuote(file)}\` (reading commands never change a file)`,
     });
   }
   if (applied > known) {
     throw new PannukeError('DB_SCHEMA', `database schema is newer than this version of pannuke-db knows: ${applied} migrations applied, ${known} known`, {
       file, hint: 'upgrade pannuke-db (npm install pannuke-db@latest)',
-    });
-  }
-  // drizzle's migrator creates its log table before the transaction that applies the migrations, so a process
-  // killed in between leaves that empty table alone: a fresh file, not a foreign one.
-  const tables = db.$client.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT IN ('__drizzle_migrations') AND name NOT LIKE 'sqlite_%'").pluck().get();
-  if (reading && tables === 0) {
-    throw new PannukeError('DB_SCHEMA', 'database has no tables: not made by pannuke ingest', { file, hint: 'create it with `pannuke ingest <root> --db <file>`' });
-  }
-  if (applied === 0 && tables !== 0) {
-    throw new PannukeError('DB_SCHEMA', 'file is a SQLite database but not a pannuke-db one (it has tables and no migration history)', {
-      file, hint: 'choose a new --db path',
     });
   }
 }

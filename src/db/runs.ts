@@ -48,7 +48,7 @@ export function startRun(db: Db, file: string, options: Record<string, unknown>)
       .immediate();
   } catch (e) {
     if ((e as { code?: string }).code === 'SQLITE_BUSY') {
-      throw new PannukeError('DB_LOCKED', 'another process is writing this database', { file, hint: 'wait for it to finish and run the command again', cause: e });
+      throw new PannukeError('DB_LOCKED', 'the database is locked by another program (a reader or a writer) for longer than --busy-timeout', { file, hint: 'wait for it to finish, or wait longer: --busy-timeout 600000 (10 min)', cause: e });
     }
     throw e;
   }

@@ -145,7 +145,7 @@ async function evaluateImages(store: Store, o: EvalRunOptions, masks: NpyFile, t
     await runOrdered(pool, items, {
       inFlight: pool.size * pool.depth + 2,
       request: ({ image, rows }) => ({
-        context: { file: masks.path, fold: o.fold, index: image.foldIndex },
+        context: { file: masks.path, fold: o.fold, index: image.foldIndex, rerun: 'eval run' },
         record: masks.recordLayout, dtype, layout: { ...shape, classChannels: 5 },
         gt: rows.map(({ id: _id, ...g }) => g), radius: o.radius,
       }),

@@ -48,6 +48,8 @@ export interface ImageContext {
   file: string;
   fold: number;
   index: number;
+  /** The command to run again once the file is fixed (default: ingest). */
+  rerun?: string;
 }
 
 /**
@@ -176,6 +178,6 @@ function badValue(v: number, context: ImageContext, channel: number, row: number
   return new PannukeError('BAD_MASK_VALUE', `mask value ${v} is ${what}: expected a whole number ≥ 0 (an instance id, or 0 for none)`, {
     file: context.file,
     position: `fold ${context.fold}, image ${context.index}, channel ${channel}, row ${row}, col ${col}`,
-    hint: 'ids are never rounded or cast; fix the mask and run ingest again',
+    hint: `ids are never rounded or cast; fix the mask and run ${context.rerun ?? 'ingest'} again`,
   });
 }

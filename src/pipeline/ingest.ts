@@ -21,6 +21,7 @@ import { runOrdered } from './ordered.js';
 import { WorkerPool } from './pool.js';
 import type { ExtractRequest, ExtractResponse } from './protocol.js';
 import { onInterrupt } from '../interrupt.js';
+import { shellQuote } from '../shell-quote.js';
 
 const CLASS_ID = NUMBER_FIELDS.indexOf('classId');
 
@@ -122,7 +123,7 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
             for (const s of await restoreSubsetMembers(store, p.fold.fold)) {
               (s.after === s.before ? summary.notes : summary.warnings).push(s.after === s.before
                 ? `subset '${s.name}': its ${s.before} nuclei in fold ${p.fold.fold} were found again in the new files`
-                : `subset '${s.name}': ${s.before - s.after} of its ${s.before} nuclei in fold ${p.fold.fold} are not in the new files and left the subset (see \`pannuke subset show ${s.name}\`)`);
+                : `subset '${s.name}': ${s.before - s.after} of its ${s.before} nuclei in fold ${p.fold.fold} are not in the new files and left the subset (see \`pannuke subset show ${shellQuote(s.name)}\`)`);
             }
           });
         } else if (p.indexes.length > 0 || (await target.sourcesOf(p.fold.fold)).length === 0) {

@@ -89,7 +89,7 @@ export function runReadOnly(db: SqlConnection, sql: string, file: string, option
       } catch (cause) {
         if (cause instanceof PannukeError) throw cause;
         if ((cause as { code?: string }).code?.startsWith('SQLITE_BUSY') === true) {
-          throw new PannukeError('DB_LOCKED', 'the database is locked by another program', { file, cause, hint: 'wait for it to finish (or raise --busy-timeout) and run the command again' });
+          throw new PannukeError('DB_LOCKED', 'the database is locked by another program', { file, cause, hint: 'wait for it to finish and run the command again, or wait longer: --busy-timeout 600000 (10 min)' });
         }
         throw new PannukeError('QUERY', `SQLite: ${(cause as Error).message}`, { file, cause });
       }

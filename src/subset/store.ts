@@ -146,7 +146,7 @@ export async function findSubset(store: Store, name: string): Promise<StoredSubs
   const row = (await store.all(`SELECT ${SUBSET_COLUMNS} FROM subsets WHERE name = ?`, [name])).rows[0];
   if (row === undefined) {
     const known = (await listSubsets(store)).map((s) => s.name);
-    throw new PannukeError('SUBSET', `no subset named '${name}'${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, { file: store.label });
+    throw new PannukeError('BAD_OPTION', `no subset named '${name}'${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, { file: store.label });
   }
   return subsetOf(row);
 }

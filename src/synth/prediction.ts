@@ -79,7 +79,6 @@ export async function synthesizePrediction(o: PredictionOptions): Promise<{ imag
             const id = merge ? (lastId.get(c) as number) : newId();
             lastId.set(c, id);
             put(set, c, id);
-            if (!merge) total++;
           }
           const falsePositives = Math.floor(rand() * 4);
           for (let k = 0; k < falsePositives; k++) {
@@ -88,14 +87,22 @@ export async function synthesizePrediction(o: PredictionOptions): Promise<{ imag
               .filter(([row, col]) => row >= 0 && col >= 0 && row < h && col < w).map(([row, col]) => row * w + col);
             if (blob.length === 0) continue;
             put(blob, Math.floor(rand() * CLASSES), newId());
-            total++;
           }
         }
+        // Counted as written, (channel, id) pairs: a nucleus painted over whole by a later one is not there.
+        const present = Array.from({ length: CLASSES }, () => new Set<number>());
         for (let p = 0; p < hw; p++) {
           let any = false;
-          for (let c = 0; c < CLASSES; c++) if (pred[p * CHANNELS + c] !== 0) any = true;
+          for (let c = 0; c < CLASSES; c++) {
+            const v = pred[p * CHANNELS + c] as number;
+            if (v !== 0) {
+              any = true;
+              present[c]!.add(v);
+            }
+          }
           if (!any) pred[p * CHANNELS + 5] = 1;
         }
+        total += present.reduce((sum, ids) => sum + ids.size, 0);
         out.append(pred);
         o.onImage?.(i + 1, n, total);
         await pause();

@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { databaseFiles } from '../../output/guard.js';
-import type { Io } from '../io.js';
+import { EXIT_HELP, type Io } from '../io.js';
 import { parsePositiveInt } from '../options.js';
 import { runIngest } from './ingest.js';
 import { runReport } from './report.js';
 import { printClassDistribution } from './stats.js';
 import { runSynth } from './synth.js';
 import { runEvalDemo } from './eval.js';
+import { shellQuote } from '../../shell-quote.js';
 
 export interface DemoOptions {
   dir: string;
@@ -46,7 +47,7 @@ export async function runDemo(opts: DemoOptions, io: Io): Promise<void> {
   io.stdout.write('\nEvaluating a model-like prediction of fold 1 (pannuke synth --prediction-of, then pannuke eval run):\n');
   await runEvalDemo({ sample, prediction: path.join(opts.dir, 'prediction'), db }, io);
   const written = await runReport({ db, data: sample, out: report, perTissue: 3, force: true, eval: 'demo-model' }, io);
-  io.stdout.write(`\nDatabase: ${path.resolve(db)}\nReport:   ${written} (open it in a browser)\nTry: sqlite3 ${db} "SELECT class, count(*), avg(area) FROM nucleus_facts GROUP BY class"\n     pannuke eval show demo-model --db ${db} --format json\n`);
+  io.stdout.write(`\nDatabase: ${path.resolve(db)}\nReport:   ${written} (open it in a browser)\nTry: sqlite3 ${shellQuote(db)} "SELECT class, count(*), avg(area) FROM nucleus_facts GROUP BY class"\n     pannuke eval show demo-model --db ${shellQuote(db)} --format json\n`);
 }
 
 export function registerDemo(program: Command, io: Io): void {
@@ -55,5 +56,6 @@ export function registerDemo(program: Command, io: Io): void {
     .description('generate a small synthetic sample, ingest it, print its class distribution and write a report, all under .work/ (npm start)')
     .option('--dir <dir>', 'the demo\'s own folder: sample/, prediction/, demo.sqlite and report.html are (re)written there', '.work')
     .option('--images-per-fold <n>', 'sample size per fold', parsePositiveInt('--images-per-fold'), 40)
+    .addHelpText('after', EXIT_HELP)
     .action((opts: DemoOptions) => runDemo(opts, io));
 }

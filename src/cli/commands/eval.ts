@@ -8,11 +8,12 @@ import { writeRows } from '../../export/text.js';
 import { parseDbLocation } from '../../db/location.js';
 import { dbOptions, withStore, type DbOptions } from '../database.js';
 import { formatNumber, formatTable } from '../format.js';
-import type { Io } from '../io.js';
+import { EXIT_HELP, type Io } from '../io.js';
 import { parseChoice, parseFold, parsePositiveInt } from '../options.js';
 import { progressReporter } from '../progress.js';
 import { checkSubsetName } from '../../subset/store.js';
 import { runSynth } from './synth.js';
+import { shellQuote } from '../../shell-quote.js';
 
 const SHOW_FORMATS = ['table', 'json', 'csv'] as const;
 const fmt = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? 'NaN' : v.toFixed(digits));
@@ -40,7 +41,7 @@ async function run(prediction: string, o: RunOptions, io: Io): Promise<void> {
     } else {
       io.stdout.write(`${r.replaced ? 'replaced and ' : ''}evaluated '${r.set.name}' (fold ${r.set.fold}): ${formatNumber(r.images)} images, ${formatNumber(r.predictedNuclei)} predicted nuclei in ${r.seconds.toFixed(1)} s${r.skipped > 0 ? `, ${formatNumber(r.skipped)} already done` : ''}\n`);
     }
-    io.stdout.write(`see: pannuke eval show ${r.set.name} --db ${parseDbLocation(o.db).label}\n`);
+    io.stdout.write(`see: pannuke eval show ${shellQuote(r.set.name)} --db ${shellQuote(parseDbLocation(o.db).label)}\n`);
   } finally {
     progress.stop();
   }
@@ -154,6 +155,7 @@ Exit codes: 0 done, 1 bad input or unusable database, 2 bad usage, 130 interrupt
     .description('the figures of a prediction set: official mPQ/bPQ, image-averaged, pooled (+), per class, per tissue, detection')
     .argument('<set>', 'the prediction set'))
     .option('--format <format>', 'table, json or csv', parseChoice('--format', SHOW_FORMATS), 'table')
+    .addHelpText('after', EXIT_HELP)
     .action((name: string, o: DbOptions & { format: (typeof SHOW_FORMATS)[number] }) => show(name, o, io));
   dbOptions(ev
     .command('compare')
@@ -161,8 +163,10 @@ Exit codes: 0 done, 1 bad input or unusable database, 2 bad usage, 130 interrupt
     .argument('<sets...>', 'two or more prediction sets'))
     .option('--format <format>', 'table, csv or json', parseChoice('--format', ['table', 'csv', 'json'] as const), 'table')
     .option('--allow-incomplete', 'compare sets that do not cover their whole fold (refused otherwise: an unfinished `eval run`)')
+    .addHelpText('after', EXIT_HELP)
     .action((names: string[], o: CompareOptions) => compare(names, o, io));
   dbOptions(ev.command('list').description('the prediction sets in the database'))
+    .addHelpText('after', EXIT_HELP)
     .action((o: DbOptions) => withStore(o, 'read', async (store) => {
       const foldImages = new Map((await store.all('SELECT fold, count(*) FROM images GROUP BY fold')).rows.map((r) => [Number(r[0]), Number(r[1])]));
       io.stdout.write(formatTable(['name', 'fold', 'images', 'of fold', 'complete', 'source', 'created'], (await listSets(store)).map((s) => {
@@ -171,6 +175,7 @@ Exit codes: 0 done, 1 bad input or unusable database, 2 bad usage, 130 interrupt
       })));
     }));
   dbOptions(ev.command('drop').description('delete a prediction set and all its results').argument('<set>', 'the prediction set'))
+    .addHelpText('after', EXIT_HELP)
     .action((name: string, o: DbOptions) => withStore(o, 'write', async (store) => {
       const set = await findSet(store, name);
       if (set === undefined) throw new PannukeError('BAD_OPTION', `no prediction set named '${name}'`, { file: store.label });

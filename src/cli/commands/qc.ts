@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { exampleUnit, qcCounts, qcExamples } from '../../query/qc.js';
 import { dbOptions, withStore, type DbOptions } from '../database.js';
 import { formatNumber, formatTable } from '../format.js';
-import type { Io } from '../io.js';
+import { EXIT_HELP, type Io } from '../io.js';
 import { parseNonNegativeInt } from '../options.js';
 
 export function runQc(opts: DbOptions & { examples: number }, io: Io): Promise<void> {
@@ -27,5 +27,6 @@ export function registerQc(program: Command, io: Io): void {
     .description("count PanNuke's quirks (shared ids, overlapping classes, fragments, holes, empty and void images) with examples"))
     .option('--examples <n>', 'examples per quirk', parseNonNegativeInt('--examples'), 5)
     .addHelpText('after', '\nColumns: nuclei (rows of nuclei with the quirk), pixels (overlap_pixels only), images (that have it); examples are nuclei or images as the heading says.')
+    .addHelpText('after', EXIT_HELP)
     .action((opts: DbOptions & { examples: number }) => runQc(opts, io));
 }

@@ -10,7 +10,7 @@ import { renderReport } from '../../report/html.js';
 import { attachPatches } from '../../report/patches.js';
 import { findSubset } from '../../subset/store.js';
 import { dbOptions, withStore, type DbOptions } from '../database.js';
-import type { Io } from '../io.js';
+import { EXIT_HELP, type Io } from '../io.js';
 import { parsePositiveInt } from '../options.js';
 import { protectedInputs } from './inputs.js';
 
@@ -58,5 +58,6 @@ export function registerReport(program: Command, io: Io): void {
     .option('--per-tissue <n>', 'gallery images per tissue', parsePositiveInt('--per-tissue'), 3)
     .option('--eval <set>', 'add the evaluation of a prediction set (pannuke eval run): its tables, and ground truth against prediction over the patches')
     .addHelpText('after', '\nThe page needs no server and no network: open it from disk, share it, attach it to a supplement.')
+    .addHelpText('after', EXIT_HELP)
     .action((o: ReportOptions) => runReport(o, io).then(() => undefined));
 }

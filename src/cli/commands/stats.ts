@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { classByTissue, GROUP_KEYS, groupedStats, type GroupKey } from '../../query/stats.js';
 import { findSubsetId } from '../../subset/store.js';
 import { dbOptions, withStore, type DbOptions } from '../database.js';
-import type { Io } from '../io.js';
+import { EXIT_HELP, type Io } from '../io.js';
 import { parseChoiceList, parseFormat } from '../options.js';
 import { writeRows, type Format } from '../../export/text.js';
 
@@ -33,5 +33,6 @@ export function registerStats(program: Command, io: Io): void {
     .addHelpText('after', `
 Columns with --by: the keys, nuclei, images (that have such nuclei), share (of the group without the class key),
 area_mean, area_p10, area_median, area_p90 (nearest rank: the smallest area whose rank r satisfies r >= ceil(p n)).`)
+    .addHelpText('after', EXIT_HELP)
     .action((opts: StatsOptions) => runStats(opts, io));
 }

@@ -7,9 +7,10 @@ import { checkSubsetName, createSubset, dropSubset, findSubset, listSubsets, par
 import type { Shortfall } from '../../subset/select.js';
 import { dbOptions, withStore, type DbOptions } from '../database.js';
 import { formatTable } from '../format.js';
-import type { Io } from '../io.js';
+import { EXIT_HELP, type Io } from '../io.js';
 import { parseChoice, parseFolds, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { writeRows } from '../../export/text.js';
+import { shellQuote } from '../../shell-quote.js';
 
 interface CreateOptions extends DbOptions {
   nucleiPerClass?: number;
@@ -52,7 +53,7 @@ function shortfallSummary(name: string, shortfalls: readonly Shortfall[], groups
   if (shortfalls.length === 0) return undefined;
   if (shortfalls[0]?.classId === 0) return `note: only ${shortfalls[0].available} images qualify; all were taken`;
   const per = o.stratify === undefined ? 'class' : `(${o.stratify}, class) stratum`;
-  return `note: ${shortfalls.length} of ${groups} ${o.stratify === undefined ? 'classes' : `(${o.stratify}, class) strata`} had fewer than ${o.nucleiPerClass} nuclei per ${per}; all of theirs were taken (pannuke subset show ${name} lists them)`;
+  return `note: ${shortfalls.length} of ${groups} ${o.stratify === undefined ? 'classes' : `(${o.stratify}, class) strata`} had fewer than ${o.nucleiPerClass} nuclei per ${per}; all of theirs were taken (pannuke subset show ${shellQuote(name)} lists them)`;
 }
 
 function create(name: string, o: CreateOptions, io: Io): Promise<void> {
@@ -87,10 +88,12 @@ export function registerSubset(program: Command, io: Io): void {
     .option('--where <sql>', 'only nuclei matching one SQL condition on nucleus_facts columns, e.g. "eccentricity < 0.9"; it can only narrow the other filters')
     .option('--seed <s>', 'random seed: the same seed and database give the same subset', parseNonNegativeInt('--seed'), 0)
     .option('--allow-empty', 'store the subset even when no nucleus passes the filters (by default that is an error)')
+    .addHelpText('after', EXIT_HELP)
     .action((name: string, o: CreateOptions) => create(name, o, io));
   dbOptions(subset
     .command('list')
     .description('list stored subsets'))
+    .addHelpText('after', EXIT_HELP)
     .action((o: DbOptions) => withStore(o, 'read', async (store) => {
       io.stdout.write(formatTable(['name', 'kind', 'nuclei', 'images', 'seed', 'created'], (await listSubsets(store)).map((s) => [s.name, s.kind, s.nuclei, s.images, s.seed, s.createdAt])));
     }));
@@ -98,6 +101,7 @@ export function registerSubset(program: Command, io: Io): void {
     .command('show')
     .description("a subset's options, its class × tissue table and the groups that had fewer nuclei than asked")
     .argument('<name>', 'the subset'))
+    .addHelpText('after', EXIT_HELP)
     .action((name: string, o: DbOptions) => withStore(o, 'read', async (store) => {
       const s = await findSubset(store, name);
       io.stdout.write(`subset '${s.name}' (${s.kind}, seed ${s.seed}, created ${s.createdAt}): ${s.nuclei} nuclei in ${s.images} images\noptions: ${s.options}\n`);
@@ -113,6 +117,7 @@ export function registerSubset(program: Command, io: Io): void {
     .command('drop')
     .description('delete a stored subset (its nuclei stay)')
     .argument('<name>', 'the subset'))
+    .addHelpText('after', EXIT_HELP)
     .action((name: string, o: DbOptions) => withStore(o, 'write', async (store) => {
       await dropSubset(store, name);
       io.stdout.write(`dropped subset '${name}'\n`);

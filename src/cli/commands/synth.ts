@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { checkOutput } from '../../output/guard.js';
@@ -7,7 +9,7 @@ import { synthesizePrediction } from '../../synth/prediction.js';
 import { officialLayout } from '../../dataset/layout.js';
 import { PannukeError } from '../../errors.js';
 import { loadRelease } from '../../release/expected.js';
-import type { Io } from '../io.js';
+import { EXIT_HELP, type Io } from '../io.js';
 import { parseFold, parseFolds, parseIntIn, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { progressReporter } from '../progress.js';
 
@@ -26,6 +28,33 @@ export interface SynthCommandOptions {
 
 /** The largest --size: one float64 mask record of 2048² px is 201 MB, held once per worker by ingest. */
 export const MAX_SYNTH_SIZE = 2048;
+
+/** Bytes per image held in memory until the manifest is written (its counts and tissue), measured ~100. */
+const MANIFEST_BYTES_PER_IMAGE = 200;
+/** The most the manifest may take in memory. */
+const MANIFEST_BUDGET_BYTES = 512 << 20;
+
+/**
+ * Refuses, before anything is written, a dataset that the disk cannot hold or whose manifest would not fit in
+ * memory: `--images-per-fold 1000000000` used to run V8 out of heap (exit 134) after filling the disk.
+ */
+function checkRoom(final: string, images: number, size: number): void {
+  const bytes = images * size * size * (3 + 6) * 8 + images * 13 * 4;
+  const gb = (n: number) => `${(n / 1e9).toFixed(n < 1e10 ? 2 : 0)} GB`;
+  const { bavail, bsize } = fs.statfsSync(path.dirname(final));
+  const free = bavail * bsize;
+  if (bytes > free) {
+    throw new PannukeError('RESOURCES', `${images.toLocaleString('en-US')} images of ${size} × ${size} px take ${gb(bytes)} (float64, as PanNuke ships); the disk has ${gb(free)} free`, {
+      file: final, hint: 'ask for fewer images (--images-per-fold) or a smaller --size, or write elsewhere',
+    });
+  }
+  const memory = images * MANIFEST_BYTES_PER_IMAGE;
+  if (memory > Math.min(MANIFEST_BUDGET_BYTES, os.freemem() / 2)) {
+    throw new PannukeError('RESOURCES', `${images.toLocaleString('en-US')} images are more than one synthetic dataset's manifest holds in memory (at most ${Math.floor(MANIFEST_BUDGET_BYTES / MANIFEST_BYTES_PER_IMAGE).toLocaleString('en-US')})`, {
+      file: final, hint: 'ask for fewer images (--images-per-fold)',
+    });
+  }
+}
 
 /** `synth <dir> --prediction-of <dataset> --fold k`: <dir>/masks.npy, a prediction of that fold. */
 async function runPrediction(dir: string, opts: SynthCommandOptions & { predictionOf: string }, io: Io): Promise<void> {
@@ -52,6 +81,7 @@ export async function runSynth(dir: string, opts: SynthCommandOptions, io: Io): 
   const release = opts.likeRelease === true ? loadRelease() : undefined;
   const perFold = (fold: number) => (release === undefined ? (opts.imagesPerFold ?? 40) : Math.min(opts.imagesPerFold ?? Infinity, (release.folds.get(fold) ?? []).length));
   const total = folds.reduce((s, f) => s + perFold(f), 0);
+  checkRoom(final, total, opts.size);
   const progress = progressReporter(io, 'synth');
   let done = 0;
   let nuclei = 0;
@@ -88,5 +118,6 @@ The folder appears when complete (it is written under a temporary name); Ctrl-C 
 Example, a prediction to evaluate:
   pannuke synth sample --images-per-fold 40 && pannuke ingest sample --db s.sqlite
   pannuke synth pred --prediction-of sample --fold 1 && pannuke eval run pred --db s.sqlite --name model --fold 1`)
+    .addHelpText('after', EXIT_HELP)
     .action((dir: string, opts: SynthCommandOptions) => runSynth(dir, opts, io));
 }
