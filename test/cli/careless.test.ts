@@ -1,7 +1,9 @@
 // The small things a careless user meets (issue 19, item 9), through the real CLI: each a single line with the
 // README's exit code, hints that can be pasted into a shell, counts that match the files, and limits said.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { load } from 'npyjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +99,21 @@ describe('careless usage', () => {
     }
     expect(fs.readdirSync(dir).filter((f) => f.includes('huge'))).toEqual([]);
   });
+
+  it('a relative data root is recorded absolute: exports from another folder find the sources', async () => {
+    const entry = path.resolve(import.meta.dirname, '../../src/cli/entry.ts');
+    const tsx = pathToFileURL(path.resolve(import.meta.dirname, '../../node_modules/tsx/dist/loader.mjs')).href;
+    const run = (cwd: string, ...args: string[]) => spawnSync(process.execPath, ['--import', tsx, entry, ...args], { cwd, encoding: 'utf8' });
+    const r = run(dir, 'ingest', 'my data', '--db', 'relative.sqlite');
+    expect(r.status, r.stderr).toBe(0);
+    const paths = new Database(path.join(dir, 'relative.sqlite'), { readonly: true }).prepare('SELECT path FROM sources').pluck().all() as string[];
+    expect(paths.length).toBe(9);
+    for (const p of paths) expect(path.isAbsolute(p) && fs.existsSync(p), p).toBe(true);
+    const elsewhere = fs.mkdtempSync(path.join(dir, 'elsewhere-'));
+    const e = run(elsewhere, 'export', 'masks', '--db', path.join(dir, 'relative.sqlite'), '--out', 'm');
+    expect(e.status, e.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(elsewhere, 'm'))).toContain('masks.npy');
+  }, 60_000);
 
   it('tables keep a column of numbers right-aligned when some cells are blank', () => {
     const t = formatTable(['name', 'n'], [['a', 1234], ['b', ''], ['c', 5]]);

@@ -64,6 +64,13 @@ describe('ingest from zips', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/ingested 16 images.*8 already in the database/);
     expect(naturalRows(db)).toBe(naturalRows(folderDb));
+    // and back to the folder: nothing to load, so nothing is rewritten (sources still name the zips)
+    const sources = () => new Database(db, { readonly: true }).prepare('SELECT fold, role, path, fingerprint_kind FROM sources ORDER BY fold, role').all();
+    const before = sources();
+    expect(before.filter((s: any) => s.fold === 2).every((s: any) => s.path.includes('.zip:'))).toBe(true);
+    const back = await cli('ingest', data, '--db', db);
+    expect(back.out).toMatch(/nothing to do/);
+    expect(sources()).toEqual(before);
   });
 
   it('a damaged or truncated archive is a clear error and leaves no database', async () => {
