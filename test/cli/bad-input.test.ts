@@ -7,7 +7,7 @@ import { runCli } from '../../src/cli/main.js';
 import { contentHash } from '../helpers/db.js';
 import { writeTinyFold } from '../helpers/folds.js';
 import { captureIo } from '../helpers/io.js';
-import { tempDir } from '../helpers/tmp.js';
+import { tempDir, skipBecause } from '../helpers/tmp.js';
 
 const dir = tempDir('bad');
 let k = 0;
@@ -72,7 +72,7 @@ describe('bad input: a clear one-line error, exit 1, and an unchanged database',
     });
   }
 
-  it.skipIf(process.getuid?.() === 0)('unreadable file (skipped as root: root reads any file)', async () => {
+  it.skipIf(skipBecause(process.getuid?.() === 0, 'an unreadable file cannot be made for root, who reads any file'))('unreadable file (skipped as root: root reads any file)', async () => {
     const root = path.join(dir, `r${k++}`);
     writeTinyFold(root, 1, 'flat');
     fs.chmodSync(path.join(root, 'fold1', 'masks.npy'), 0);

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, cohortDatabase } from '../helpers/cohort.js';
 import { fileSha } from '../helpers/files.js';
 import { writeTinyFold } from '../helpers/folds.js';
-import { tempDir } from '../helpers/tmp.js';
+import { tempDir, skipBecause } from '../helpers/tmp.js';
 
 const dir = tempDir('safety');
 let db: string;
@@ -145,7 +145,7 @@ describe('outputs never destroy inputs', () => {
     }
   });
 
-  it.skipIf(process.getuid?.() !== 0 || !fs.existsSync('/usr/sbin/runuser'))('a read-only folder read by another user (nobody): every reading command works and leaves nothing beside the file', () => {
+  it.skipIf(skipBecause(process.getuid?.() !== 0 || !fs.existsSync('/usr/sbin/runuser'), 'the other-user read needs root and runuser'))('a read-only folder read by another user (nobody): every reading command works and leaves nothing beside the file', () => {
     const shared = fs.mkdtempSync('/tmp/pannuke-ro-');
     try {
       fs.chmodSync(shared, 0o755);

@@ -10,7 +10,7 @@ import { exitOf, spawnCli } from '../helpers/child.js';
 import { cli } from '../helpers/cohort.js';
 import { contentHash, naturalRows } from '../helpers/db.js';
 import { writeTinyFold } from '../helpers/folds.js';
-import { tempDir } from '../helpers/tmp.js';
+import { tempDir, skipBecause } from '../helpers/tmp.js';
 import { zipFold } from '../helpers/zip.js';
 
 const dir = tempDir('hostile');
@@ -157,7 +157,7 @@ describe('sizes a file declares are bounded before anything is allocated', () =>
 });
 
 describe('only regular files are opened', () => {
-  it.skipIf(!fs.existsSync('/usr/bin/mkfifo'))('a FIFO as masks.npy, as fold_1.zip or as --db is refused at once, by name', async () => {
+  it.skipIf(skipBecause(!fs.existsSync('/usr/bin/mkfifo'), 'mkfifo is not installed'))('a FIFO as masks.npy, as fold_1.zip or as --db is refused at once, by name', async () => {
     const flat = fresh();
     writeTinyFold(flat, 1, 'flat', { n: 2 });
     fs.rmSync(path.join(flat, 'fold1', 'masks.npy'));

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exitOf, spawnCli } from '../helpers/child.js';
 import { freshDatabase, pgRows, postgresSkip, postgresUrl } from '../helpers/postgres.js';
+import { skipBecause } from '../helpers/tmp.js';
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   const started = performance.now();
@@ -43,7 +44,7 @@ describe('connect timeout', () => {
   }, 30_000);
 });
 
-describe.skipIf(postgresSkip !== '' || process.getuid?.() !== 0)('a password the server asks for', () => {
+describe.skipIf(postgresSkip !== '' || skipBecause(process.getuid?.() !== 0, 'the SCRAM test edits the throwaway server\'s pg_hba.conf, as root'))('a password the server asks for', () => {
   it('a URL without one ends at once in one line naming what to do; with it, the login works', async () => {
     const url = await freshDatabase({ postgis: false });
     // The run's server trusts every login; this role alone must give a SCRAM password (the rule goes first).

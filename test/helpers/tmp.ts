@@ -19,3 +19,9 @@ export function fileArrayBuffer(file: string): ArrayBuffer {
   const b = fs.readFileSync(file);
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }
+
+/** Says why a test is skipped, where the run prints it, and returns whether to skip. */
+export function skipBecause(skip: boolean, why: string): boolean {
+  if (skip) console.warn(`skipping: ${why}`);
+  return skip;
+}

@@ -5,7 +5,7 @@ import { dump } from 'npyjs';
 import { describe, expect, it } from 'vitest';
 import { decodeNumeric, decodeStrings } from '../../src/npy/decode.js';
 import { NpyFile } from '../../src/npy/reader.js';
-import { hasShared, SHARED_SAMPLE, tempDir } from '../helpers/tmp.js';
+import { hasShared, SHARED_SAMPLE, tempDir, skipBecause } from '../helpers/tmp.js';
 import { errorOf } from '../helpers/errors.js';
 
 const dir = tempDir('npy');
@@ -148,7 +148,7 @@ describe('NpyFile: errors name the file and the problem', () => {
     expect(e.code).toBe('NPY_BAD_MAGIC');
   });
 
-  it.skipIf(process.getuid?.() === 0)('unreadable file', () => {
+  it.skipIf(skipBecause(process.getuid?.() === 0, 'an unreadable file cannot be made for root, who reads any file'))('unreadable file', () => {
     const p = write(handMade(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", f8));
     fs.chmodSync(p, 0);
     expect(errorOf(() => NpyFile.open(p)).code).toBe('FILE_UNREADABLE');
@@ -182,7 +182,7 @@ describe('types.npy strings', () => {
     expect(decodeStrings(file.readAllSync(), file.header.dtype)).toEqual(['Colon', 'Lung']);
   });
 
-  describe.skipIf(!hasShared)('the real official types.npy (../shared; skipped when absent)', () => {
+  describe.skipIf(skipBecause(!hasShared, 'the real types.npy files are in ../shared, absent here'))('the real official types.npy (../shared; skipped when absent)', () => {
     for (const [file, fold, count] of [['fold1-types.npy', 0, 2656], ['fold3-types.npy', 2, 2722]] as const) {
       it(`${file}: ${count} entries, 19 tissues, equal to CellViT's types.csv`, () => {
         const npy = NpyFile.open(path.join(SHARED_SAMPLE, 'official-types-npy', file));

@@ -13,7 +13,7 @@ import { NpyFile } from '../../src/npy/reader.js';
 import { loadRelease } from '../../src/release/expected.js';
 import { OFFICIAL } from '../../src/release/pannuke.js';
 import { cli, cohortDatabase } from '../helpers/cohort.js';
-import { hasShared, SHARED_SAMPLE, tempDir } from '../helpers/tmp.js';
+import { hasShared, SHARED_SAMPLE, tempDir, skipBecause } from '../helpers/tmp.js';
 
 const dir = tempDir('official');
 const release = loadRelease();
@@ -96,7 +96,7 @@ describe('the embedded release table', () => {
     expect(total).toBe(189_744);
   });
 
-  it.skipIf(!hasShared)('its tissues equal the real official types.npy of folds 1 and 3 (../shared; skipped when absent)', () => {
+  it.skipIf(skipBecause(!hasShared, 'the real types.npy files are in ../shared, absent here'))('its tissues equal the real official types.npy of folds 1 and 3 (../shared; skipped when absent)', () => {
     for (const [file, fold] of [['fold1-types.npy', 1], ['fold3-types.npy', 3]] as const) {
       const npy = NpyFile.open(path.join(SHARED_SAMPLE, 'official-types-npy', file));
       if (npy.header.dtype.kind !== 'unicode') throw new Error('unicode expected');
