@@ -128,7 +128,7 @@ describe('subset list, show, drop', () => {
     expect((await cli('subset', 'drop', 'keep', '--db', db)).code).toBe(0);
     expect(members('keep')).toEqual([]);
     const missing = await cli('subset', 'show', 'keep', '--db', db);
-    expect([missing.code, missing.err]).toEqual([1, expect.stringMatching(/no subset named 'keep'/)]);
+    expect([missing.code, missing.err]).toEqual([2, expect.stringMatching(/no subset named 'keep'/)]); // a usage error, like an unknown prediction set
   });
 });
 
