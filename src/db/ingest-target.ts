@@ -30,8 +30,8 @@ export interface IngestTarget {
   tissueIds(names: readonly string[]): Promise<Map<string, number>>;
   loadedIndexes(fold: number): Promise<Set<number>>;
   sourcesOf(fold: number): Promise<RecordedSource[]>;
-  /** fold_index → the stored CRC-32 of its mask record (null where it was loaded without one). */
-  maskChecksums(fold: number): Promise<Map<number, number | null>>;
+  /** fold_index → the stored digest of its mask record (null where it was loaded without one). */
+  maskDigests(fold: number): Promise<Map<number, number | null>>;
   /** fold_index → the tissue name stored for the image. */
   tissueNames(fold: number): Promise<Map<number, string>>;
   recordSources(rows: readonly SourceRow[]): Promise<void>;
@@ -83,8 +83,8 @@ export abstract class StoreIngestTarget implements IngestTarget {
       .map(([id, f, role, path, bytes, mtime, fingerprint, fingerprintKind]) => ({ id, fold: f, role, path, bytes, mtime, fingerprint, fingerprintKind }) as RecordedSource);
   }
 
-  async maskChecksums(fold: number): Promise<Map<number, number | null>> {
-    const rows = (await this.store.all('SELECT fold_index, mask_crc32 FROM images WHERE fold = ?', [fold])).rows;
+  async maskDigests(fold: number): Promise<Map<number, number | null>> {
+    const rows = (await this.store.all('SELECT fold_index, mask_digest FROM images WHERE fold = ?', [fold])).rows;
     return new Map(rows.map((r) => [Number(r[0]), r[1] === null ? null : Number(r[1])]));
   }
 

@@ -35,8 +35,8 @@ export const images = sqliteTable(
     nucleusCount: int64('nucleus_count').notNull(),
     voidPixels: int64('void_pixels').notNull(),
     overlapPixels: int64('overlap_pixels').notNull(),
-    /** CRC-32 of the image's mask record as stored in masks.npy; NULL for rows loaded before migration 0007. */
-    maskCrc32: int64('mask_crc32'),
+    /** The digest of the image's mask record as stored in masks.npy (src/db/columns.ts); NULL before migration 0007. */
+    maskDigest: int64('mask_digest'),
   },
   (t) => [uniqueIndex('images_fold_index').on(t.fold, t.foldIndex), index('images_tissue').on(t.tissueId)],
 );

@@ -60,6 +60,18 @@ export function recordBuffer(byteLength: number): Uint8Array {
   return scanKernel().input(byteLength);
 }
 
+/**
+ * The digest of a mask record's bytes as stored (images.mask_digest). A record given as its own buffer (a zip
+ * member's) is copied into the kernel's memory first and the view returned is the one to extract from, so the
+ * record is still copied once; one read with `recordBuffer` is digested where it lies.
+ */
+export function digestRecord(bytes: Uint8Array): { digest: number; bytes: Uint8Array } {
+  const kernel = scanKernel();
+  const inKernel = kernel.input(bytes.length);
+  if (inKernel.buffer !== bytes.buffer || bytes.byteOffset !== 0) inKernel.set(bytes);
+  return { digest: kernel.digest(inKernel), bytes: kernel.input(bytes.length) };
+}
+
 export function extractImage(values: Float64Array, layout: MaskLayout, context: ImageContext, scratch: ExtractScratch = {}): ExtractedImage {
   const { height, width, channels, classChannels } = layout;
   const hw = height * width;

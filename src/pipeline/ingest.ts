@@ -185,7 +185,7 @@ async function ingestFold(
         image: {
           fold: fold.fold, foldIndex: index, tissueId: tissueIds.get(fold.tissues[index] as string) as number,
           width: fold.width, height: fold.height, nucleusCount: image.nucleusCount,
-          voidPixels: image.voidPixels, overlapPixels: image.overlapPixels, maskCrc32: response.crc32,
+          voidPixels: image.voidPixels, overlapPixels: image.overlapPixels, maskDigest: response.digest,
         },
         nuclei: image,
       });

@@ -6,11 +6,10 @@
  * When is a file "changed"? Its size differs, or its fingerprint (the kind it was recorded with: sampled,
  * full or the zip's CRC-32) differs. A sampled fingerprint reads 1 MiB of the file and misses an edit between
  * its blocks, so a file whose modification time differs from the recorded one (or any file, under --hash) is
- * also checked in full against what the database holds: every mask record's CRC-32 against
- * `images.mask_crc32`, every tissue name against the image's tissue. images.npy's pixels are not in the
+ * also checked in full against what the database holds: every mask record's digest against
+ * `images.mask_digest`, every tissue name against the image's tissue. images.npy's pixels are not in the
  * database (nothing in it derives from them), so only its header, size and fingerprint are compared.
  */
-import zlib from 'node:zlib';
 import { fingerprint, type FileFingerprint, type FingerprintKind } from '../dataset/fingerprint.js';
 import type { OpenFold } from '../dataset/fold.js';
 import { ROLES, type Role } from '../dataset/layout.js';
@@ -18,6 +17,7 @@ import type { IngestTarget, RecordedSource } from '../db/ingest-target.js';
 import type { SourceRow } from '../db/writer.js';
 import { PannukeError } from '../errors.js';
 import { yielder } from '../interrupt.js';
+import { scanKernel } from '../extract/kernel/scan.js';
 
 /** The options planning reads. */
 export interface PlanOptions {
@@ -82,7 +82,7 @@ async function compare(target: IngestTarget, fold: OpenFold, role: Role, before:
   options.onStage?.(`fold ${fold.fold}: ${role}.npy ${why}: comparing every image with the database`);
   const differing = role === 'masks' ? await changedMasks(target, fold) : await changedTypes(target, fold);
   if (differing.unknown > 0) {
-    return changed(`${why}, and ${differing.unknown} of its images were loaded before pannuke-db kept a checksum per image, so an edit cannot be ruled out`);
+    return changed(`${why}, and ${differing.unknown} of its images were loaded before pannuke-db kept a digest per image, so an edit cannot be ruled out`);
   }
   if (differing.indexes.length === 0) return undefined;
   const shown = differing.indexes.slice(0, 5).join(', ');
@@ -97,16 +97,16 @@ interface Differing {
   unknown: number;
 }
 
-/** Every loaded image's mask record, CRC-32 against the one stored with it. */
+/** Every loaded image's mask record, its digest against the one stored with it. */
 async function changedMasks(target: IngestTarget, fold: OpenFold): Promise<Differing> {
-  const stored = await target.maskChecksums(fold.fold);
+  const stored = await target.maskDigests(fold.fold);
   const out: Differing = { indexes: [], unknown: 0 };
   const wanted = [...stored.keys()].filter((i) => i < fold.count).sort((a, b) => a - b);
   const turn = yielder();
   for await (const record of fold.masks.read(wanted)) {
-    const crc = stored.get(record.index);
-    if (crc === null || crc === undefined) out.unknown++;
-    else if (zlib.crc32(record.bytes) !== crc) out.indexes.push(record.index);
+    const digest = stored.get(record.index);
+    if (digest === null || digest === undefined) out.unknown++;
+    else if (scanKernel().digest(record.bytes) !== digest) out.indexes.push(record.index);
     fold.masks.recycle(record.bytes.buffer as ArrayBuffer);
     await turn();
   }

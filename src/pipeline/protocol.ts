@@ -18,4 +18,4 @@ export interface ExtractRequest {
 }
 
 /** The image comes back packed (one transferred buffer); a record sent along comes back too, for reuse. */
-export type ExtractResponse = ({ ok: true; image: PackedImage; /** CRC-32 of the record's bytes as stored. */ crc32: number } | { ok: false; error: SerializedError }) & { record?: ArrayBuffer };
+export type ExtractResponse = ({ ok: true; image: PackedImage; /** The record's digest (images.mask_digest). */ digest: number } | { ok: false; error: SerializedError }) & { record?: ArrayBuffer };

@@ -5,9 +5,8 @@
  * keeps the main thread free for SQLite.
  */
 import { parentPort } from 'node:worker_threads';
-import zlib from 'node:zlib';
 import { PannukeError } from '../errors.js';
-import { extractImage, recordBuffer, type ExtractScratch } from '../extract/image.js';
+import { digestRecord, extractImage, recordBuffer, type ExtractScratch } from '../extract/image.js';
 import { packImage } from '../extract/packed.js';
 import { decodeNumeric } from '../npy/decode.js';
 import { RecordFile } from '../npy/records.js';
@@ -35,14 +34,13 @@ port.on('message', (request: ExtractRequest) => {
   let response: ExtractResponse;
   const transfer: ArrayBuffer[] = [];
   try {
-    const bytes = recordOf(request);
-    // The record's checksum, stored with its image: how a later ingest tells which images an edit changed.
-    const crc32 = zlib.crc32(bytes);
+    // The record's digest, stored with its image: how a later ingest tells which images an edit changed.
+    const { digest, bytes } = digestRecord(recordOf(request));
     const values = decodeNumeric(bytes, request.dtype, decodeScratch);
     if (values.buffer !== bytes.buffer) decodeScratch = values;
     const image = packImage(extractImage(values, layout, context, scratch));
     transfer.push(image.buffer);
-    response = { ok: true, image, crc32 };
+    response = { ok: true, image, digest };
   } catch (e) {
     const error = e instanceof PannukeError ? e.toJSON() : { code: 'WORKER' as const, message: String((e as Error).stack ?? e), file: context.file, position: `image ${context.index}`, hint: undefined };
     response = { ok: false, error };

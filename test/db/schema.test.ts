@@ -96,7 +96,7 @@ describe('README SQL', () => {
   });
 });
 
-/** The images columns before migration 0007 added mask_crc32. */
+/** The images columns before migration 0007 added mask_digest. */
 const IMAGES_BEFORE_0007 = 'id, fold, fold_index, tissue_id, width, height, nucleus_count, void_pixels, overlap_pixels';
 
 describe('pannuke upgrade', () => {
@@ -181,7 +181,7 @@ describe('pannuke upgrade', () => {
     expect(after.pragma('foreign_key_check')).toEqual([]);
     after.close();
     // Images loaded before migration 0007 have no mask checksum: the rest of every row is the same.
-    new Database(current).exec('UPDATE images SET mask_crc32 = NULL').close();
+    new Database(current).exec('UPDATE images SET mask_digest = NULL').close();
     for (const t of tables) expect(dumpDb(old, [t]), t).toBe(dumpDb(current, [t]));
     expect(Number(new Database(old, { readonly: true }).prepare('SELECT count(*) FROM eval_matches').pluck().get())).toBeGreaterThan(0);
   }, 60_000);

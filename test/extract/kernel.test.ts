@@ -78,3 +78,52 @@ describe('scan.wasm.ts', () => {
     expect(fs.readFileSync(MODULE_FILE, 'utf8')).toBe(await compiledModule());
   });
 });
+
+/** images.mask_digest as the README defines it, with BigInt: an independent computation of the kernel's. */
+function referenceDigest(bytes: Uint8Array): number {
+  const M = (1n << 64n) - 1n;
+  const padded = new Uint8Array(Math.ceil(bytes.length / 16) * 16);
+  padded.set(bytes);
+  const view = new DataView(padded.buffer);
+  const blocks = padded.length / 16;
+  let s0 = 0n, s1 = 0n, t0 = 0n, t1 = 0n;
+  for (let k = 0; k < blocks; k++) {
+    const weight = BigInt(blocks - k);
+    const x = view.getBigUint64(k * 16, true), y = view.getBigUint64(k * 16 + 8, true);
+    s0 = (s0 + x) & M; s1 = (s1 + y) & M;
+    t0 = (t0 + weight * x) & M; t1 = (t1 + weight * y) & M;
+  }
+  const mix = (z: bigint) => {
+    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & M;
+    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & M;
+    return z ^ (z >> 31n);
+  };
+  let h = 0n;
+  for (const v of [s0, s1, t0, t1, BigInt(blocks)]) h = mix(h ^ v);
+  return Number(h >> 11n);
+}
+
+describe('the record digest (images.mask_digest)', () => {
+  it('equals its definition on random records of every length, and changes with any one byte or a swap of two words', () => {
+    const kernel = new ScanKernel();
+    for (let seed = 1; seed <= 40; seed++) {
+      const bytes = new Uint8Array(new Float64Array(randomRecord(1 + seed * 7, seed)).buffer).subarray(0, 8 + seed * 37);
+      const d = kernel.digest(bytes);
+      expect(d).toBe(referenceDigest(bytes));
+      expect(Number.isSafeInteger(d)).toBe(true);
+      const changed = Uint8Array.from(bytes);
+      changed[seed % changed.length]! ^= 1;
+      expect(kernel.digest(changed)).not.toBe(d);
+    }
+    // two words of one block swapped, and two blocks swapped: Fletcher's position sums see both
+    const words = new BigUint64Array([1n, 2n, 3n, 4n]);
+    const base = kernel.digest(new Uint8Array(words.buffer));
+    expect(kernel.digest(new Uint8Array(new BigUint64Array([2n, 1n, 3n, 4n]).buffer))).not.toBe(base);
+    expect(kernel.digest(new Uint8Array(new BigUint64Array([3n, 4n, 1n, 2n]).buffer))).not.toBe(base);
+    // zeroing a float64 mask value (5.0 → 0): its low bits are all zero, so a sum kept to low bits would miss it
+    const five = new Float64Array(64);
+    five[17] = 5;
+    const zero = new Float64Array(64);
+    expect(kernel.digest(new Uint8Array(five.buffer))).not.toBe(kernel.digest(new Uint8Array(zero.buffer)));
+  });
+});

@@ -11,7 +11,7 @@ import pg from 'pg';
 const QUERIES: Record<string, string> = {
   tissues: 'SELECT name FROM tissues',
   classes: 'SELECT id, name FROM classes',
-  images: `SELECT i.fold, i.fold_index, t.name, i.width, i.height, i.nucleus_count, i.void_pixels, i.overlap_pixels, i.mask_crc32
+  images: `SELECT i.fold, i.fold_index, t.name, i.width, i.height, i.nucleus_count, i.void_pixels, i.overlap_pixels, i.mask_digest
              FROM images i JOIN tissues t ON t.id = i.tissue_id`,
   nuclei: `SELECT i.fold, i.fold_index, n.class_id, n.instance_id, n.area, n.bbox_x0, n.bbox_y0, n.bbox_x1, n.bbox_y1,
                   n.centroid_x, n.centroid_y, n.perimeter, n.major_axis_length, n.minor_axis_length, n.eccentricity, n.orientation,

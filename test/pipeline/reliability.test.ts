@@ -202,6 +202,11 @@ describe('an edited pixel', () => {
     const before = contentHash(db);
     const recorded = sourcesOf(db);
     const masks = path.join(root, 'Fold 2', 'masks', 'fold2', 'masks.npy');
+    // Each image's stored digest is its record's, as the README defines it (the kernel test has the definition).
+    const { ScanKernel } = await import('../../src/extract/kernel/scan.js');
+    const file = fs.readFileSync(masks), offset = dataOffset(masks), record = (file.length - offset) / IMAGES_PER_FOLD;
+    const stored = new Database(db, { readonly: true }).prepare('SELECT fold_index, mask_digest FROM images WHERE fold = 2 ORDER BY fold_index').raw().all() as [number, number][];
+    expect(stored.map(([i, d]) => d === new ScanKernel().digest(file.subarray(offset + i * record, offset + (i + 1) * record)))).toEqual(stored.map(() => true));
     const index = editOnePixel(masks, IMAGES_PER_FOLD);
     // The edit is invisible to the sampled fingerprint (that is the point): only the full check can see it.
     const { sampledFingerprint } = await import('../../src/dataset/fingerprint.js');

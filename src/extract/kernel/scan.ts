@@ -21,6 +21,7 @@ const { Module, Instance } = (globalThis as unknown as { WebAssembly: WebAssembl
 interface Exports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   collect(pixels: number, out: number): number;
+  digest(blocks: number): bigint;
   takeVoids(): number;
 }
 
@@ -57,6 +58,20 @@ export class ScanKernel {
     const count = this.exports.collect(pixels, bytes);
     const buffer = this.exports.memory.buffer;
     return { record: new Float64Array(buffer, 0, pixels * 6), indexes: new Int32Array(buffer, bytes, count), voids: this.exports.takeVoids() };
+  }
+
+  /**
+   * The record digest of `bytes` (see scan.wat and images.mask_digest): a 53-bit integer. Bytes already at the
+   * start of kernel memory (a record read with `input`) are digested in place; others are copied there first.
+   */
+  digest(bytes: Uint8Array): number {
+    const padded = Math.ceil(bytes.length / 16) * 16;
+    const inPlace = bytes.buffer === this.exports.memory.buffer && bytes.byteOffset === 0;
+    this.reserve(padded);
+    const memory = new Uint8Array(this.exports.memory.buffer, 0, padded);
+    if (!inPlace) memory.set(bytes);
+    memory.fill(0, bytes.length, padded);
+    return Number(BigInt.asUintN(64, this.exports.digest(padded / 16)) >> 11n);
   }
 
   private reserve(byteLength: number): void {

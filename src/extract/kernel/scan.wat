@@ -40,6 +40,31 @@
     (global.set $voids (local.get $voids))
     (local.get $n))
 
+  ;; The record digest (images.mask_digest): `blocks` 16-byte blocks from byte 0, each two little-endian u64
+  ;; words, summed Fletcher-style (s += block; t += s, per lane, mod 2^64), then s0, s1, t0, t1 and the block
+  ;; count folded by splitmix64's finaliser (h = mix(h xor v)). 0.1 ms for a 3 MiB record, where zlib's
+  ;; CRC-32 took 0.6: ingest does this for every image. The caller zero-pads the record to whole blocks.
+  (func $mix (param $z i64) (result i64)
+    (local.set $z (i64.mul (i64.xor (local.get $z) (i64.shr_u (local.get $z) (i64.const 30))) (i64.const 0xbf58476d1ce4e5b9)))
+    (local.set $z (i64.mul (i64.xor (local.get $z) (i64.shr_u (local.get $z) (i64.const 27))) (i64.const 0x94d049bb133111eb)))
+    (i64.xor (local.get $z) (i64.shr_u (local.get $z) (i64.const 31))))
+
+  (func (export "digest") (param $blocks i32) (result i64)
+    (local $k i32) (local $at i32) (local $s v128) (local $t v128) (local $h i64)
+    (block $done
+      (loop $block
+        (br_if $done (i32.ge_u (local.get $k) (local.get $blocks)))
+        (local.set $s (i64x2.add (local.get $s) (v128.load (local.get $at))))
+        (local.set $t (i64x2.add (local.get $t) (local.get $s)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (br $block)))
+    (local.set $h (call $mix (i64x2.extract_lane 0 (local.get $s))))
+    (local.set $h (call $mix (i64.xor (local.get $h) (i64x2.extract_lane 1 (local.get $s)))))
+    (local.set $h (call $mix (i64.xor (local.get $h) (i64x2.extract_lane 0 (local.get $t)))))
+    (local.set $h (call $mix (i64.xor (local.get $h) (i64x2.extract_lane 1 (local.get $t)))))
+    (call $mix (i64.xor (local.get $h) (i64.extend_i32_u (local.get $blocks)))))
+
   (func (export "takeVoids") (result i32)
     (local $v i32)
     (local.set $v (global.get $voids))

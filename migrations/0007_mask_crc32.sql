@@ -1,1 +1,0 @@
-ALTER TABLE `images` ADD `mask_crc32` bigint;

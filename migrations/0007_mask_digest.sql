@@ -1,0 +1,1 @@
+ALTER TABLE `images` ADD `mask_digest` bigint;

@@ -1,1 +1,0 @@
-ALTER TABLE "images" ADD COLUMN "mask_crc32" bigint;
