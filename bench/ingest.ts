@@ -24,7 +24,7 @@ import { classByTissue, groupedStats } from '../src/query/stats.js';
 import { SqliteStore } from '../src/db/sqlite-store.js';
 import { BulkWriter, type ImageToLoad } from '../src/db/writer.js';
 import { extractImage, recordBuffer, type ExtractedImage } from '../src/extract/image.js';
-import { packImage } from '../src/extract/packed.js';
+import { packImage } from '../src/handoff/packed.js';
 import { decodeNumeric } from '../src/npy/decode.js';
 import type { NpyFile } from '../src/npy/reader.js';
 import { synthesize } from '../src/synth/generator.js';

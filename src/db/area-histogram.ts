@@ -3,7 +3,7 @@
  * the counts a batch of images adds (both backends' bulk writers upsert them in the batch's transaction), and
  * the recount from the rows after rows were removed other than by whole folds.
  */
-import { NUMBER_FIELDS, packedNumbers, type PackedImage } from '../extract/packed.js';
+import { NUMBER_FIELDS, packedNumbers, type PackedImage } from '../handoff/packed.js';
 import type { Store } from './store.js';
 
 const FIELDS = NUMBER_FIELDS.length;

@@ -5,7 +5,7 @@
  */
 import { eq, getTableColumns, type Table } from 'drizzle-orm';
 import type { Statement } from 'better-sqlite3';
-import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField, type PackedImage } from '../extract/packed.js';
+import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField, type PackedImage } from '../handoff/packed.js';
 import { areaCounts } from './area-histogram.js';
 import type { Db } from './open.js';
 import { images, nuclei, tissues, type NewImage, type NewNucleus, type sources } from './schema.js';

@@ -8,7 +8,7 @@
 import { getTableColumns } from 'drizzle-orm';
 import { byCodePoint, type Store } from '../db/store.js';
 import { predictedNuclei, type predictionSets } from '../db/schema.js';
-import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField, type PackedImage } from '../extract/packed.js';
+import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField, type PackedImage } from '../handoff/packed.js';
 import type { ImageEvaluation } from './match.js';
 
 export type PredictionSet = typeof predictionSets.$inferSelect;

@@ -8,35 +8,8 @@ import { traceOutline } from './outline.js';
 import { shapeDescriptors } from './shape.js';
 import { encodeWkb } from './wkb.js';
 
-export interface ExtractedNucleus {
-  classId: number;
-  instanceId: number;
-  area: number;
-  bboxX0: number;
-  bboxY0: number;
-  bboxX1: number;
-  bboxY1: number;
-  centroidX: number;
-  centroidY: number;
-  perimeter: number;
-  majorAxisLength: number;
-  minorAxisLength: number;
-  eccentricity: number;
-  orientation: number;
-  parts: number;
-  holes: number;
-  overlapArea: number;
-  sharedId: number;
-  contour: Uint8Array;
-}
-
-export interface ExtractedImage {
-  nuclei: ExtractedNucleus[];
-  /** Pixels that are 0 in all mask channels (including background). */
-  voidPixels: number;
-  /** Pixels that belong to nuclei of two or more classes. */
-  overlapPixels: number;
-}
+export type { ExtractedImage, ExtractedNucleus } from '../handoff/nucleus.js';
+import type { ExtractedImage, ExtractedNucleus } from '../handoff/nucleus.js';
 
 export interface MaskLayout {
   height: number;

@@ -13,7 +13,7 @@ import type { IngestTarget } from '../db/ingest-target.js';
 import { dropPredictionSets, keepSubsetMembers, restoreSubsetMembers } from '../db/kept-members.js';
 import type { ImageToLoad } from '../db/writer.js';
 import { PannukeError } from '../errors.js';
-import { NUMBER_FIELDS, packedNumbers, type PackedImage } from '../extract/packed.js';
+import { NUMBER_FIELDS, packedNumbers, type PackedImage } from '../handoff/packed.js';
 import { isBadMaskValue } from '../extract/regions.js';
 import { checkedOnFailure, recordRefs } from '../npy/source.js';
 import { planFolds } from './plan.js';

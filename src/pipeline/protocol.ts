@@ -1,7 +1,7 @@
 /** Messages between the ingest pipeline and its extraction workers. */
 import type { SerializedError } from '../errors.js';
 import type { MaskLayout } from '../extract/image.js';
-import type { PackedImage } from '../extract/packed.js';
+import type { PackedImage } from '../handoff/packed.js';
 import type { ImageContext } from '../extract/regions.js';
 import type { Dtype } from '../npy/dtype.js';
 import type { RecordRef } from '../npy/source.js';

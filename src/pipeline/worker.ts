@@ -7,7 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { PannukeError } from '../errors.js';
 import { digestRecord, extractImage, recordBuffer, type ExtractScratch } from '../extract/image.js';
-import { packImage } from '../extract/packed.js';
+import { packImage } from '../handoff/packed.js';
 import { decodeNumeric } from '../npy/decode.js';
 import { RecordFile } from '../npy/records.js';
 import type { ExtractRequest, ExtractResponse } from './protocol.js';

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open.js';
 import { BulkWriter } from '../../src/db/writer.js';
-import { packImage } from '../../src/extract/packed.js';
+import { packImage } from '../../src/handoff/packed.js';
 import { encodeWkb } from '../../src/extract/wkb.js';
 import { decodeStrings } from '../../src/npy/decode.js';
 import { NpyFile } from '../../src/npy/reader.js';

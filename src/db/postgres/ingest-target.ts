@@ -8,7 +8,7 @@
  */
 import os from 'node:os';
 import { getTableColumns } from 'drizzle-orm';
-import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField } from '../../extract/packed.js';
+import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField } from '../../handoff/packed.js';
 import { areaCounts } from '../area-histogram.js';
 import { StoreIngestTarget } from '../ingest-target.js';
 import { TOOL_VERSION } from '../open.js';

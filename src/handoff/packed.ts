@@ -7,7 +7,7 @@
  * Layout: float64 numbers (nucleus-major, in NUMBER_FIELDS order), then uint32 contour end offsets, then the
  * WKB contours back to back.
  */
-import type { ExtractedImage, ExtractedNucleus } from './image.js';
+import type { ExtractedImage, ExtractedNucleus } from './nucleus.js';
 
 export type NumberField = Exclude<keyof ExtractedNucleus, 'contour'>;
 

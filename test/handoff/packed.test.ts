@@ -1,7 +1,7 @@
 // The packed form of an extracted image (what workers send and the writer reads): what goes in comes out.
 import { describe, expect, it } from 'vitest';
 import { extractImage, type ExtractedImage } from '../../src/extract/image.js';
-import { NUMBER_FIELDS, packedContours, packedNumbers, packImage, type PackedImage } from '../../src/extract/packed.js';
+import { NUMBER_FIELDS, packedContours, packedNumbers, packImage, type PackedImage } from '../../src/handoff/packed.js';
 import { layoutOf, maskFromArt, toRecord } from '../helpers/masks.js';
 
 /** A nucleus with every field distinct, so a swapped pair of fields cannot go unnoticed. */
