@@ -6,12 +6,16 @@ import type { ImageContext } from '../extract/regions.js';
 import type { Dtype } from '../npy/dtype.js';
 import type { RecordLayout } from '../npy/records.js';
 import type { GtNucleus, ImageEvaluation } from './match.js';
+import type { ImageSource } from '../formats/read.js';
+import type { PaintSummary } from '../formats/shapes.js';
 
-/** Evaluate image `context.index`: the worker reads the prediction's record itself (a positioned read). */
+/**
+ * Evaluate image `context.index`: the worker reads the prediction's record itself (a positioned read of a
+ * masks.npy), or reads and rasterizes the image's prediction in another format (src/formats/).
+ */
 export interface EvalRequest {
   context: ImageContext;
-  record: RecordLayout;
-  dtype: Extract<Dtype, { kind: 'numeric' }>;
+  prediction: { record: RecordLayout; dtype: Extract<Dtype, { kind: 'numeric' }> } | { source: ImageSource; classes?: string };
   layout: MaskLayout;
   /** The image's ground-truth nuclei, from the database. */
   gt: GtNucleus[];
@@ -20,4 +24,4 @@ export interface EvalRequest {
 }
 
 /** The predicted nuclei come back packed (as ingest's), with the evaluation against the ground truth. */
-export type EvalResponse = { ok: true; image: PackedImage; evaluation: ImageEvaluation } | { ok: false; error: SerializedError };
+export type EvalResponse = { ok: true; image: PackedImage; evaluation: ImageEvaluation; painted?: PaintSummary & { skipped: number } } | { ok: false; error: SerializedError };

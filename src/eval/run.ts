@@ -1,6 +1,8 @@
 /**
- * `pannuke eval run`: a model's prediction of one fold (PanNuke's format: masks.npy of shape (N, H, W, 5 or
- * 6), channels 0..4 instance ids per class) evaluated against the ground truth in the database. Workers read
+ * `pannuke eval run`: a model's prediction of one fold evaluated against the ground truth in the database. The
+ * prediction is PanNuke's masks.npy (N, H, W, 5 or 6), or another format (src/formats/: per-image GeoJSON
+ * or label images, COCO results) painted into the same label record per image, so every format is scored
+ * exactly as the masks.npy it stands for. Workers read
  * the prediction's records themselves and extract + match them (worker.ts); the main thread reads each image's
  * ground truth from the database (SQLite or PostgreSQL) and writes the results in image order, one
  * transaction per batch. Bounded memory
@@ -20,13 +22,26 @@ import { runOrdered } from '../pipeline/ordered.js';
 import { WorkerPool, workerEntry } from '../pipeline/pool.js';
 import type { GtNucleus } from './match.js';
 import type { EvalRequest, EvalResponse } from './protocol.js';
+import { describeInput, filesFingerprint, matchFiles, type PredictionFormat, type PredictionInput } from '../formats/files.js';
+import { classCsvOf, parseJson } from '../formats/read.js';
+import { groupResults } from '../formats/coco.js';
+import { classMap } from '../formats/classes.js';
+import type { PaintSummary } from '../formats/shapes.js';
 import { createSet, deleteSet, EvalWriter, evaluatedImages, findSet, type EvaluatedImage, type PredictionSet } from './store.js';
 
 export interface EvalRunOptions {
   name: string;
   fold: number;
-  /** The prediction's masks.npy, or a folder holding one. */
+  /** The prediction: a masks.npy (or the folder holding one), a folder of per-image files, COCO results. */
   prediction: string;
+  /** The format, when not detected from the content. */
+  format?: PredictionFormat;
+  /** How per-image files are named (src/formats/files.ts); default {fold}_{index}. */
+  names?: string;
+  /** Another class vocabulary: 'Tumor=Neoplastic,…'. */
+  classes?: string;
+  /** Skip files that name no image of the fold instead of refusing them. */
+  ignoreUnmatched?: boolean;
   replace?: boolean;
   workers?: number;
   /** Detection radius in pixels (HoVer-Net and CellViT use 12 for PanNuke). */
@@ -37,21 +52,18 @@ export interface EvalRunOptions {
 
 export interface EvalRunSummary {
   set: PredictionSet;
+  format: PredictionFormat;
+  /** Painted from another format (not npy): nuclei read, pixels and nuclei hidden by a later one of their class, entries without a nucleus. */
+  painted: PaintSummary & { skipped: number };
+  /** Images of the fold with no prediction file (empty predictions). */
+  withoutFile: number;
+  /** Files that name no image of the fold (with --ignore-unmatched). */
+  unmatched: string[];
   images: number;
   skipped: number;
   predictedNuclei: number;
   replaced: boolean;
   seconds: number;
-}
-
-/** The prediction's masks.npy: the path itself, or `masks.npy` inside a folder. */
-export function predictionFile(p: string): string {
-  if (fs.existsSync(p) && fs.statSync(p).isDirectory()) {
-    const inside = path.join(p, 'masks.npy');
-    if (!fs.existsSync(inside)) throw new PannukeError('FILE_MISSING', 'no masks.npy in this folder', { file: p, hint: 'give the prediction\'s masks.npy, or the folder that holds it' });
-    return inside;
-  }
-  return p;
 }
 
 export async function runEvaluation(store: Store, o: EvalRunOptions): Promise<EvalRunSummary> {
@@ -61,12 +73,73 @@ export async function runEvaluation(store: Store, o: EvalRunOptions): Promise<Ev
   if (gtImages.length === 0) {
     throw new PannukeError('FOLD_NOT_FOUND', `fold ${o.fold} is not in the database`, { file: store.label, hint: `ingest it first: pannuke ingest <root> --db ${store.label} --folds ${o.fold}` });
   }
-  const file = predictionFile(o.prediction);
+  const input = describeInput(o.prediction, o.format);
+  const prepared = input.format === 'npy' ? prepareNpy(input.path, o, gtImages) : await prepareFiles(input, o, gtImages);
+  try {
+    const { bytes, fingerprint, source } = prepared;
+    let set = await findSet(store, o.name);
+    let replaced = false;
+    if (set !== undefined && (set.fingerprint !== fingerprint || set.bytes !== bytes || set.fold !== o.fold)) {
+      if (o.replace !== true) {
+        throw new PannukeError('SOURCE_CHANGED', set.fold === o.fold
+          ? `prediction set '${o.name}' was made from other data (${set.source} as it was then); this prediction differs in size or content`
+          : `prediction set '${o.name}' is of fold ${set.fold}, not ${o.fold}`, {
+          file: source, hint: 'add --replace to evaluate this prediction under that name (the old results are deleted), or choose another --name',
+        });
+      }
+      await deleteSet(store, set.id);
+      set = undefined;
+      replaced = true;
+    }
+    const options = { radius: o.radius, channels: prepared.channels, format: input.format, ...(prepared.options ?? {}) };
+    const created = set === undefined;
+    set ??= await createSet(store, { name: o.name, fold: o.fold, source, bytes, fingerprint, createdAt: new Date().toISOString(), toolVersion: TOOL_VERSION, options: JSON.stringify(options) });
+    const done = await evaluatedImages(store, set.id);
+    const todo = gtImages.filter((g) => !done.has(g.id));
+    const writer = new EvalWriter(store, set.id);
+    const summary: EvalRunSummary = {
+      set, format: input.format, images: 0, skipped: gtImages.length - todo.length, predictedNuclei: 0, replaced, seconds: 0,
+      painted: { nuclei: 0, hiddenPixels: 0, hiddenNuclei: 0, skipped: 0 }, withoutFile: prepared.withoutFile ?? 0, unmatched: prepared.unmatched ?? [],
+    };
+    const { height, width } = gtImages[0] as (typeof gtImages)[number];
+    try {
+      if (todo.length > 0) await evaluateImages(store, o, prepared, todo, writer, summary, { height, width, channels: prepared.channels });
+    } catch (e) {
+      if (created) await deleteSet(store, set.id).catch(() => undefined); // a set this run made, and that failed, leaves no trace
+      throw e;
+    }
+    summary.set = (await findSet(store, o.name)) as PredictionSet;
+    summary.seconds = (performance.now() - started) / 1000;
+    return summary;
+  } finally {
+    prepared.close();
+  }
+}
+
+/** A prediction ready to evaluate: its identity, and what each image's request carries. */
+interface Prepared {
+  source: string;
+  bytes: number;
+  fingerprint: string;
+  channels: number;
+  /** The file named in errors about an image. */
+  file: string;
+  prediction(image: { id: number; foldIndex: number }): EvalRequest['prediction'];
+  options?: Record<string, unknown>;
+  withoutFile?: number;
+  unmatched?: string[];
+  close(): void;
+}
+
+type GtImage = { id: number; foldIndex: number; width: number; height: number };
+
+/** PanNuke's own layout: a masks.npy of the fold's N, H and W, read by the workers record by record. */
+function prepareNpy(file: string, o: EvalRunOptions, gtImages: readonly GtImage[]): Prepared {
   const masks = NpyFile.open(file);
   try {
     const { header } = masks;
     const [n, h, w, channels] = header.shape as number[];
-    const { height, width } = gtImages[0] as (typeof gtImages)[number];
+    const { height, width } = gtImages[0] as GtImage;
     const expected = `(${gtImages.length}, ${height}, ${width}, 5 or 6)`;
     const differs: string[] = [];
     if (header.dtype.kind !== 'numeric') differs.push(`dtype ${header.dtype.descr} is not numeric`);
@@ -77,51 +150,68 @@ export async function runEvaluation(store: Store, o: EvalRunOptions): Promise<Ev
       if (channels !== 5 && channels !== 6) differs.push(`${channels} channels, not 5 or 6`);
     }
     if (gtImages.some((g, i) => g.foldIndex !== i)) differs.push(`the database holds fold ${o.fold} incompletely (an ingest did not finish)`);
-    if (differs.length > 0 || header.dtype.kind !== 'numeric') {
+    const dtype = header.dtype;
+    if (differs.length > 0 || dtype.kind !== 'numeric') {
       throw new PannukeError('FOLD_MISMATCH', `the prediction does not fit fold ${o.fold}: expected shape ${expected}, found ${formatShape(header.shape)} (${header.dtype.descr}): ${differs.join('; ')}`, {
         file, position: 'header', hint: 'evaluate a prediction of the same fold, in PanNuke\'s masks.npy layout',
       });
     }
-
     const { bytes, fingerprint } = sampledFingerprint(file);
-    let set = await findSet(store, o.name);
-    let replaced = false;
-    if (set !== undefined && (set.fingerprint !== fingerprint || set.bytes !== bytes || set.fold !== o.fold)) {
-      if (o.replace !== true) {
-        throw new PannukeError('SOURCE_CHANGED', set.fold === o.fold
-          ? `prediction set '${o.name}' was made from other data (${set.source} as it was then); this file differs in size or fingerprint`
-          : `prediction set '${o.name}' is of fold ${set.fold}, not ${o.fold}`, {
-          file, hint: 'add --replace to evaluate this file under that name (the old results are deleted), or choose another --name',
-        });
-      }
-      await deleteSet(store, set.id);
-      set = undefined;
-      replaced = true;
-    }
-    const options = { radius: o.radius, channels };
-    const created = set === undefined;
-    set ??= await createSet(store, { name: o.name, fold: o.fold, source: path.resolve(file), bytes, fingerprint, createdAt: new Date().toISOString(), toolVersion: TOOL_VERSION, options: JSON.stringify(options) });
-    const done = await evaluatedImages(store, set.id);
-    const todo = gtImages.filter((g) => !done.has(g.id));
-    const writer = new EvalWriter(store, set.id);
-    const summary: EvalRunSummary = { set, images: 0, skipped: gtImages.length - todo.length, predictedNuclei: 0, replaced, seconds: 0 };
-    try {
-      if (todo.length > 0) await evaluateImages(store, o, masks, todo, writer, summary, { height, width, channels: channels as number });
-    } catch (e) {
-      if (created) await deleteSet(store, set.id).catch(() => undefined); // a set this run made, and that failed, leaves no trace
-      throw e;
-    }
-    summary.set = (await findSet(store, o.name)) as PredictionSet;
-    summary.seconds = (performance.now() - started) / 1000;
-    return summary;
-  } finally {
+    const record = masks.recordLayout;
+    return {
+      source: path.resolve(file), bytes, fingerprint, channels: channels as number, file,
+      prediction: () => ({ record, dtype }),
+      close: () => masks.close(),
+    };
+  } catch (e) {
     masks.close();
+    throw e;
   }
 }
 
-async function evaluateImages(store: Store, o: EvalRunOptions, masks: NpyFile, todo: readonly { id: number; foldIndex: number }[], writer: EvalWriter, summary: EvalRunSummary, shape: { height: number; width: number; channels: number }): Promise<void> {
-  const dtype = masks.header.dtype;
-  if (dtype.kind !== 'numeric') throw new Error('unreachable: checked above');
+/** Another format: per-image files matched to the fold's images by name, or COCO results by image id. */
+async function prepareFiles(input: PredictionInput, o: EvalRunOptions, gtImages: readonly GtImage[]): Promise<Prepared> {
+  const classes = o.classes;
+  if (classes !== undefined) classMap(classes); // checked before any work
+  const base = { channels: 6, close: () => undefined, options: { ...(o.names !== undefined && { names: o.names }), ...(classes !== undefined && { classes }) } };
+  if (input.format === 'coco') {
+    const grouped = groupResults(parseJson(await fs.promises.readFile(input.path, 'utf8'), input.path), input.path);
+    const ids = new Set(gtImages.map((g) => g.id));
+    const foreign = [...grouped.keys()].filter((id) => !ids.has(id));
+    if (foreign.length > 0) {
+      throw new PannukeError('FOLD_MISMATCH', `image_id ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''} ${foreign.length > 1 ? 'are' : 'is'} not an image of fold ${o.fold} (image_id is the database's images.id, as pannuke export coco writes it)`, { file: input.path });
+    }
+    const { bytes, fingerprint } = await filesFingerprint([input.path]);
+    return {
+      ...base, source: path.resolve(input.path), bytes, fingerprint, file: input.path,
+      withoutFile: gtImages.filter((g) => !grouped.has(g.id)).length,
+      prediction: (image) => ({ source: { format: 'coco', file: input.path, results: grouped.get(image.id) ?? [] } }),
+    };
+  }
+  if (input.format !== 'geojson' && input.format !== 'labels') {
+    throw new PannukeError('BAD_OPTION', `reading ${input.format === 'hovernet' ? 'HoVer-Net' : 'CellViT'} JSON is not available yet: its contours need OpenCV's exact polygon fill`, {
+      file: input.path, hint: 'convert the prediction to GeoJSON on pixel edges, label images or COCO RLE, or to masks.npy',
+    });
+  }
+  if (input.files.length === 0) throw new PannukeError('BAD_OPTION', `a ${input.format} prediction is a folder of per-image files`, { file: input.path, hint: 'give the folder that holds them' });
+  const { byIndex, unmatched } = matchFiles(input.files, o.names ?? '{fold}_{index}', o.fold, gtImages);
+  if (unmatched.length > 0 && o.ignoreUnmatched !== true) {
+    throw new PannukeError('FOLD_MISMATCH', `${unmatched.length} file${unmatched.length > 1 ? 's' : ''} match${unmatched.length > 1 ? '' : 'es'} no image of fold ${o.fold} (first: ${path.basename(unmatched[0] as string)}; names are matched as '${o.names ?? '{fold}_{index}'}')`, {
+      file: input.path, hint: 'name files {fold}_{fold_index} (as pannuke export images does), give --names <template>, or --ignore-unmatched',
+    });
+  }
+  const used = [...byIndex.values()].sort();
+  const csvs = input.format === 'labels' ? used.map(classCsvOf).filter((f) => fs.existsSync(f)) : [];
+  const { bytes, fingerprint } = await filesFingerprint([...used, ...csvs].sort());
+  const format = input.format;
+  return {
+    ...base, source: path.resolve(input.path), bytes, fingerprint, file: input.path, unmatched,
+    withoutFile: gtImages.filter((g) => !byIndex.has(g.foldIndex)).length,
+    prediction: (image) => ({ source: { format, file: byIndex.get(image.foldIndex) }, ...(classes !== undefined && { classes }) }),
+  };
+}
+
+async function evaluateImages(store: Store, o: EvalRunOptions, prepared: Prepared, todo: readonly { id: number; foldIndex: number }[], writer: EvalWriter, summary: EvalRunSummary, shape: { height: number; width: number; channels: number }): Promise<void> {
   const groundTruth = async (imageId: number) => (await store.all('SELECT id, class_id, instance_id, centroid_x, centroid_y, contour FROM nuclei WHERE image_id = ? ORDER BY class_id, instance_id', [imageId])).rows
     .map(([id, classId, instanceId, centroidX, centroidY, contour]) => ({ id, classId, instanceId, centroidX, centroidY, contour }) as GtNucleus & { id: number });
   const pool = new WorkerPool<EvalRequest, EvalResponse>(Math.max(1, o.workers ?? os.availableParallelism()), { entry: workerEntry('eval/worker'), transfer: () => [], youngGenerationMb: 16 /* cloned ground truth and results: fewer collections */ });
@@ -145,8 +235,8 @@ async function evaluateImages(store: Store, o: EvalRunOptions, masks: NpyFile, t
     await runOrdered(pool, items, {
       inFlight: pool.size * pool.depth + 2,
       request: ({ image, rows }) => ({
-        context: { file: masks.path, fold: o.fold, index: image.foldIndex, rerun: 'eval run' },
-        record: masks.recordLayout, dtype, layout: { ...shape, classChannels: 5 },
+        context: { file: prepared.file, fold: o.fold, index: image.foldIndex, rerun: 'eval run' },
+        prediction: prepared.prediction(image), layout: { ...shape, classChannels: 5 },
         gt: rows.map(({ id: _id, ...g }) => g), radius: o.radius,
       }),
       deliver: ({ image, rows }, response) => {
@@ -154,6 +244,7 @@ async function evaluateImages(store: Store, o: EvalRunOptions, masks: NpyFile, t
         batch.push({ imageId: image.id, gtIds: rows.map((r) => r.id), predicted: response.image, evaluation: response.evaluation });
         summary.images++;
         summary.predictedNuclei += response.image.nucleusCount;
+        if (response.painted !== undefined) for (const k of ['nuclei', 'hiddenPixels', 'hiddenNuclei', 'skipped'] as const) summary.painted[k] += response.painted[k];
         o.onProgress?.(summary.images, todo.length, summary.predictedNuclei);
         // A promise only when a batch is written: the other images are delivered synchronously.
         return batch.length >= (o.batchSize ?? 32) ? flush() : undefined;

@@ -11,6 +11,8 @@ import { decodeNumeric } from '../npy/decode.js';
 import { RecordFile } from '../npy/records.js';
 import { evaluateImage, type MatchScratch } from './match.js';
 import type { EvalRequest, EvalResponse } from './protocol.js';
+import { readImage } from '../formats/read.js';
+import { paintRecord, type PaintSummary } from '../formats/shapes.js';
 
 const port = parentPort;
 if (port === null) throw new Error('eval/worker.ts must run in a worker thread');
@@ -20,26 +22,49 @@ const matchScratch: MatchScratch = {};
 let decodeScratch: Float64Array | undefined;
 let predictions: RecordFile | undefined;
 
-port.on('message', (request: EvalRequest) => {
-  const { layout, context, record } = request;
-  let response: EvalResponse;
-  const transfer: ArrayBuffer[] = [];
-  try {
+/** The prediction of one image as a label record: read from the masks.npy, or painted from another format. */
+async function recordOf(request: EvalRequest): Promise<{ values: Float64Array; painted?: PaintSummary & { skipped: number } }> {
+  const { prediction, context, layout } = request;
+  if ('record' in prediction) {
+    const { record } = prediction;
     if (predictions?.layout.path !== record.path) {
       predictions?.close();
       predictions = new RecordFile(record);
     }
     const bytes = predictions.read(context.index, recordBuffer(record.recordBytes));
-    const values = decodeNumeric(bytes, request.dtype, decodeScratch);
+    const values = decodeNumeric(bytes, prediction.dtype, decodeScratch);
     if (values.buffer !== bytes.buffer) decodeScratch = values;
+    return { values };
+  }
+  const read = await readImage(prediction.source, { width: layout.width, height: layout.height, ...(prediction.classes !== undefined && { classes: prediction.classes }) });
+  const { record, summary } = paintRecord(read.shapes, layout.height, layout.width, paintScratch);
+  paintScratch = record;
+  return { values: record, painted: { ...summary, skipped: read.skipped } };
+}
+
+let paintScratch: Float64Array | undefined;
+
+// Requests are answered in the order they came (the pool matches answers to requests by order), so each one
+// waits for the one before: reading some formats is asynchronous.
+let previous: Promise<void> = Promise.resolve();
+port.on('message', (request: EvalRequest) => {
+  previous = previous.then(() => handle(request));
+});
+
+async function handle(request: EvalRequest): Promise<void> {
+  const { layout, context } = request;
+  let response: EvalResponse;
+  const transfer: ArrayBuffer[] = [];
+  try {
+    const { values, painted } = await recordOf(request);
     const extracted = extractImage(values, layout, context, scratch);
     const evaluation = evaluateImage(request.gt, extracted.nuclei, layout, request.radius, matchScratch);
     const image = packImage(extracted);
     transfer.push(image.buffer);
-    response = { ok: true, image, evaluation };
+    response = { ok: true, image, evaluation, ...(painted !== undefined && { painted }) };
   } catch (e) {
     const error = e instanceof PannukeError ? e.toJSON() : { code: 'WORKER' as const, message: String((e as Error).stack ?? e), file: context.file, position: `image ${context.index}`, hint: undefined };
     response = { ok: false, error };
   }
-  port.postMessage(response, transfer);
-});
+  port?.postMessage(response, transfer);
+}

@@ -290,7 +290,7 @@ describe('what eval refuses', () => {
     other.set(1, 2, 0, 1, 0, 1, 4);
     const changed = write('ok.npy', other.m, [3, 16, 16, 6]);
     const refused = await cli('eval', 'run', changed, '--db', db, '--name', 'p', '--fold', '1');
-    expect([refused.code, refused.err.trim()]).toEqual([1, expect.stringMatching(/prediction set 'p' was made from other data \(.*ok\.npy as it was then\); this file differs in size or fingerprint \(add --replace/)]);
+    expect([refused.code, refused.err.trim()]).toEqual([1, expect.stringMatching(/prediction set 'p' was made from other data \(.*ok\.npy as it was then\); this prediction differs in size or content \(add --replace/)]);
     const replaced = await cli('eval', 'run', changed, '--db', db, '--name', 'p', '--fold', '1', '--replace');
     expect([replaced.code, replaced.out]).toEqual([0, expect.stringMatching(/replaced and evaluated 'p'/)]);
     expect((await json(db, 'p')).classes_plus.Connective.FP).toBe(1);

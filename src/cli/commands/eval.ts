@@ -13,6 +13,12 @@ import { parseChoice, parseFold, parsePositiveInt } from '../options.js';
 import { progressReporter } from '../progress.js';
 import { checkSubsetName } from '../../subset/store.js';
 import { runSynth } from './synth.js';
+import { FORMATS as PREDICTION_FORMATS, type PredictionFormat } from '../../formats/files.js';
+
+const FORMAT_NAMES: Record<PredictionFormat, string> = {
+  npy: "PanNuke's masks.npy", hovernet: 'HoVer-Net JSON', cellvit: 'CellViT JSON', geojson: 'GeoJSON (pixel-edge outlines, filled on pixel centres)',
+  labels: 'instance label images with class CSVs', coco: 'COCO results (RLE)',
+};
 import { shellQuote } from '../../shell-quote.js';
 
 const SHOW_FORMATS = ['table', 'json', 'csv'] as const;
@@ -24,6 +30,10 @@ interface RunOptions extends DbOptions {
   replace?: boolean;
   workers?: number;
   radius: number;
+  format?: PredictionFormat;
+  names?: string;
+  classes?: string;
+  ignoreUnmatched?: boolean;
 }
 
 async function run(prediction: string, o: RunOptions, io: Io): Promise<void> {
@@ -32,10 +42,18 @@ async function run(prediction: string, o: RunOptions, io: Io): Promise<void> {
   try {
     const r = await withStore(o, 'bulk', (store) => runEvaluation(store, {
       name: o.name, fold: o.fold, prediction, radius: o.radius,
+      ...(o.format !== undefined && { format: o.format }), ...(o.names !== undefined && { names: o.names }),
+      ...(o.classes !== undefined && { classes: o.classes }), ...(o.ignoreUnmatched === true && { ignoreUnmatched: true }),
       ...(o.replace !== undefined && { replace: o.replace }), ...(o.workers !== undefined && { workers: o.workers }),
       onProgress: (done, total, nuclei) => progress.update(done, total, { nuclei }),
     }));
     progress.stop();
+    const what = FORMAT_NAMES[r.format];
+    if (r.withoutFile > 0) io.stderr.write(`warning: ${formatNumber(r.withoutFile)} image${r.withoutFile > 1 ? 's' : ''} of fold ${o.fold} ha${r.withoutFile > 1 ? 've' : 's'} no prediction (no file or no result): evaluated as empty predictions\n`);
+    if (r.unmatched.length > 0) io.stderr.write(`warning: ${r.unmatched.length} file${r.unmatched.length > 1 ? 's' : ''} named no image of fold ${o.fold} and ${r.unmatched.length > 1 ? 'were' : 'was'} skipped (--ignore-unmatched), e.g. ${r.unmatched[0]}\n`);
+    if (r.painted.hiddenPixels > 0) io.stderr.write(`note: ${formatNumber(r.painted.hiddenPixels)} pixels of ${formatNumber(r.painted.hiddenNuclei)} wholly and some partly hidden nuclei were painted over by a later nucleus of the same class (a label map holds one id per pixel and class)\n`);
+    if (r.painted.skipped > 0) io.stderr.write(`note: ${formatNumber(r.painted.skipped)} entries held no nucleus (no polygon, or no pixel centre inside) and were skipped\n`);
+    io.stdout.write(`read as ${what}\n`);
     if (r.images === 0) {
       io.stdout.write(`nothing to do: all ${formatNumber(r.skipped)} images of '${r.set.name}' are evaluated\n`);
     } else {
@@ -138,13 +156,17 @@ export function registerEval(program: Command, io: Io): void {
   const ev = program.command('eval').description("score a model's predictions against the ground truth: PanNuke's PQ metrics, mPQ+ and detection F1, stored and queryable");
   dbOptions(ev
     .command('run')
-    .description("evaluate a prediction of one fold (PanNuke's masks.npy format) against the database's ground truth")
-    .argument('<prediction>', "the prediction's masks.npy (N, H, W, 5 or 6), channels 0..4 instance ids per class as in the ground truth; or the folder holding it"), 'the database holding the ground truth (pannuke ingest)')
+    .description("evaluate a prediction of one fold (PanNuke's masks.npy, per-image GeoJSON or label images, COCO results) against the database's ground truth")
+    .argument('<prediction>', "the prediction: PanNuke's masks.npy (N, H, W, 5 or 6) or its folder; a folder of per-image GeoJSON files or label images (.png, .tif, with {name}.csv classes); COCO results JSON"), 'the database holding the ground truth (pannuke ingest)')
     .requiredOption('--name <set>', "a name for this prediction set (letters, digits, '.', '_', '-')")
     .requiredOption('--fold <k>', 'the fold the prediction is of (1, 2 or 3)', parseFold)
     .option('--replace', 'the name exists with another file: delete its results and evaluate this one')
     .option('--workers <n>', 'worker threads (default: available cores)', parsePositiveInt('--workers'))
     .option('--radius <px>', 'detection: pairs farther apart than this are not matched', parsePositiveInt('--radius'), 12)
+    .option('--format <format>', `the prediction's format, when not detected from its content: ${PREDICTION_FORMATS.join(', ')}`, parseChoice('--format', PREDICTION_FORMATS))
+    .option('--names <template>', 'how per-image files are named: {fold}, {fold0} (0-based), {index} (fold_index), {image_id} (default {fold}_{index})')
+    .option('--classes <map>', "class names of another vocabulary: 'Tumor=Neoplastic,Lymphocyte=Inflammatory'")
+    .option('--ignore-unmatched', 'skip files that name no image of the fold (refused otherwise)')
     .addHelpText('after', `
 Resumable: an interrupted run (Ctrl-C, kill -9) continues where it stopped when run again. The prediction must
 have the fold's N, H and W; its values must be whole numbers ≥ 0 (as masks are).

@@ -1,0 +1,86 @@
+/**
+ * COCO results (detectron2, mmdetection, YOLO's COCO export): a JSON array of `{image_id, category_id,
+ * segmentation, score}`. `image_id` is the database's `images.id` (what `pannuke export coco` writes),
+ * `category_id` the class 1..5, `segmentation` an RLE `{size: [h, w], counts}`, its counts an array or the
+ * compressed string pycocotools writes. RLE is column-major: runs of 0s and 1s alternate, starting with 0s,
+ * down each column in turn. Scores are not used: PanNuke's metrics take every predicted instance.
+ */
+import { PannukeError } from '../errors.js';
+import type { PredictedShape } from './shapes.js';
+
+export interface CocoResult {
+  image_id: number;
+  category_id: number;
+  segmentation: { size: [number, number]; counts: string | number[] };
+}
+
+/**
+ * The counts of a compressed RLE string, as pycocotools' rleFrString reads it: each count is 5-bit groups in
+ * characters from '0' (48), low group first, 0x20 meaning another group follows, 0x10 in the last group the
+ * sign; from the third count on, each is a difference from the count two before.
+ */
+export function decodeRleString(s: string, file: string, where: string): number[] {
+  const counts: number[] = [];
+  let p = 0;
+  while (p < s.length) {
+    let x = 0, k = 0, more = true;
+    while (more) {
+      if (p >= s.length) throw new PannukeError('FOLD_MISMATCH', 'the RLE string ends inside a count', { file, position: where });
+      const c = s.charCodeAt(p) - 48;
+      if (c < 0 || c > 63) throw new PannukeError('FOLD_MISMATCH', `character '${s[p]}' is not RLE`, { file, position: `${where}, character ${p}` });
+      x |= (c & 0x1f) << (5 * k);
+      more = (c & 0x20) !== 0;
+      p++;
+      k++;
+      if (!more && (c & 0x10) !== 0) x |= -1 << (5 * k);
+    }
+    if (counts.length > 2) x += counts[counts.length - 2] as number;
+    counts.push(x);
+  }
+  return counts;
+}
+
+/** The pixels (row × width + col) an RLE sets, checked against the image's size. */
+export function rlePixels(seg: unknown, width: number, height: number, file: string, where: string): Int32Array {
+  const s = seg as { size?: unknown; counts?: unknown };
+  if (s === null || typeof s !== 'object' || !Array.isArray(s.size) || s.counts === undefined) {
+    throw new PannukeError('FOLD_MISMATCH', 'segmentation is not an RLE {size, counts} (polygons are not read yet)', { file, position: where });
+  }
+  const [h, w] = s.size as [unknown, unknown];
+  if (h !== height || w !== width) throw new PannukeError('FOLD_MISMATCH', `RLE size [${String(h)}, ${String(w)}], the image is ${height} × ${width}`, { file, position: where });
+  const counts = typeof s.counts === 'string' ? decodeRleString(s.counts, file, where) : (s.counts as unknown[]);
+  const out: number[] = [];
+  let at = 0;
+  counts.forEach((c, i) => {
+    if (typeof c !== 'number' || !Number.isInteger(c) || c < 0) throw new PannukeError('FOLD_MISMATCH', `RLE count ${i} is ${String(c)}`, { file, position: where });
+    if (at + c > width * height) throw new PannukeError('FOLD_MISMATCH', `the RLE covers more than ${width * height} pixels`, { file, position: where });
+    if (i % 2 === 1) for (let q = at; q < at + c; q++) out.push((q % height) * width + Math.floor(q / height));
+    at += c;
+  });
+  return Int32Array.from(out).sort();
+}
+
+/** Results grouped by image id, in file order; every entry checked for the fields used. */
+export function groupResults(doc: unknown, file: string): Map<number, CocoResult[]> {
+  if (!Array.isArray(doc)) throw new PannukeError('FOLD_MISMATCH', 'COCO results are a JSON array of {image_id, category_id, segmentation}', { file, position: 'top level' });
+  const out = new Map<number, CocoResult[]>();
+  doc.forEach((r: Partial<CocoResult>, k) => {
+    if (r === null || typeof r !== 'object' || typeof r.image_id !== 'number' || typeof r.category_id !== 'number') {
+      throw new PannukeError('FOLD_MISMATCH', 'expected {image_id, category_id, segmentation}', { file, position: `result ${k}` });
+    }
+    let list = out.get(r.image_id);
+    if (list === undefined) out.set(r.image_id, (list = []));
+    list.push(r as CocoResult);
+  });
+  return out;
+}
+
+/** The nuclei of one image's results. */
+export function cocoShapes(results: readonly CocoResult[], width: number, height: number, file: string): PredictedShape[] {
+  return results.map((r, k) => {
+    if (!Number.isInteger(r.category_id) || r.category_id < 1 || r.category_id > 5) {
+      throw new PannukeError('FOLD_MISMATCH', `category_id ${r.category_id} is not a PanNuke class (1..5)`, { file, position: `image_id ${r.image_id}, result ${k}` });
+    }
+    return { classId: r.category_id, pixels: rlePixels(r.segmentation, width, height, file, `image_id ${r.image_id}, result ${k}`) };
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * One image's prediction, from whatever it was written as, to nuclei (./shapes.ts). Runs on the evaluation
+ * workers: a file is read and parsed where it is rasterized.
+ */
+import fs from 'node:fs';
+import { Tokenizer, TokenParser } from '@streamparser/json';
+import path from 'node:path';
+import { PannukeError } from '../errors.js';
+import { classMap } from './classes.js';
+import { cocoShapes, type CocoResult } from './coco.js';
+import { readGeoJson } from './geojson.js';
+import { decodeLabels, labelShapes, parseClassCsv } from './labels.js';
+import type { PredictedShape } from './shapes.js';
+
+/** Where one image's prediction is: a file of a per-image format (none: an empty prediction), or COCO results. */
+export type ImageSource =
+  | { format: 'geojson' | 'labels'; file: string | undefined }
+  | { format: 'coco'; file: string; results: CocoResult[] };
+
+export interface ReadOptions {
+  width: number;
+  height: number;
+  /** The --classes option, as given. */
+  classes?: string;
+}
+
+export interface ImageRead {
+  shapes: PredictedShape[];
+  /** Entries that hold no nucleus (a point, a polygon around no pixel centre). */
+  skipped: number;
+}
+
+/** JSON.parse; a syntax error is reported with its line and column. */
+export function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    const at = syntaxErrorOffset(text);
+    const before = text.slice(0, at);
+    const line = before.split('\n').length, column = at - before.lastIndexOf('\n');
+    throw new PannukeError('FOLD_MISMATCH', `malformed JSON: ${(cause as Error).message}`, { file, position: `line ${line}, column ${column} (character ${at})`, cause });
+  }
+}
+
+/**
+ * Where a JSON text first goes wrong: V8's message does not always say (it quotes the text near it), so the
+ * text is tokenized again by @streamparser/json, which knows each token's offset.
+ */
+function syntaxErrorOffset(text: string): number {
+  const tokenizer = new Tokenizer();
+  const parser = new TokenParser();
+  let at = 0;
+  parser.onValue = () => undefined;
+  parser.onError = (e) => {
+    throw e;
+  };
+  tokenizer.onError = (e) => {
+    throw e;
+  };
+  tokenizer.onToken = (token) => {
+    at = token.offset;
+    parser.write(token);
+  };
+  try {
+    tokenizer.write(text);
+    tokenizer.end();
+    return text.length;
+  } catch (e) {
+    const absolute = /absolute position "(\d+)"/.exec((e as Error).message);
+    return absolute === null ? at : Number(absolute[1]);
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new PannukeError('FILE_UNREADABLE', `cannot read: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file, cause });
+  }
+}
+
+/** `{name}.csv` beside a label image (name without the image's extension). */
+export function classCsvOf(image: string): string {
+  return path.join(path.dirname(image), `${path.basename(image, path.extname(image))}.csv`);
+}
+
+export async function readImage(source: ImageSource, o: ReadOptions): Promise<ImageRead> {
+  const classes = classMap(o.classes);
+  switch (source.format) {
+    case 'coco':
+      return { shapes: cocoShapes(source.results, o.width, o.height, source.file), skipped: 0 };
+    case 'geojson':
+      return source.file === undefined ? { shapes: [], skipped: 0 } : readGeoJson(parseJson(readText(source.file), source.file), o.width, o.height, classes, source.file);
+    case 'labels': {
+      if (source.file === undefined) return { shapes: [], skipped: 0 };
+      const csv = classCsvOf(source.file);
+      if (!fs.existsSync(csv)) {
+        throw new PannukeError('FILE_MISSING', `no classes for this label image: expected ${path.basename(csv)} beside it (instance_id,class_id)`, { file: source.file, hint: 'class-agnostic label images are not evaluated yet' });
+      }
+      const labels = decodeLabels(new Uint8Array(fs.readFileSync(source.file)), source.file, o.width, o.height);
+      return { shapes: labelShapes(labels, parseClassCsv(readText(csv), csv, classes), source.file, csv), skipped: 0 };
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * What every prediction format reads into: per image, the predicted nuclei as pixel sets with a class, in the
+ * order the file lists them. Painting them into a PanNuke label record (H × W × 6 float64: channels 0..4
+ * instance ids per class, 5 background) is what makes every format evaluate exactly as the masks.npy it stands
+ * for: the same extract stage and the same matching read that record.
+ */
+
+/** PanNuke's classes, 1..5: channel classId − 1. */
+export const CLASS_COUNT = 5;
+const CHANNELS = 6;
+
+export interface PredictedShape {
+  /** 1..5 (Neoplastic, Inflammatory, Connective, Dead, Epithelial). */
+  classId: number;
+  /** Pixel indexes, row × width + col (any order, no repeats needed). */
+  pixels: Int32Array;
+}
+
+export interface PaintSummary {
+  /** Nuclei painted. */
+  nuclei: number;
+  /** Pixels of a nucleus painted over by a later nucleus of the same class. */
+  hiddenPixels: number;
+  /** Nuclei left with no pixel of their own (painted over whole, or empty). */
+  hiddenNuclei: number;
+}
+
+/**
+ * The label record of `shapes`: nucleus k of class c gets id (its rank among class c's nuclei) in channel
+ * c − 1; a later nucleus of the same class overwrites an earlier one on shared pixels, as painting a label map
+ * does (PanNuke's own masks hold one id per pixel and class). Nuclei of different classes keep their pixels
+ * (the masks' channels may overlap). Background (channel 5) is 1 where no class is set.
+ */
+export function paintRecord(shapes: readonly PredictedShape[], height: number, width: number, into?: Float64Array): { record: Float64Array; summary: PaintSummary } {
+  const hw = height * width;
+  const record = into !== undefined && into.length === hw * CHANNELS ? into.fill(0) : new Float64Array(hw * CHANNELS);
+  const nextId = new Array<number>(CLASS_COUNT).fill(0);
+  const sizes: number[] = [];
+  const owner: { classId: number; id: number }[] = [];
+  const summary: PaintSummary = { nuclei: shapes.length, hiddenPixels: 0, hiddenNuclei: 0 };
+  for (const shape of shapes) {
+    const c = shape.classId - 1;
+    const id = ++nextId[c]!;
+    owner.push({ classId: shape.classId, id });
+    let painted = 0;
+    for (const p of shape.pixels) {
+      const at = p * CHANNELS + c;
+      const before = record[at] as number;
+      if (before === id) continue; // a pixel listed twice
+      if (before !== 0) summary.hiddenPixels++;
+      record[at] = id;
+      painted++;
+    }
+    sizes.push(painted);
+  }
+  // What is left of each nucleus: count the ids still present per class.
+  const visible = Array.from({ length: CLASS_COUNT }, () => new Set<number>());
+  for (let p = 0; p < hw; p++) {
+    let any = false;
+    for (let c = 0; c < CLASS_COUNT; c++) {
+      const v = record[p * CHANNELS + c] as number;
+      if (v !== 0) {
+        any = true;
+        visible[c]!.add(v);
+      }
+    }
+    if (!any) record[p * CHANNELS + CLASS_COUNT] = 1;
+  }
+  summary.hiddenNuclei = owner.filter((o) => !visible[o.classId - 1]!.has(o.id)).length;
+  return { record, summary };
+}

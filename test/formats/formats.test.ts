@@ -1,0 +1,130 @@
+// Predictions in other tools' formats, written by those tools (rasterio, tifffile, PIL; COCO RLE encoded in
+// Python from the format's definition: test/formats/fixtures.py), evaluated by `pannuke eval run` and
+// compared with the masks.npy they stand for, figure by figure; and every kind of bad input, one line each.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cohort.js';
+import { skipBecause, tempDir } from '../helpers/tmp.js';
+
+const PYTHON = '/usr/bin/python3';
+const available = spawnSync(PYTHON, ['-c', 'import numpy, rasterio, tifffile, PIL']).status === 0;
+const dir = tempDir('formats');
+const data = path.join(dir, 'data');
+const db = path.join(dir, 'x.sqlite');
+const pred = path.join(dir, 'pred');
+const out = path.join(dir, 'fixtures');
+const lines = (err: string) => err.trim().split('\n').filter((l) => l !== '' && !l.startsWith('note:') && !l.startsWith('warning:'));
+
+async function show(set: string) {
+  const r = await cli('eval', 'show', set, '--db', db, '--format', 'json');
+  expect(r.code, r.err).toBe(0);
+  const { set: _name, ...figures } = JSON.parse(r.out) as Record<string, unknown>;
+  return figures;
+}
+
+async function run(input: string, name: string, ...extra: string[]) {
+  return cli('eval', 'run', input, '--db', db, '--name', name, '--fold', '1', ...extra);
+}
+
+describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s python3-numpy, python3-rasterio, python3-tifffile and python3-pil'))('predictions as other tools write them', () => {
+  beforeAll(async () => {
+    expect((await cli('synth', data, '--images-per-fold', '16', '--size', '96', '--seed', '5', '--folds', '1')).code).toBe(0);
+    expect((await cli('ingest', data, '--db', db)).code).toBe(0);
+    expect((await cli('synth', pred, '--prediction-of', data, '--fold', '1', '--seed', '6')).code).toBe(0);
+    const ids = new Database(db, { readonly: true }).prepare('SELECT id FROM images WHERE fold = 1 ORDER BY fold_index').pluck().all() as number[];
+    expect(ids).toEqual(ids.map((_, i) => (ids[0] as number) + i));
+    const py = spawnSync(PYTHON, [path.join(import.meta.dirname, 'fixtures.py'), path.join(pred, 'masks.npy'), '1', out, String(ids[0])], { encoding: 'utf8' });
+    expect(py.status, py.stderr).toBe(0);
+    expect((await run(path.join(out, 'reference.npy'), 'reference')).code).toBe(0);
+    expect((await run(path.join(out, 'labels-reference.npy'), 'labels-reference')).code).toBe(0);
+  }, 120_000);
+
+  it('GeoJSON on pixel edges (rasterio) scores exactly as the masks.npy it stands for', async () => {
+    const r = await run(path.join(out, 'geojson'), 'geo');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('read as GeoJSON');
+    expect(await show('geo')).toEqual(await show('reference'));
+  }, 60_000);
+
+  it('COCO results with compressed RLE score exactly as the masks.npy', async () => {
+    const r = await run(path.join(out, 'coco.json'), 'coco');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('read as COCO results');
+    expect(await show('coco')).toEqual(await show('reference'));
+  }, 60_000);
+
+  it('label images (tifffile TIFF, PIL 16-bit PNG named as Cellpose does) with class CSVs score exactly as their masks.npy', async () => {
+    for (const [folder, name] of [['labels-tif', 'tif'], ['labels-png', 'png']] as const) {
+      const r = await run(path.join(out, folder), name);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain('read as instance label images');
+      expect(await show(name)).toEqual(await show('labels-reference'));
+    }
+  }, 60_000);
+
+  it('files to images: a missing file is an empty prediction (warned); a file naming no image is refused unless --ignore-unmatched; --names', async () => {
+    const partial = path.join(dir, 'partial');
+    fs.cpSync(path.join(out, 'geojson'), partial, { recursive: true });
+    fs.rmSync(path.join(partial, '1_3.geojson'));
+    const missing = await run(partial, 'partial');
+    expect(missing.code, missing.err).toBe(0);
+    expect(missing.err).toMatch(/warning: 1 image of fold 1 has no prediction .*empty predictions/);
+    fs.writeFileSync(path.join(partial, 'slide_7.geojson'), '{"type":"FeatureCollection","features":[]}');
+    const refused = await run(partial, 'partial2');
+    expect([refused.code, lines(refused.err)]).toEqual([1, [expect.stringMatching(/1 file matches no image of fold 1 \(first: slide_7\.geojson.*--ignore-unmatched/)]]);
+    expect((await run(partial, 'partial2', '--ignore-unmatched')).err).toMatch(/warning: 1 file named no image of fold 1/);
+    // CellViT's naming: 0-based folds
+    const renamed = path.join(dir, 'renamed');
+    fs.mkdirSync(renamed);
+    for (const f of fs.readdirSync(path.join(out, 'geojson'))) fs.copyFileSync(path.join(out, 'geojson', f), path.join(renamed, f.replace(/^1_(\d+)/, 'fold0_img$1')));
+    expect((await run(renamed, 'renamed', '--names', 'fold{fold0}_img{index}')).code).toBe(0);
+    expect(await show('renamed')).toEqual(await show('reference'));
+  }, 60_000);
+
+  it('bad input: one line naming the file and the place, exit 1, nothing stored', async () => {
+    const bad = (name: string) => {
+      const d = path.join(dir, 'bad', name);
+      fs.mkdirSync(d, { recursive: true });
+      return d;
+    };
+    const feature = (coords: unknown, cls = 'Neoplastic') => ({ type: 'Feature', geometry: { type: 'Polygon', coordinates: coords }, properties: { classification: { name: cls } } });
+    const cases: [string, (d: string) => void, RegExp][] = [
+      ['malformed', (d) => fs.writeFileSync(path.join(d, '1_0.geojson'), '{"type": "FeatureCollection", "features": [}'), /1_0\.geojson: line 1, column 44 \(character 43\): malformed JSON/],
+      ['nan', (d) => fs.writeFileSync(path.join(d, '1_0.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [feature([[[0, 0], ['NaN', 1], [2, 2]]])] })), /1_0\.geojson: feature 0, ring 0: vertex 1 is not two finite numbers/],
+      ['outside', (d) => fs.writeFileSync(path.join(d, '1_0.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [feature([[[0, 0], [97, 0], [0, 5]]])] })), /vertex 1 \(97, 0\) is outside the 96 × 96 image/],
+      ['class', (d) => fs.writeFileSync(path.join(d, '1_0.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [feature([[[0, 0], [4, 0], [0, 5]]], 'Tumor')] })), /unknown class name: 'Tumor'.*--classes/],
+    ];
+    for (const [name, make, message] of cases) {
+      const d = bad(name);
+      make(d);
+      const r = await run(d, `bad-${name}`);
+      expect([r.code, lines(r.err)], name).toEqual([1, [expect.stringMatching(message)]]);
+      expect((await cli('eval', 'list', '--db', db)).out).not.toContain(`bad-${name}`);
+    }
+    // --classes maps another vocabulary
+    expect((await run(path.join(dir, 'bad', 'class'), 'mapped', '--classes', 'Tumor=Neoplastic', '--ignore-unmatched')).code).toBe(0);
+    // label images: another size, a float TIFF, a CSV naming an instance the image lacks
+    const py = (code: string) => expect(spawnSync(PYTHON, ['-c', `import numpy as np, tifffile\n${code}`], { encoding: 'utf8' }).status).toBe(0);
+    const size = bad('size');
+    py(`tifffile.imwrite('${size}/1_0.tif', np.ones((64, 96), np.uint16))`);
+    fs.writeFileSync(path.join(size, '1_0.csv'), 'instance_id,class_id\n1,1\n');
+    const float = bad('float');
+    py(`tifffile.imwrite('${float}/1_0.tif', np.ones((96, 96), np.float32))`);
+    fs.writeFileSync(path.join(float, '1_0.csv'), '1,1\n');
+    const csv = bad('csv');
+    py(`a = np.zeros((96, 96), np.uint16); a[3:6, 3:6] = 2; tifffile.imwrite('${csv}/1_0.tif', a)`);
+    fs.writeFileSync(path.join(csv, '1_0.csv'), 'instance_id,class_id\n2,Dead\n9,1\n');
+    for (const [d, message] of [[size, /1_0\.tif: the label image is 96 × 64, the ground truth 96 × 96/], [float, /1_0\.tif: a 32-bit float TIFF/], [csv, /1_0\.csv: instance 9 listed but not in the image/]] as const) {
+      const r = await run(d, 'bad-labels');
+      expect([r.code, lines(r.err)], d).toEqual([1, [expect.stringMatching(message)]]);
+    }
+    // COCO: an image_id of another fold
+    const coco = path.join(dir, 'bad', 'coco.json');
+    fs.writeFileSync(coco, JSON.stringify([{ image_id: 99999, category_id: 1, segmentation: { size: [96, 96], counts: '0' }, score: 1 }]));
+    const r = await run(coco, 'bad-coco');
+    expect([r.code, lines(r.err)]).toEqual([1, [expect.stringMatching(/coco\.json: image_id 99999 is not an image of fold 1/)]]);
+  }, 120_000);
+});
