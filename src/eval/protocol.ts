@@ -24,4 +24,7 @@ export interface EvalRequest {
 }
 
 /** The predicted nuclei come back packed (as ingest's), with the evaluation against the ground truth. */
-export type EvalResponse = { ok: true; image: PackedImage; evaluation: ImageEvaluation; painted?: PaintSummary & { skipped: number } } | { ok: false; error: SerializedError };
+/** What painting a non-npy prediction counted (src/formats/shapes.ts), with the entries skipped and the untyped nuclei left out. */
+export type PaintCounts = PaintSummary & { skipped: number; untyped: number };
+
+export type EvalResponse = { ok: true; image: PackedImage; evaluation: ImageEvaluation; painted?: PaintCounts } | { ok: false; error: SerializedError };

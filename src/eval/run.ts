@@ -21,12 +21,11 @@ import { formatShape, NpyFile } from '../npy/reader.js';
 import { runOrdered } from '../pipeline/ordered.js';
 import { WorkerPool, workerEntry } from '../pipeline/pool.js';
 import type { GtNucleus } from './match.js';
-import type { EvalRequest, EvalResponse } from './protocol.js';
+import type { EvalRequest, EvalResponse, PaintCounts } from './protocol.js';
 import { describeInput, filesFingerprint, matchFiles, type PredictionFormat, type PredictionInput } from '../formats/files.js';
 import { classCsvOf, parseJson } from '../formats/read.js';
 import { groupResults } from '../formats/coco.js';
 import { classMap } from '../formats/classes.js';
-import type { PaintSummary } from '../formats/shapes.js';
 import { createSet, deleteSet, EvalWriter, evaluatedImages, findSet, type EvaluatedImage, type PredictionSet } from './store.js';
 
 export interface EvalRunOptions {
@@ -54,7 +53,7 @@ export interface EvalRunSummary {
   set: PredictionSet;
   format: PredictionFormat;
   /** Painted from another format (not npy): nuclei read, pixels and nuclei hidden by a later one of their class, entries without a nucleus. */
-  painted: PaintSummary & { skipped: number };
+  painted: PaintCounts;
   /** Images of the fold with no prediction file (empty predictions). */
   withoutFile: number;
   /** Files that name no image of the fold (with --ignore-unmatched). */
@@ -99,7 +98,7 @@ export async function runEvaluation(store: Store, o: EvalRunOptions): Promise<Ev
     const writer = new EvalWriter(store, set.id);
     const summary: EvalRunSummary = {
       set, format: input.format, images: 0, skipped: gtImages.length - todo.length, predictedNuclei: 0, replaced, seconds: 0,
-      painted: { nuclei: 0, hiddenPixels: 0, hiddenNuclei: 0, skipped: 0 }, withoutFile: prepared.withoutFile ?? 0, unmatched: prepared.unmatched ?? [],
+      painted: { nuclei: 0, hiddenPixels: 0, hiddenNuclei: 0, skipped: 0, untyped: 0 }, withoutFile: prepared.withoutFile ?? 0, unmatched: prepared.unmatched ?? [],
     };
     const { height, width } = gtImages[0] as (typeof gtImages)[number];
     try {
@@ -188,11 +187,6 @@ async function prepareFiles(input: PredictionInput, o: EvalRunOptions, gtImages:
       prediction: (image) => ({ source: { format: 'coco', file: input.path, results: grouped.get(image.id) ?? [] } }),
     };
   }
-  if (input.format !== 'geojson' && input.format !== 'labels') {
-    throw new PannukeError('BAD_OPTION', `reading ${input.format === 'hovernet' ? 'HoVer-Net' : 'CellViT'} JSON is not available yet: its contours need OpenCV's exact polygon fill`, {
-      file: input.path, hint: 'convert the prediction to GeoJSON on pixel edges, label images or COCO RLE, or to masks.npy',
-    });
-  }
   if (input.files.length === 0) throw new PannukeError('BAD_OPTION', `a ${input.format} prediction is a folder of per-image files`, { file: input.path, hint: 'give the folder that holds them' });
   const { byIndex, unmatched } = matchFiles(input.files, o.names ?? '{fold}_{index}', o.fold, gtImages);
   if (unmatched.length > 0 && o.ignoreUnmatched !== true) {
@@ -204,6 +198,7 @@ async function prepareFiles(input: PredictionInput, o: EvalRunOptions, gtImages:
   const csvs = input.format === 'labels' ? used.map(classCsvOf).filter((f) => fs.existsSync(f)) : [];
   const { bytes, fingerprint } = await filesFingerprint([...used, ...csvs].sort());
   const format = input.format;
+  if (format === 'npy') throw new Error('unreachable: npy is prepared by prepareNpy');
   return {
     ...base, source: path.resolve(input.path), bytes, fingerprint, file: input.path, unmatched,
     withoutFile: gtImages.filter((g) => !byIndex.has(g.foldIndex)).length,
@@ -244,7 +239,7 @@ async function evaluateImages(store: Store, o: EvalRunOptions, prepared: Prepare
         batch.push({ imageId: image.id, gtIds: rows.map((r) => r.id), predicted: response.image, evaluation: response.evaluation });
         summary.images++;
         summary.predictedNuclei += response.image.nucleusCount;
-        if (response.painted !== undefined) for (const k of ['nuclei', 'hiddenPixels', 'hiddenNuclei', 'skipped'] as const) summary.painted[k] += response.painted[k];
+        if (response.painted !== undefined) for (const k of ['nuclei', 'hiddenPixels', 'hiddenNuclei', 'skipped', 'untyped'] as const) summary.painted[k] += response.painted[k];
         o.onProgress?.(summary.images, todo.length, summary.predictedNuclei);
         // A promise only when a batch is written: the other images are delivered synchronously.
         return batch.length >= (o.batchSize ?? 32) ? flush() : undefined;

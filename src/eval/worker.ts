@@ -12,7 +12,8 @@ import { RecordFile } from '../npy/records.js';
 import { evaluateImage, type MatchScratch } from './match.js';
 import type { EvalRequest, EvalResponse } from './protocol.js';
 import { readImage } from '../formats/read.js';
-import { paintRecord, type PaintSummary } from '../formats/shapes.js';
+import { paintRecord } from '../formats/shapes.js';
+import type { PaintCounts } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('eval/worker.ts must run in a worker thread');
@@ -23,7 +24,7 @@ let decodeScratch: Float64Array | undefined;
 let predictions: RecordFile | undefined;
 
 /** The prediction of one image as a label record: read from the masks.npy, or painted from another format. */
-async function recordOf(request: EvalRequest): Promise<{ values: Float64Array; painted?: PaintSummary & { skipped: number } }> {
+async function recordOf(request: EvalRequest): Promise<{ values: Float64Array; painted?: PaintCounts }> {
   const { prediction, context, layout } = request;
   if ('record' in prediction) {
     const { record } = prediction;
@@ -39,7 +40,7 @@ async function recordOf(request: EvalRequest): Promise<{ values: Float64Array; p
   const read = await readImage(prediction.source, { width: layout.width, height: layout.height, ...(prediction.classes !== undefined && { classes: prediction.classes }) });
   const { record, summary } = paintRecord(read.shapes, layout.height, layout.width, paintScratch);
   paintScratch = record;
-  return { values: record, painted: { ...summary, skipped: read.skipped } };
+  return { values: record, painted: { ...summary, skipped: read.skipped, untyped: read.untyped ?? 0 } };
 }
 
 let paintScratch: Float64Array | undefined;

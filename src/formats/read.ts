@@ -9,12 +9,13 @@ import { PannukeError } from '../errors.js';
 import { classMap } from './classes.js';
 import { cocoShapes, type CocoResult } from './coco.js';
 import { readGeoJson } from './geojson.js';
+import { readContours } from './hovernet.js';
 import { decodeLabels, labelShapes, parseClassCsv } from './labels.js';
 import type { PredictedShape } from './shapes.js';
 
 /** Where one image's prediction is: a file of a per-image format (none: an empty prediction), or COCO results. */
 export type ImageSource =
-  | { format: 'geojson' | 'labels'; file: string | undefined }
+  | { format: 'geojson' | 'labels' | 'hovernet' | 'cellvit'; file: string | undefined }
   | { format: 'coco'; file: string; results: CocoResult[] };
 
 export interface ReadOptions {
@@ -26,8 +27,10 @@ export interface ReadOptions {
 
 export interface ImageRead {
   shapes: PredictedShape[];
-  /** Entries that hold no nucleus (a point, a polygon around no pixel centre). */
+  /** Entries that hold no nucleus (a point, a polygon around no pixel centre, a contour of < 3 points). */
   skipped: number;
+  /** Nuclei without a class (HoVer-Net's type 0), left out. */
+  untyped?: number;
 }
 
 /** JSON.parse; a syntax error is reported with its line and column. */
@@ -91,6 +94,9 @@ export async function readImage(source: ImageSource, o: ReadOptions): Promise<Im
       return { shapes: cocoShapes(source.results, o.width, o.height, source.file), skipped: 0 };
     case 'geojson':
       return source.file === undefined ? { shapes: [], skipped: 0 } : readGeoJson(parseJson(readText(source.file), source.file), o.width, o.height, classes, source.file);
+    case 'hovernet':
+    case 'cellvit':
+      return source.file === undefined ? { shapes: [], skipped: 0 } : readContours(parseJson(readText(source.file), source.file), source.format, o.width, o.height, source.file);
     case 'labels': {
       if (source.file === undefined) return { shapes: [], skipped: 0 };
       const csv = classCsvOf(source.file);

@@ -1,6 +1,7 @@
 """Writes a prediction of one fold in other tools' formats, from a masks.npy, with those tools themselves:
-GeoJSON outlines on pixel edges by rasterio.features.shapes, label images by tifffile (TIFF) and PIL (16-bit
-PNG) with {name}.csv classes, COCO results with RLE counts encoded here from the format's definition (not
+HoVer-Net's tile JSON as its post_proc writes it (OpenCV findContours, first contour of each instance's bbox
+crop, CHAIN_APPROX_SIMPLE) and the same in CellViT's `cells` list, GeoJSON outlines on pixel edges by
+rasterio.features.shapes, label images by tifffile (TIFF) and PIL (16-bit PNG) with {name}.csv classes, COCO results with RLE counts encoded here from the format's definition (not
 pannuke's code). Also writes reference.npy: the label record those files stand for (per class, the ids
 renumbered 1..n in the order the files list the nuclei), which pannuke's own npy path must score identically.
 
@@ -8,6 +9,7 @@ usage: fixtures.py <masks.npy> <fold> <out_dir> <image_id_of_index_0>
 """
 import json, os, sys
 import numpy as np
+import cv2
 import rasterio.features
 import tifffile
 from PIL import Image
@@ -42,7 +44,32 @@ n, h, w = masks.shape[:3]
 reference = np.zeros((n, h, w, 6), dtype=np.float64)
 labels_reference = np.zeros((n, h, w, 6), dtype=np.float64)
 coco = []
-for d in ['geojson', 'labels-tif', 'labels-png']: os.makedirs(os.path.join(out, d), exist_ok=True)
+hover_reference = np.zeros((n, h, w, 6), dtype=np.float64)
+for d in ['geojson', 'labels-tif', 'labels-png', 'hovernet', 'cellvit']: os.makedirs(os.path.join(out, d), exist_ok=True)
+
+def bounding_box(m):
+    rows, cols = np.any(m, axis=1), np.any(m, axis=0)
+    rmin, rmax = np.where(rows)[0][[0, -1]]
+    cmin, cmax = np.where(cols)[0][[0, -1]]
+    return rmin, rmax + 1, cmin, cmax + 1
+
+def hovernet_nuclei(inst_map, type_map):
+    """hover_net's post_proc: per instance, the first contour of its bbox crop, shifted back."""
+    nuc = {}
+    for inst_id in np.unique(inst_map)[1:]:
+        m = inst_map == inst_id
+        rmin, rmax, cmin, cmax = bounding_box(m)
+        crop = m[rmin:rmax, cmin:cmax].astype(np.uint8)
+        contours = cv2.findContours(crop, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)[0]
+        contour = np.squeeze(contours[0].astype('int32'))
+        if len(contour.shape) != 2 or contour.shape[0] < 3:
+            continue
+        contour[:, 0] += cmin
+        contour[:, 1] += rmin
+        types = type_map[m]
+        nuc[str(int(inst_id))] = {'bbox': [[int(rmin), int(cmin)], [int(rmax), int(cmax)]], 'centroid': [0, 0],
+                                  'contour': contour.tolist(), 'type_prob': 1.0, 'type': int(np.bincount(types).argmax())}
+    return nuc
 for i in range(n):
     features, label, rows, rank = [], np.zeros((h, w), dtype=np.uint32), [], [0] * 5
     next_label = 0
@@ -69,6 +96,28 @@ for i in range(n):
         labels_reference[i][label == a, b - 1] = lrank[b - 1]
     labels_reference[i][~labels_reference[i, :, :, :5].any(axis=2), 5] = 1
     name = f'{fold}_{i}'
+    # HoVer-Net predicts one instance map and a type map: later channels overwrite, as PanNuke's binarize
+    inst_map, type_map, k = np.zeros((h, w), np.int32), np.zeros((h, w), np.int32), 0
+    for c in range(5):
+        ch = masks[i, :, :, c]
+        for v in np.unique(ch[ch != 0]):
+            k += 1
+            inst_map[ch == v] = k
+            type_map[ch == v] = c + 1
+    nuc = hovernet_nuclei(inst_map, type_map)
+    with open(os.path.join(out, 'hovernet', f'{name}.json'), 'w') as f:
+        json.dump({'mag': None, 'nuc': nuc}, f)
+    with open(os.path.join(out, 'cellvit', f'{name}_cells.json'), 'w') as f:
+        json.dump({'cells': list(nuc.values())}, f)
+    hrank = [0] * 5
+    for key in sorted(nuc, key=int):
+        t = nuc[key]['type']
+        if t == 0: continue
+        canvas = np.zeros((h, w), np.uint8)
+        cv2.drawContours(canvas, [np.array(nuc[key]['contour'], np.int32).reshape(-1, 1, 2)], -1, 1, thickness=cv2.FILLED)
+        hrank[t - 1] += 1
+        hover_reference[i][canvas == 1, t - 1] = hrank[t - 1]
+    hover_reference[i][~hover_reference[i, :, :, :5].any(axis=2), 5] = 1
     with open(os.path.join(out, 'geojson', f'{name}.geojson'), 'w') as f:
         json.dump({'type': 'FeatureCollection', 'features': features}, f)
     tifffile.imwrite(os.path.join(out, 'labels-tif', f'{name}.tif'), label)
@@ -80,3 +129,4 @@ with open(os.path.join(out, 'coco.json'), 'w') as f:
     json.dump(coco, f)
 np.save(os.path.join(out, 'reference.npy'), reference)
 np.save(os.path.join(out, 'labels-reference.npy'), labels_reference)
+np.save(os.path.join(out, 'hovernet-reference.npy'), hover_reference)

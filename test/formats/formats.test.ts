@@ -10,7 +10,7 @@ import { cli } from '../helpers/cohort.js';
 import { skipBecause, tempDir } from '../helpers/tmp.js';
 
 const PYTHON = '/usr/bin/python3';
-const available = spawnSync(PYTHON, ['-c', 'import numpy, rasterio, tifffile, PIL']).status === 0;
+const available = spawnSync(PYTHON, ['-c', 'import numpy, rasterio, tifffile, PIL, cv2']).status === 0;
 const dir = tempDir('formats');
 const data = path.join(dir, 'data');
 const db = path.join(dir, 'x.sqlite');
@@ -29,7 +29,7 @@ async function run(input: string, name: string, ...extra: string[]) {
   return cli('eval', 'run', input, '--db', db, '--name', name, '--fold', '1', ...extra);
 }
 
-describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s python3-numpy, python3-rasterio, python3-tifffile and python3-pil'))('predictions as other tools write them', () => {
+describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s python3-numpy, python3-rasterio, python3-tifffile, python3-pil and python3-opencv'))('predictions as other tools write them', () => {
   beforeAll(async () => {
     expect((await cli('synth', data, '--images-per-fold', '16', '--size', '96', '--seed', '5', '--folds', '1')).code).toBe(0);
     expect((await cli('ingest', data, '--db', db)).code).toBe(0);
@@ -40,7 +40,20 @@ describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s pyth
     expect(py.status, py.stderr).toBe(0);
     expect((await run(path.join(out, 'reference.npy'), 'reference')).code).toBe(0);
     expect((await run(path.join(out, 'labels-reference.npy'), 'labels-reference')).code).toBe(0);
+    expect((await run(path.join(out, 'hovernet-reference.npy'), 'hovernet-reference')).code).toBe(0);
   }, 120_000);
+
+  it('HoVer-Net JSON (its post_proc contouring, OpenCV) and the same in CellViT\'s cells list score exactly as the masks.npy OpenCV fills from them', async () => {
+    for (const [folder, name, said] of [['hovernet', 'hover', 'HoVer-Net JSON'], ['cellvit', 'cellvit', 'CellViT JSON']] as const) {
+      const r = await run(path.join(out, folder), name);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain(`read as ${said}`);
+      expect(await show(name)).toEqual(await show('hovernet-reference'));
+    }
+    // what the first-contour-only format loses, on this prediction: figures below the masks' own
+    const lost = (await show('hover')) as { bPQ: number };
+    expect(lost.bPQ).toBeLessThanOrEqual(((await show('reference')) as { bPQ: number }).bPQ);
+  }, 60_000);
 
   it('GeoJSON on pixel edges (rasterio) scores exactly as the masks.npy it stands for', async () => {
     const r = await run(path.join(out, 'geojson'), 'geo');

@@ -52,6 +52,7 @@ async function run(prediction: string, o: RunOptions, io: Io): Promise<void> {
     if (r.withoutFile > 0) io.stderr.write(`warning: ${formatNumber(r.withoutFile)} image${r.withoutFile > 1 ? 's' : ''} of fold ${o.fold} ha${r.withoutFile > 1 ? 've' : 's'} no prediction (no file or no result): evaluated as empty predictions\n`);
     if (r.unmatched.length > 0) io.stderr.write(`warning: ${r.unmatched.length} file${r.unmatched.length > 1 ? 's' : ''} named no image of fold ${o.fold} and ${r.unmatched.length > 1 ? 'were' : 'was'} skipped (--ignore-unmatched), e.g. ${r.unmatched[0]}\n`);
     if (r.painted.hiddenPixels > 0) io.stderr.write(`note: ${formatNumber(r.painted.hiddenPixels)} pixels of ${formatNumber(r.painted.hiddenNuclei)} wholly and some partly hidden nuclei were painted over by a later nucleus of the same class (a label map holds one id per pixel and class)\n`);
+    if (r.painted.untyped > 0) io.stderr.write(`note: ${formatNumber(r.painted.untyped)} nuclei of type 0 (no class) were left out: a masks.npy cannot hold a nucleus without a class\n`);
     if (r.painted.skipped > 0) io.stderr.write(`note: ${formatNumber(r.painted.skipped)} entries held no nucleus (no polygon, or no pixel centre inside) and were skipped\n`);
     io.stdout.write(`read as ${what}\n`);
     if (r.images === 0) {
@@ -156,8 +157,8 @@ export function registerEval(program: Command, io: Io): void {
   const ev = program.command('eval').description("score a model's predictions against the ground truth: PanNuke's PQ metrics, mPQ+ and detection F1, stored and queryable");
   dbOptions(ev
     .command('run')
-    .description("evaluate a prediction of one fold (PanNuke's masks.npy, per-image GeoJSON or label images, COCO results) against the database's ground truth")
-    .argument('<prediction>', "the prediction: PanNuke's masks.npy (N, H, W, 5 or 6) or its folder; a folder of per-image GeoJSON files or label images (.png, .tif, with {name}.csv classes); COCO results JSON"), 'the database holding the ground truth (pannuke ingest)')
+    .description("evaluate a prediction of one fold (PanNuke's masks.npy, per-image HoVer-Net/CellViT JSON, GeoJSON or label images, COCO results) against the database's ground truth")
+    .argument('<prediction>', "the prediction: PanNuke's masks.npy (N, H, W, 5 or 6) or its folder; a folder of per-image HoVer-Net or CellViT JSON, GeoJSON or label images (.png, .tif, with {name}.csv classes); COCO results JSON"), 'the database holding the ground truth (pannuke ingest)')
     .requiredOption('--name <set>', "a name for this prediction set (letters, digits, '.', '_', '-')")
     .requiredOption('--fold <k>', 'the fold the prediction is of (1, 2 or 3)', parseFold)
     .option('--replace', 'the name exists with another file: delete its results and evaluate this one')
