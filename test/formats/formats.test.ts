@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { exitOf, spawnCli } from '../helpers/child.js';
 import { cli } from '../helpers/cohort.js';
 import { skipBecause, tempDir } from '../helpers/tmp.js';
 
@@ -76,6 +77,41 @@ describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s pyth
       expect(r.out).toContain('read as instance label images');
       expect(await show(name)).toEqual(await show('labels-reference'));
     }
+  }, 60_000);
+
+  it('kill -9 during a run on a JSON folder, then the same command: the same tables as an uninterrupted run', async () => {
+    const args = ['eval', 'run', path.join(out, 'hovernet'), '--db', db, '--name', 'hover-killed', '--fold', '1', '--workers', '1'];
+    const child = spawnCli(args);
+    const exit = exitOf(child);
+    await new Promise<void>((resolve) => {
+      child.stderr?.on('data', () => { if (/eval: [1-9]\d*\/16/.test(child.output().err)) resolve(); });
+      void exit.then(() => resolve());
+    });
+    child.kill('SIGKILL');
+    await exit;
+    const again = await cli(...args);
+    expect(again.code, again.err).toBe(0);
+    expect(await show('hover-killed')).toEqual(await show('hovernet-reference'));
+  }, 60_000);
+
+  it('a polygon of 10^6 vertices is read (valid, within memory), and JSON nested 10^5 deep is one line', async () => {
+    const big = path.join(dir, 'big');
+    fs.mkdirSync(big);
+    // a circle of radius 30 around (48, 48) drawn with a million vertices
+    const ring = Array.from({ length: 1_000_000 }, (_, i) => [48 + 30 * Math.cos((2 * Math.PI * i) / 1_000_000), 48 + 30 * Math.sin((2 * Math.PI * i) / 1_000_000)]);
+    fs.writeFileSync(path.join(big, '1_0.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Polygon', coordinates: [ring] }, properties: { classification: { name: 'Dead' } } }] }));
+    const r = await run(big, 'big');
+    expect(r.code, r.err).toBe(0);
+    const area = new Database(db, { readonly: true }).prepare("SELECT area FROM predicted_nuclei p JOIN prediction_sets s ON s.id = p.set_id WHERE s.name = 'big'").pluck().all() as number[];
+    expect(area).toHaveLength(1);
+    expect(Math.abs((area[0] as number) - Math.PI * 900)).toBeLessThan(40); // the pixel centres inside a circle of r = 30
+    const deep = path.join(dir, 'deep');
+    fs.mkdirSync(deep);
+    fs.writeFileSync(path.join(deep, '1_0.geojson'), `${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    const d = await run(deep, 'deep');
+    expect([d.code, lines(d.err)]).toEqual([1, [expect.stringMatching(/1_0\.geojson: cannot tell the format of this file/)]]);
+    const forced = await run(deep, 'deep', '--format', 'geojson');
+    expect([forced.code, lines(forced.err)]).toEqual([1, [expect.stringMatching(/1_0\.geojson: feature 0: the feature has no class/)]]);
   }, 60_000);
 
   it('files to images: a missing file is an empty prediction (warned); a file naming no image is refused unless --ignore-unmatched; --names', async () => {
