@@ -178,7 +178,7 @@ async function prepareFiles(input: PredictionInput, o: EvalRunOptions, gtImages:
     const ids = new Set(gtImages.map((g) => g.id));
     const foreign = [...grouped.keys()].filter((id) => !ids.has(id));
     if (foreign.length > 0) {
-      throw new PannukeError('FOLD_MISMATCH', `image_id ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''} ${foreign.length > 1 ? 'are' : 'is'} not an image of fold ${o.fold} (image_id is the database's images.id, as pannuke export coco writes it)`, { file: input.path });
+      throw new PannukeError('FOLD_MISMATCH', `image_id ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''} ${foreign.length > 1 ? 'are' : 'is'} not an image of fold ${o.fold} (image_id is the database's images.id)`, { file: input.path });
     }
     const { bytes, fingerprint } = await filesFingerprint([input.path]);
     return {
@@ -191,7 +191,7 @@ async function prepareFiles(input: PredictionInput, o: EvalRunOptions, gtImages:
   const { byIndex, unmatched } = matchFiles(input.files, o.names ?? '{fold}_{index}', o.fold, gtImages);
   if (unmatched.length > 0 && o.ignoreUnmatched !== true) {
     throw new PannukeError('FOLD_MISMATCH', `${unmatched.length} file${unmatched.length > 1 ? 's' : ''} match${unmatched.length > 1 ? '' : 'es'} no image of fold ${o.fold} (first: ${path.basename(unmatched[0] as string)}; names are matched as '${o.names ?? '{fold}_{index}'}')`, {
-      file: input.path, hint: 'name files {fold}_{fold_index} (as pannuke export images does), give --names <template>, or --ignore-unmatched',
+      file: input.path, hint: 'name files {fold}_{fold_index}, give --names <template>, or --ignore-unmatched',
     });
   }
   const used = [...byIndex.values()].sort();

@@ -1,6 +1,6 @@
 /**
  * COCO results (detectron2, mmdetection, YOLO's COCO export): a JSON array of `{image_id, category_id,
- * segmentation, score}`. `image_id` is the database's `images.id` (what `pannuke export coco` writes),
+ * segmentation, score}`. `image_id` is the database's `images.id`,
  * `category_id` the class 1..5, `segmentation` an RLE `{size: [h, w], counts}`, its counts an array or the
  * compressed string pycocotools writes. RLE is column-major: runs of 0s and 1s alternate, starting with 0s,
  * down each column in turn. Scores are not used: PanNuke's metrics take every predicted instance.

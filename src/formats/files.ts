@@ -4,7 +4,7 @@
  * Per-image files are matched by base name: the file name without its extension (.json, .geojson, .png,
  * .tif, .tiff) and without a tool's suffix (`_cells` of CellViT, `_cp_masks` of Cellpose,
  * `_instanseg_prediction` of InstanSeg, `_masks`, `_labels`), against a template: `{fold}_{fold_index}` by
- * default (the names `pannuke export images` writes), or `--names` built from `{fold}` (1..3), `{fold0}`
+ * default, or `--names` built from `{fold}` (1..3), `{fold0}`
  * (0..2, CellViT's), `{index}` (the 0-based fold_index) and `{image_id}` (images.id).
  */
 import crypto from 'node:crypto';
