@@ -226,6 +226,17 @@ async function prediction(dir: string): Promise<string> {
   return out;
 }
 
+/** The prediction of fold 1 as HoVer-Net and rasterio write it (test/formats/fixtures.py), or undefined without them. */
+function formatFixtures(pred: string, foldDb: string): string | undefined {
+  if (spawnSync('/usr/bin/python3', ['-c', 'import cv2, rasterio, tifffile, PIL']).status !== 0) return undefined;
+  const out = `${pred}-formats`;
+  fs.rmSync(out, { recursive: true, force: true });
+  const first = Number(spawnSync(process.execPath, [path.join(ROOT, 'bin', 'pannuke.mjs'), 'query', '--db', foldDb, 'SELECT min(id) FROM images WHERE fold = 1', '--format', 'csv'], { encoding: 'utf8' }).stdout.split(/\r?\n/)[1]);
+  const py = spawnSync('/usr/bin/python3', [path.join(ROOT, 'test', 'formats', 'fixtures.py'), path.join(pred, 'masks.npy'), '1', out, String(first)], { encoding: 'utf8' });
+  if (py.status !== 0) throw new Error(`format fixtures failed: ${py.stderr}`);
+  return out;
+}
+
 /** A CLI command in a child process, timed, with its peak RSS. */
 function timedCli(args: string[]): { seconds: number; rssMb: number } {
   const t = performance.now();
@@ -471,8 +482,22 @@ async function main(): Promise<void> {
       });
       let k = 0;
       const evaluate = await medianRun(opts.repeat, () => timedCli(['eval', 'run', pred, '--db', foldDb, '--name', `bench-${k++}`, '--fold', '1']));
+      // The same prediction as other tools write it (test/formats/fixtures.py: HoVer-Net's own contouring with
+      // OpenCV, rasterio's outlines), evaluated against the npy path of the same run (issue 20: at most 1.5×).
+      const formats = formatFixtures(pred, foldDb);
+      const formatRuns: { name: string; run: { seconds: number; range: readonly [number, number]; runs: { rssMb: number }[] } }[] = [];
+      if (formats === undefined) console.warn('bench: eval from other formats not measured: the fixtures need Debian\'s python3-opencv, python3-rasterio, python3-tifffile and python3-pil');
+      else {
+        for (const [name, input] of [['HoVer-Net JSON', path.join(formats, 'hovernet')], ['GeoJSON', path.join(formats, 'geojson')]] as const) {
+          formatRuns.push({ name, run: await medianRun(opts.repeat, () => timedCli(['eval', 'run', input, '--db', foldDb, '--name', `bench-${k++}`, '--fold', '1'])) });
+        }
+        fs.rmSync(formats, { recursive: true, force: true });
+      }
       for (const x of ['', '-wal', '-shm']) fs.rmSync(foldDb + x, { force: true });
       const foldImages = opts.imagesPerFold * scale;
+      for (const { name, run } of formatRuns) {
+        rows.push({ scale, stage: `eval run of fold 1 from ${name}, CLI (warm): ${(run.seconds / evaluate.seconds).toFixed(2)}× from its npy`, seconds: run.seconds, range: run.range, images: foldImages, nuclei: Number.NaN, ratio: run.seconds / (floor.seconds / 3), rssMb: Math.max(...run.runs.map((r) => r.rssMb)) });
+      }
       rows.push(
         { scale, stage: 'ingest of fold 1 alone, CLI (warm)', seconds: ingestFold.seconds, range: ingestFold.range, images: foldImages, nuclei: Number.NaN, ratio: ingestFold.seconds / (floor.seconds / 3), rssMb: Math.max(...ingestFold.runs.map((r) => r.rssMb)) },
         { scale, stage: `eval run of fold 1, CLI (warm): ${(evaluate.seconds / ingestFold.seconds).toFixed(2)}× its ingest`, seconds: evaluate.seconds, range: evaluate.range, images: foldImages, nuclei: Number.NaN, ratio: evaluate.seconds / (floor.seconds / 3), rssMb: Math.max(...evaluate.runs.map((r) => r.rssMb)) },
