@@ -22,8 +22,9 @@ import { findSet, listSets, type PredictionSet } from './store.js';
 
 type N = number | null;
 
-export interface PqFigures { PQ: N; DQ: N; SQ: N; TP: number; FP: number; FN: number }
-export interface DetectionType { F1: N; TP: number; FP: number; FN: number; FP_d: number; FN_d: number }
+/** Counts are null only where they are not defined (the class figures of a class-agnostic set). */
+export interface PqFigures { PQ: N; DQ: N; SQ: N; TP: N; FP: N; FN: N }
+export interface DetectionType { F1: N; TP: N; FP: N; FN: N; FP_d: N; FN_d: N }
 
 export interface EvalReport {
   set: string;
@@ -33,6 +34,8 @@ export interface EvalReport {
   fold_images: number;
   /** Whether the evaluation covers every image of its fold (false while a run is unfinished). */
   complete: boolean;
+  /** The prediction has no classes (label images without class CSVs): only the binary figures and untyped detection are defined; every class figure is null. */
+  class_agnostic: boolean;
   mPQ: N;
   bPQ: N;
   mPQ_image_avg: N;
@@ -105,13 +108,27 @@ async function reportOf(store: Store, set: PredictionSet): Promise<EvalReport> {
     tissues[r.tissue] = { images: r.images, mPQ: r.mPQ, bPQ: r.bPQ, mPQ_plus: perTissuePlus.get(r.tissue) ?? null };
   }
 
-  return {
-    set: set.name, fold: set.fold, images: set.images, fold_images: foldImages, complete: set.images === foldImages,
+  const report: EvalReport = {
+    set: set.name, fold: set.fold, images: set.images, fold_images: foldImages, complete: set.images === foldImages, class_agnostic: false,
     mPQ: overall.mpq, bPQ: overall.bpq, mPQ_image_avg: imageAvg.mpq, bPQ_image_avg: imageAvg.bpq,
     mPQ_plus: mPQPlus, bPQ_plus: sums.get(0)?.PQ ?? null,
     class_PQ: Object.fromEntries(CLASS_NAMES.map((c) => [c, classes[c]?.PQ ?? null])),
     classes, classes_plus: classesPlus, binary: official.get(0) ?? empty, binary_plus: sums.get(0) ?? empty,
     tissues, detection: await detection(store, set), official_script_would_fail: imageAvg.fails ?? 0,
+  };
+  return (JSON.parse(set.options) as { classAgnostic?: boolean }).classAgnostic === true ? withoutClasses(report) : report;
+}
+
+/** A class-agnostic set's report: its prediction put every nucleus in one class, so no class figure means anything. */
+function withoutClasses(r: EvalReport): EvalReport {
+  const none: PqFigures = { PQ: null, DQ: null, SQ: null, TP: null, FP: null, FN: null };
+  const noType: DetectionType = { F1: null, TP: null, FP: null, FN: null, FP_d: null, FN_d: null };
+  return {
+    ...r, class_agnostic: true, mPQ: null, mPQ_image_avg: null, mPQ_plus: null,
+    class_PQ: Object.fromEntries(CLASS_NAMES.map((c) => [c, null])),
+    classes: Object.fromEntries(CLASS_NAMES.map((c) => [c, none])), classes_plus: Object.fromEntries(CLASS_NAMES.map((c) => [c, none])),
+    tissues: Object.fromEntries(Object.entries(r.tissues).map(([t, v]) => [t, { ...v, mPQ: null, mPQ_plus: null }])),
+    detection: { ...r.detection, type_accuracy: null, types: Object.fromEntries(CLASS_NAMES.map((c) => [c, noType])) },
   };
 }
 

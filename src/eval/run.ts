@@ -196,13 +196,22 @@ async function prepareFiles(input: PredictionInput, o: EvalRunOptions, gtImages:
   }
   const used = [...byIndex.values()].sort();
   const csvs = input.format === 'labels' ? used.map(classCsvOf).filter((f) => fs.existsSync(f)) : [];
+  // Label images with no class CSV at all are a class-agnostic prediction; some with and some without, an error.
+  const agnostic = input.format === 'labels' && csvs.length === 0;
+  if (input.format === 'labels' && !agnostic && csvs.length < used.length) {
+    const without = used.find((f) => !fs.existsSync(classCsvOf(f))) as string;
+    throw new PannukeError('FILE_MISSING', `no classes for this label image: expected ${path.basename(classCsvOf(without))} beside it (${used.length - csvs.length} of ${used.length} images have none)`, {
+      file: without, hint: 'give every image its CSV (instance_id,class_id), or none for a class-agnostic evaluation',
+    });
+  }
   const { bytes, fingerprint } = await filesFingerprint([...used, ...csvs].sort());
   const format = input.format;
   if (format === 'npy') throw new Error('unreachable: npy is prepared by prepareNpy');
   return {
     ...base, source: path.resolve(input.path), bytes, fingerprint, file: input.path, unmatched,
     withoutFile: gtImages.filter((g) => !byIndex.has(g.foldIndex)).length,
-    prediction: (image) => ({ source: { format, file: byIndex.get(image.foldIndex) }, ...(classes !== undefined && { classes }) }),
+    ...(agnostic && { options: { ...base.options, classAgnostic: true } }),
+    prediction: (image) => ({ source: format === 'labels' ? { format, file: byIndex.get(image.foldIndex), agnostic } : { format, file: byIndex.get(image.foldIndex) }, ...(classes !== undefined && { classes }) }),
   };
 }
 

@@ -85,8 +85,11 @@ export function parseClassCsv(text: string, file: string, classes: ClassMap): Ma
   return out;
 }
 
-/** The nuclei of a label image: one per distinct non-zero value, ascending, with its class from the CSV. */
-export function labelShapes(labels: ArrayLike<number>, classOfId: ReadonlyMap<number, number>, file: string, csv: string): PredictedShape[] {
+/**
+ * The nuclei of a label image: one per distinct non-zero value, ascending, with its class from the CSV; with
+ * no CSV (`classOfId` undefined: a class-agnostic prediction) every nucleus goes to class 1.
+ */
+export function labelShapes(labels: ArrayLike<number>, classOfId: ReadonlyMap<number, number> | undefined, file: string, csv: string): PredictedShape[] {
   const pixels = new Map<number, number[]>();
   for (let p = 0; p < labels.length; p++) {
     const v = labels[p] as number;
@@ -96,9 +99,10 @@ export function labelShapes(labels: ArrayLike<number>, classOfId: ReadonlyMap<nu
     if (list === undefined) pixels.set(v, (list = []));
     list.push(p);
   }
+  const ids = [...pixels.keys()].sort((a, b) => a - b);
+  if (classOfId === undefined) return ids.map((id) => ({ classId: 1, pixels: Int32Array.from(pixels.get(id) as number[]) }));
   const missing = [...classOfId.keys()].filter((id) => !pixels.has(id));
   if (missing.length > 0) throw new PannukeError('FOLD_MISMATCH', `instance${missing.length > 1 ? 's' : ''} ${missing.slice(0, 5).join(', ')} listed but not in the image`, { file: csv, hint: `the image is ${file}` });
-  const ids = [...pixels.keys()].sort((a, b) => a - b);
   const unclassed = ids.filter((id) => !classOfId.has(id));
   if (unclassed.length > 0) throw new PannukeError('FOLD_MISMATCH', `instance${unclassed.length > 1 ? 's' : ''} ${unclassed.slice(0, 5).join(', ')} of the image ha${unclassed.length > 1 ? 've' : 's'} no class in the CSV`, { file: csv });
   return ids.map((id) => ({ classId: classOfId.get(id) as number, pixels: Int32Array.from(pixels.get(id) as number[]) }));

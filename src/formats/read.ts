@@ -15,7 +15,9 @@ import type { PredictedShape } from './shapes.js';
 
 /** Where one image's prediction is: a file of a per-image format (none: an empty prediction), or COCO results. */
 export type ImageSource =
-  | { format: 'geojson' | 'labels' | 'hovernet' | 'cellvit'; file: string | undefined }
+  | { format: 'geojson' | 'hovernet' | 'cellvit'; file: string | undefined }
+  /** Label images; `agnostic` when the prediction has no class CSVs (every nucleus then goes to class 1). */
+  | { format: 'labels'; file: string | undefined; agnostic?: boolean }
   | { format: 'coco'; file: string; results: CocoResult[] };
 
 export interface ReadOptions {
@@ -100,10 +102,11 @@ export async function readImage(source: ImageSource, o: ReadOptions): Promise<Im
     case 'labels': {
       if (source.file === undefined) return { shapes: [], skipped: 0 };
       const csv = classCsvOf(source.file);
-      if (!fs.existsSync(csv)) {
-        throw new PannukeError('FILE_MISSING', `no classes for this label image: expected ${path.basename(csv)} beside it (instance_id,class_id)`, { file: source.file, hint: 'class-agnostic label images are not evaluated yet' });
-      }
       const labels = decodeLabels(new Uint8Array(fs.readFileSync(source.file)), source.file, o.width, o.height);
+      if (source.agnostic === true) return { shapes: labelShapes(labels, undefined, source.file, csv), skipped: 0 };
+      if (!fs.existsSync(csv)) {
+        throw new PannukeError('FILE_MISSING', `no classes for this label image: expected ${path.basename(csv)} beside it (instance_id,class_id)`, { file: source.file, hint: 'give every image its CSV, or none (a class-agnostic prediction)' });
+      }
       return { shapes: labelShapes(labels, parseClassCsv(readText(csv), csv, classes), source.file, csv), skipped: 0 };
     }
   }

@@ -86,7 +86,7 @@ function tile(t: EvalTile, colours: readonly string[]): string {
 
 export function renderEvaluation(s: EvalSection, colours: readonly string[]): string {
   const r = s.report;
-  const pq = (f: PqFigures) => [num(f.PQ), num(f.DQ), num(f.SQ), f.TP, f.FP, f.FN];
+  const pq = (f: PqFigures) => [num(f.PQ), num(f.DQ), num(f.SQ), f.TP ?? '', f.FP ?? '', f.FN ?? ''];
   const byTissue = new Map<string, EvalTile[]>();
   for (const t of s.tiles) byTissue.set(t.tissue, [...(byTissue.get(t.tissue) ?? []), t]);
   const note = incompleteNote(r);
@@ -99,7 +99,7 @@ ${table(['figure', 'mPQ', 'bPQ', 'averaged as'], [
 ${r.official_script_would_fail > 0 ? `<p class="muted">The official script would fail on ${r.official_script_would_fail} of these images (binarized ids with a gap); the figures here are defined on them.</p>` : ''}
 <h3>Per class</h3>${table(['class', 'PQ', 'DQ', 'SQ', 'TP', 'FP', 'FN', 'PQ+', 'DQ+', 'SQ+', 'TP+', 'FP+', 'FN+'], [...CLASS_NAMES.map((c) => [c, ...pq(r.classes[c] as PqFigures), ...pq(r.classes_plus[c] as PqFigures)]), ['binary', ...pq(r.binary), ...pq(r.binary_plus)]])}
 <h3>Per tissue</h3>${table(['tissue', 'images', 'mPQ', 'bPQ', 'mPQ+'], Object.entries(r.tissues).map(([t, v]) => [t, v.images, num(v.mPQ), num(v.bPQ), num(v.mPQ_plus)]))}
-<h3>Detection (within ${r.detection.radius} px)</h3>${table(['type', 'F1', 'TP', 'FP', 'FN', 'FP_d', 'FN_d'], [['all', num(r.detection.F1), r.detection.TP, '', '', r.detection.FP, r.detection.FN], ...CLASS_NAMES.map((c) => { const d = r.detection.types[c]!; return [c, num(d.F1), d.TP, d.FP, d.FN, d.FP_d, d.FN_d]; })])}
+<h3>Detection (within ${r.detection.radius} px)</h3>${table(['type', 'F1', 'TP', 'FP', 'FN', 'FP_d', 'FN_d'], [['all', num(r.detection.F1), r.detection.TP, '', '', r.detection.FP, r.detection.FN], ...CLASS_NAMES.map((c) => { const d = r.detection.types[c]!; return [c, num(d.F1), d.TP ?? '', d.FP ?? '', d.FN ?? '', d.FP_d ?? '', d.FN_d ?? '']; })])}
 <h3>Ground truth and prediction over the patches</h3>
 <p class="muted">Solid: ground truth; dashed: prediction (class colours). <span class="key-miss">○</span> a missed nucleus, <span class="key-fp">×</span> a false positive (no partner with IoU &gt; 0.5 on the binarized maps). Hover for ids.</p>
 ${[...byTissue].map(([tissue, ts]) => `<h4>${esc(tissue)}</h4><div class="gallery">${ts.map((t) => tile(t, colours)).join('')}</div>`).join('')}

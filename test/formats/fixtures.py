@@ -43,9 +43,10 @@ fold, out, first_id = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 n, h, w = masks.shape[:3]
 reference = np.zeros((n, h, w, 6), dtype=np.float64)
 labels_reference = np.zeros((n, h, w, 6), dtype=np.float64)
+agnostic_reference = np.zeros((n, h, w, 6), dtype=np.float64)
 coco = []
 hover_reference = np.zeros((n, h, w, 6), dtype=np.float64)
-for d in ['geojson', 'labels-tif', 'labels-png', 'hovernet', 'cellvit']: os.makedirs(os.path.join(out, d), exist_ok=True)
+for d in ['geojson', 'labels-tif', 'labels-png', 'labels-agnostic', 'hovernet', 'cellvit']: os.makedirs(os.path.join(out, d), exist_ok=True)
 
 def bounding_box(m):
     rows, cols = np.any(m, axis=1), np.any(m, axis=0)
@@ -95,6 +96,10 @@ for i in range(n):
         lrank[b - 1] += 1
         labels_reference[i][label == a, b - 1] = lrank[b - 1]
     labels_reference[i][~labels_reference[i, :, :, :5].any(axis=2), 5] = 1
+    # without classes: every nucleus of the label image in one channel, ranked by value
+    for r, a in enumerate(sorted(present)):
+        agnostic_reference[i][label == a, 0] = r + 1
+    agnostic_reference[i][agnostic_reference[i, :, :, 0] == 0, 5] = 1
     name = f'{fold}_{i}'
     # HoVer-Net predicts one instance map and a type map: later channels overwrite, as PanNuke's binarize
     inst_map, type_map, k = np.zeros((h, w), np.int32), np.zeros((h, w), np.int32), 0
@@ -121,6 +126,7 @@ for i in range(n):
     with open(os.path.join(out, 'geojson', f'{name}.geojson'), 'w') as f:
         json.dump({'type': 'FeatureCollection', 'features': features}, f)
     tifffile.imwrite(os.path.join(out, 'labels-tif', f'{name}.tif'), label)
+    tifffile.imwrite(os.path.join(out, 'labels-agnostic', f'{name}.tif'), label, compression='zlib')
     Image.fromarray(label.astype(np.uint16)).save(os.path.join(out, 'labels-png', f'{name}_cp_masks.png'))
     for d, base in [('labels-tif', name), ('labels-png', f'{name}_cp_masks')]:
         with open(os.path.join(out, d, f'{base}.csv'), 'w') as f:
@@ -130,3 +136,4 @@ with open(os.path.join(out, 'coco.json'), 'w') as f:
 np.save(os.path.join(out, 'reference.npy'), reference)
 np.save(os.path.join(out, 'labels-reference.npy'), labels_reference)
 np.save(os.path.join(out, 'hovernet-reference.npy'), hover_reference)
+np.save(os.path.join(out, 'agnostic-reference.npy'), agnostic_reference)

@@ -42,6 +42,7 @@ describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s pyth
     expect((await run(path.join(out, 'reference.npy'), 'reference')).code).toBe(0);
     expect((await run(path.join(out, 'labels-reference.npy'), 'labels-reference')).code).toBe(0);
     expect((await run(path.join(out, 'hovernet-reference.npy'), 'hovernet-reference')).code).toBe(0);
+    expect((await run(path.join(out, 'agnostic-reference.npy'), 'agnostic-reference')).code).toBe(0);
   }, 120_000);
 
   it('HoVer-Net JSON (its post_proc contouring, OpenCV) and the same in CellViT\'s cells list score exactly as the masks.npy OpenCV fills from them', async () => {
@@ -112,6 +113,23 @@ describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s pyth
     expect([d.code, lines(d.err)]).toEqual([1, [expect.stringMatching(/1_0\.geojson: cannot tell the format of this file/)]]);
     const forced = await run(deep, 'deep', '--format', 'geojson');
     expect([forced.code, lines(forced.err)]).toEqual([1, [expect.stringMatching(/1_0\.geojson: feature 0: the feature has no class/)]]);
+  }, 60_000);
+
+  it('label images without classes (zlib TIFFs, no CSVs): a class-agnostic set, its binary figures and untyped detection exact, every class figure null', async () => {
+    const r = await run(path.join(out, 'labels-agnostic'), 'agnostic');
+    expect(r.code, r.err).toBe(0);
+    const got = (await show('agnostic')) as any, want = (await show('agnostic-reference')) as any;
+    expect(got.class_agnostic).toBe(true);
+    for (const k of ['bPQ', 'bPQ_image_avg', 'bPQ_plus', 'binary', 'binary_plus', 'official_script_would_fail']) expect(got[k], k).toEqual(want[k]);
+    for (const k of ['F1', 'precision', 'recall', 'TP', 'FP', 'FN']) expect(got.detection[k], k).toEqual(want.detection[k]);
+    expect([got.mPQ, got.mPQ_plus, got.detection.type_accuracy, got.classes.Neoplastic.PQ, got.classes.Neoplastic.TP]).toEqual([null, null, null, null, null]);
+    expect((await cli('eval', 'show', 'agnostic', '--db', db)).out).toContain('class-agnostic prediction (no classes)');
+    // some images with a CSV and some without: refused
+    const mixed = path.join(dir, 'mixed');
+    fs.cpSync(path.join(out, 'labels-agnostic'), mixed, { recursive: true });
+    fs.copyFileSync(path.join(out, 'labels-tif', '1_2.csv'), path.join(mixed, '1_2.csv'));
+    const m = await run(mixed, 'mixed');
+    expect([m.code, lines(m.err)]).toEqual([1, [expect.stringMatching(/1_0\.tif: no classes for this label image: expected 1_0\.csv beside it \(15 of 16 images have none\)/)]]);
   }, 60_000);
 
   it('files to images: a missing file is an empty prediction (warned); a file naming no image is refused unless --ignore-unmatched; --names', async () => {

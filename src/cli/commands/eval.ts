@@ -88,7 +88,7 @@ function figureRows(r: EvalReport): [string, string, string, number | null][] {
 
 function tableOf(r: EvalReport): string {
   const head = [
-    `prediction set '${r.set}', fold ${r.fold}: ${incompleteNote(r) ?? `${formatNumber(r.images)} images`}`,
+    `prediction set '${r.set}', fold ${r.fold}: ${incompleteNote(r) ?? `${formatNumber(r.images)} images`}${r.class_agnostic ? '\nclass-agnostic prediction (no classes): the binary figures and untyped detection only; every class figure is NaN' : ''}`,
     '',
     formatTable(['figure', 'mPQ', 'bPQ', 'averaged as'], [
       ['official PanNuke', fmt(r.mPQ), fmt(r.bPQ), 'per image, then per tissue, then over tissues (NaN-means)'],
@@ -99,13 +99,13 @@ function tableOf(r: EvalReport): string {
   const classes = formatTable(['class', 'PQ', 'DQ', 'SQ', 'TP', 'FP', 'FN', 'PQ+', 'DQ+', 'SQ+', 'TP+', 'FP+', 'FN+'], [...CLASS_NAMES, 'binary'].map((c) => {
     const f = c === 'binary' ? r.binary : (r.classes[c] as PqFigures);
     const p = c === 'binary' ? r.binary_plus : (r.classes_plus[c] as PqFigures);
-    return [c, fmt(f.PQ), fmt(f.DQ), fmt(f.SQ), f.TP, f.FP, f.FN, fmt(p.PQ), fmt(p.DQ), fmt(p.SQ), p.TP, p.FP, p.FN];
+    return [c, fmt(f.PQ), fmt(f.DQ), fmt(f.SQ), f.TP ?? '', f.FP ?? '', f.FN ?? '', fmt(p.PQ), fmt(p.DQ), fmt(p.SQ), p.TP ?? '', p.FP ?? '', p.FN ?? ''];
   }));
   const tissues = formatTable(['tissue', 'images', 'mPQ', 'bPQ', 'mPQ+'], Object.entries(r.tissues).map(([t, v]) => [t, v.images, fmt(v.mPQ), fmt(v.bPQ), fmt(v.mPQ_plus)]));
   const d = r.detection;
   const detection = formatTable(['type', 'F1', 'TP', 'FP', 'FN', 'FP_d', 'FN_d'], [
     ['detection', fmt(d.F1), d.TP, '', '', d.FP, d.FN],
-    ...CLASS_NAMES.map((c) => { const t = d.types[c]!; return [c, fmt(t.F1), t.TP, t.FP, t.FN, t.FP_d, t.FN_d]; }),
+    ...CLASS_NAMES.map((c) => { const t = d.types[c]!; return [c, fmt(t.F1), t.TP ?? '', t.FP ?? '', t.FN ?? '', t.FP_d ?? '', t.FN_d ?? '']; }),
   ]);
   const fails = r.official_script_would_fail > 0
     ? `\nnote: the official script (PanNuke-metrics run.py) would raise on ${r.official_script_would_fail} of these images (a binarized id wholly overwritten by a later channel leaves a gap it indexes by); the figures here are computed per instance on every image.\n`
