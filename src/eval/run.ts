@@ -25,6 +25,7 @@ import type { EvalRequest, EvalResponse, PaintCounts } from './protocol.js';
 import { describeInput, filesFingerprint, matchFiles, type PredictionFormat, type PredictionInput } from '../formats/files.js';
 import { classCsvOf, parseJson } from '../formats/read.js';
 import { groupResults } from '../formats/coco.js';
+import { featuresByImage } from '../formats/geojson.js';
 import { classMap } from '../formats/classes.js';
 import { createSet, deleteSet, EvalWriter, evaluatedImages, findSet, type EvaluatedImage, type PredictionSet } from './store.js';
 
@@ -58,6 +59,8 @@ export interface EvalRunSummary {
   withoutFile: number;
   /** Files that name no image of the fold (with --ignore-unmatched). */
   unmatched: string[];
+  /** Features of other folds in one GeoJSON for the fold, left out. */
+  otherFolds: number;
   images: number;
   skipped: number;
   predictedNuclei: number;
@@ -98,7 +101,7 @@ export async function runEvaluation(store: Store, o: EvalRunOptions): Promise<Ev
     const writer = new EvalWriter(store, set.id);
     const summary: EvalRunSummary = {
       set, format: input.format, images: 0, skipped: gtImages.length - todo.length, predictedNuclei: 0, replaced, seconds: 0,
-      painted: { nuclei: 0, hiddenPixels: 0, hiddenNuclei: 0, skipped: 0, untyped: 0 }, withoutFile: prepared.withoutFile ?? 0, unmatched: prepared.unmatched ?? [],
+      painted: { nuclei: 0, hiddenPixels: 0, hiddenNuclei: 0, skipped: 0, untyped: 0 }, withoutFile: prepared.withoutFile ?? 0, unmatched: prepared.unmatched ?? [], otherFolds: prepared.otherFolds ?? 0,
     };
     const { height, width } = gtImages[0] as (typeof gtImages)[number];
     try {
@@ -127,6 +130,8 @@ interface Prepared {
   options?: Record<string, unknown>;
   withoutFile?: number;
   unmatched?: string[];
+  /** Features of other folds in one GeoJSON for the fold, left out. */
+  otherFolds?: number;
   close(): void;
 }
 
@@ -185,6 +190,15 @@ async function prepareFiles(input: PredictionInput, o: EvalRunOptions, gtImages:
       ...base, source: path.resolve(input.path), bytes, fingerprint, file: input.path,
       withoutFile: gtImages.filter((g) => !grouped.has(g.id)).length,
       prediction: (image) => ({ source: { format: 'coco', file: input.path, results: grouped.get(image.id) ?? [] } }),
+    };
+  }
+  if (input.format === 'geojson' && input.files.length === 0) {
+    const { byIndex, otherFolds } = featuresByImage(parseJson(await fs.promises.readFile(input.path, 'utf8'), input.path), o.fold, gtImages, input.path);
+    const { bytes, fingerprint } = await filesFingerprint([input.path]);
+    return {
+      ...base, source: path.resolve(input.path), bytes, fingerprint, file: input.path, otherFolds,
+      withoutFile: gtImages.filter((g) => !byIndex.has(g.foldIndex)).length,
+      prediction: (image) => ({ source: { format: 'geojson-features', file: input.path, features: byIndex.get(image.foldIndex) ?? [] }, ...(classes !== undefined && { classes }) }),
     };
   }
   if (input.files.length === 0) throw new PannukeError('BAD_OPTION', `a ${input.format} prediction is a folder of per-image files`, { file: input.path, hint: 'give the folder that holds them' });

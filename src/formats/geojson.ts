@@ -26,7 +26,7 @@ export interface GeoJsonRead {
 }
 
 /** The Features of a parsed GeoJSON document. */
-function featuresOf(doc: unknown, file: string): Feature[] {
+export function featuresOf(doc: unknown, file: string): Feature[] {
   if (Array.isArray(doc)) return doc as Feature[];
   const d = doc as { type?: unknown; features?: unknown };
   if (d !== null && typeof d === 'object' && d.type === 'FeatureCollection' && Array.isArray(d.features)) return d.features as Feature[];
@@ -119,4 +119,31 @@ function isCellVitLayout(doc: unknown, features: readonly Feature[]): boolean {
     names.add(className(props));
   }
   return names.size === features.length;
+}
+
+/**
+ * One GeoJSON for a whole fold (pannuke's own `export --format geojson`, or any file whose Features say their
+ * image): Features grouped by image, by `properties.image_id` (images.id) or `properties.fold_index` (with
+ * `properties.fold`, when present, naming the fold: Features of other folds are left out and counted).
+ */
+export function featuresByImage(doc: unknown, fold: number, images: readonly { id: number; foldIndex: number }[], file: string): { byIndex: Map<number, unknown[]>; otherFolds: number } {
+  const byId = new Map(images.map((i) => [i.id, i.foldIndex]));
+  const indexes = new Set(images.map((i) => i.foldIndex));
+  const byIndex = new Map<number, unknown[]>();
+  let otherFolds = 0;
+  featuresOf(doc, file).forEach((f, k) => {
+    const props = (f?.properties ?? {}) as Record<string, unknown>;
+    if (typeof props.fold === 'number' && props.fold !== fold) {
+      otherFolds++;
+      return;
+    }
+    const index = typeof props.image_id === 'number' ? byId.get(props.image_id) : typeof props.fold_index === 'number' && indexes.has(props.fold_index) ? props.fold_index : undefined;
+    if (index === undefined) {
+      throw new PannukeError('FOLD_MISMATCH', `the feature names no image of fold ${fold} (properties.image_id or fold_index: ${JSON.stringify(props.image_id ?? props.fold_index ?? null)})`, { file, position: `feature ${k}`, hint: 'one GeoJSON for a fold needs each Feature\'s image; or give a folder of one file per image' });
+    }
+    let list = byIndex.get(index);
+    if (list === undefined) byIndex.set(index, (list = []));
+    list.push(f);
+  });
+  return { byIndex, otherFolds };
 }

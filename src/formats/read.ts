@@ -18,7 +18,9 @@ export type ImageSource =
   | { format: 'geojson' | 'hovernet' | 'cellvit'; file: string | undefined }
   /** Label images; `agnostic` when the prediction has no class CSVs (every nucleus then goes to class 1). */
   | { format: 'labels'; file: string | undefined; agnostic?: boolean }
-  | { format: 'coco'; file: string; results: CocoResult[] };
+  | { format: 'coco'; file: string; results: CocoResult[] }
+  /** The image's Features out of one GeoJSON for the fold. */
+  | { format: 'geojson-features'; file: string; features: unknown[] };
 
 export interface ReadOptions {
   width: number;
@@ -96,6 +98,8 @@ export async function readImage(source: ImageSource, o: ReadOptions): Promise<Im
       return { shapes: cocoShapes(source.results, o.width, o.height, source.file), skipped: 0 };
     case 'geojson':
       return source.file === undefined ? { shapes: [], skipped: 0 } : readGeoJson(parseJson(readText(source.file), source.file), o.width, o.height, classes, source.file);
+    case 'geojson-features':
+      return readGeoJson({ type: 'FeatureCollection', features: source.features }, o.width, o.height, classes, source.file);
     case 'hovernet':
     case 'cellvit':
       return source.file === undefined ? { shapes: [], skipped: 0 } : readContours(parseJson(readText(source.file), source.file), source.format, o.width, o.height, source.file);

@@ -115,6 +115,26 @@ describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s pyth
     expect([forced.code, lines(forced.err)]).toEqual([1, [expect.stringMatching(/1_0\.geojson: feature 0: the feature has no class/)]]);
   }, 60_000);
 
+  it('one GeoJSON for the fold: pannuke\'s own export of the prediction, read back, scores exactly as the npy', async () => {
+    // the prediction ingested as a dataset of its own (the fold's images and tissues, the prediction's masks)
+    const scratch = path.join(dir, 'as-dataset');
+    fs.cpSync(path.join(data, 'Fold 1'), path.join(scratch, 'Fold 1'), { recursive: true });
+    fs.copyFileSync(path.join(pred, 'masks.npy'), path.join(scratch, 'Fold 1', 'masks', 'fold1', 'masks.npy'));
+    const scratchDb = path.join(dir, 'as-dataset.sqlite');
+    expect((await cli('ingest', scratch, '--db', scratchDb)).code).toBe(0);
+    const exported = path.join(dir, 'prediction.geojson');
+    expect((await cli('export', '--db', scratchDb, '--format', 'geojson', '--out', exported)).code).toBe(0);
+    const r = await run(exported, 'exported');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('read as GeoJSON');
+    expect(await show('exported')).toEqual(await show('reference'));
+    // a Feature that names no image
+    const orphan = path.join(dir, 'orphan.geojson');
+    fs.writeFileSync(orphan, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[1, 1], [5, 1], [5, 5], [1, 1]]] }, properties: { class_id: 1 } }] }));
+    const o = await run(orphan, 'orphan');
+    expect([o.code, lines(o.err)]).toEqual([1, [expect.stringMatching(/orphan\.geojson: feature 0: the feature names no image of fold 1/)]]);
+  }, 60_000);
+
   it('label images without classes (zlib TIFFs, no CSVs): a class-agnostic set, its binary figures and untyped detection exact, every class figure null', async () => {
     const r = await run(path.join(out, 'labels-agnostic'), 'agnostic');
     expect(r.code, r.err).toBe(0);

@@ -51,6 +51,7 @@ async function run(prediction: string, o: RunOptions, io: Io): Promise<void> {
     const what = FORMAT_NAMES[r.format];
     if (r.withoutFile > 0) io.stderr.write(`warning: ${formatNumber(r.withoutFile)} image${r.withoutFile > 1 ? 's' : ''} of fold ${o.fold} ha${r.withoutFile > 1 ? 've' : 's'} no prediction (no file or no result): evaluated as empty predictions\n`);
     if (r.unmatched.length > 0) io.stderr.write(`warning: ${r.unmatched.length} file${r.unmatched.length > 1 ? 's' : ''} named no image of fold ${o.fold} and ${r.unmatched.length > 1 ? 'were' : 'was'} skipped (--ignore-unmatched), e.g. ${r.unmatched[0]}\n`);
+    if (r.otherFolds > 0) io.stderr.write(`note: ${formatNumber(r.otherFolds)} features of other folds were left out\n`);
     if (r.painted.hiddenPixels > 0) io.stderr.write(`note: ${formatNumber(r.painted.hiddenPixels)} pixels of ${formatNumber(r.painted.hiddenNuclei)} wholly and some partly hidden nuclei were painted over by a later nucleus of the same class (a label map holds one id per pixel and class)\n`);
     if (r.painted.untyped > 0) io.stderr.write(`note: ${formatNumber(r.painted.untyped)} nuclei of type 0 (no class) were left out: a masks.npy cannot hold a nucleus without a class\n`);
     if (r.painted.skipped > 0) io.stderr.write(`note: ${formatNumber(r.painted.skipped)} entries held no nucleus (no polygon, or no pixel centre inside) and were skipped\n`);
