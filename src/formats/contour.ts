@@ -47,27 +47,47 @@ function line(set: (x: number, y: number) => void, x0: number, y0: number, x1: n
  * x, y, … (integers). Points outside the image are refused by the caller.
  */
 export function fillContour(points: ArrayLike<number>, width: number, height: number): Int32Array {
-  const inside = new Uint8Array(width * height);
-  const set = (x: number, y: number) => {
-    if (x >= 0 && y >= 0 && x < width && y < height) inside[y * width + x] = 1;
-  };
   const n = points.length >> 1;
+  // Everything happens inside the contour's bounding box: a raster of the box, not of the image.
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = points[2 * i] as number, y = points[2 * i + 1] as number;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  x0 = Math.max(0, x0);
+  y0 = Math.max(0, y0);
+  x1 = Math.min(width - 1, x1);
+  y1 = Math.min(height - 1, y1);
+  if (n === 0 || x1 < x0 || y1 < y0) return new Int32Array(0);
+  const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+  const inside = new Uint8Array(bw * bh);
+  const set = (x: number, y: number) => {
+    if (x >= x0 && y >= y0 && x <= x1 && y <= y1) inside[(y - y0) * bw + (x - x0)] = 1;
+  };
   const edges: Edge[] = [];
   let px = points[2 * (n - 1)] as number, py = points[2 * (n - 1) + 1] as number;
   for (let i = 0; i < n; i++) {
     const qx = points[2 * i] as number, qy = points[2 * i + 1] as number;
     line(set, px, py, qx, qy);
     if (py !== qy) {
-      const x0 = px * XY_ONE, x1 = qx * XY_ONE;
-      const dx = Math.trunc((x1 - x0) / (qy - py));
-      edges.push(py < qy ? { y0: py, y1: qy, x: x0, dx } : { y0: qy, y1: py, x: x1, dx });
+      const ax = px * XY_ONE, bx = qx * XY_ONE;
+      const dx = Math.trunc((bx - ax) / (qy - py));
+      edges.push(py < qy ? { y0: py, y1: qy, x: ax, dx } : { y0: qy, y1: py, x: bx, dx });
     }
     px = qx;
     py = qy;
   }
-  if (edges.length >= 2) fillEdges(edges, width, height, (y, x1, x2) => inside.fill(1, y * width + x1, y * width + x2 + 1));
+  if (edges.length >= 2) {
+    fillEdges(edges, width, height, (y, a, b) => {
+      const from = Math.max(a, x0), to = Math.min(b, x1);
+      if (y >= y0 && y <= y1 && from <= to) inside.fill(1, (y - y0) * bw + (from - x0), (y - y0) * bw + (to - x0) + 1);
+    });
+  }
   const out: number[] = [];
-  for (let p = 0; p < inside.length; p++) if (inside[p] === 1) out.push(p);
+  for (let r = 0; r < bh; r++) for (let c = 0; c < bw; c++) if (inside[r * bw + c] === 1) out.push((r + y0) * width + c + x0);
   return Int32Array.from(out);
 }
 

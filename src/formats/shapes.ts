@@ -34,38 +34,28 @@ export interface PaintSummary {
 export function paintRecord(shapes: readonly PredictedShape[], height: number, width: number, into?: Float64Array): { record: Float64Array; summary: PaintSummary } {
   const hw = height * width;
   const record = into !== undefined && into.length === hw * CHANNELS ? into.fill(0) : new Float64Array(hw * CHANNELS);
-  const nextId = new Array<number>(CLASS_COUNT).fill(0);
-  const sizes: number[] = [];
-  const owner: { classId: number; id: number }[] = [];
+  for (let p = 0; p < hw; p++) record[p * CHANNELS + CLASS_COUNT] = 1;
+  // Pixels each nucleus still owns, per class by id (ids are 1..n per class, in file order).
+  const owned: number[][] = Array.from({ length: CLASS_COUNT }, () => [0]);
   const summary: PaintSummary = { nuclei: shapes.length, hiddenPixels: 0, hiddenNuclei: 0 };
   for (const shape of shapes) {
     const c = shape.classId - 1;
-    const id = ++nextId[c]!;
-    owner.push({ classId: shape.classId, id });
-    let painted = 0;
+    const counts = owned[c] as number[];
+    const id = counts.length;
+    counts.push(0);
     for (const p of shape.pixels) {
       const at = p * CHANNELS + c;
       const before = record[at] as number;
       if (before === id) continue; // a pixel listed twice
-      if (before !== 0) summary.hiddenPixels++;
-      record[at] = id;
-      painted++;
-    }
-    sizes.push(painted);
-  }
-  // What is left of each nucleus: count the ids still present per class.
-  const visible = Array.from({ length: CLASS_COUNT }, () => new Set<number>());
-  for (let p = 0; p < hw; p++) {
-    let any = false;
-    for (let c = 0; c < CLASS_COUNT; c++) {
-      const v = record[p * CHANNELS + c] as number;
-      if (v !== 0) {
-        any = true;
-        visible[c]!.add(v);
+      if (before !== 0) {
+        summary.hiddenPixels++;
+        counts[before]!--;
       }
+      record[at] = id;
+      record[p * CHANNELS + CLASS_COUNT] = 0;
+      counts[id]!++;
     }
-    if (!any) record[p * CHANNELS + CLASS_COUNT] = 1;
   }
-  summary.hiddenNuclei = owner.filter((o) => !visible[o.classId - 1]!.has(o.id)).length;
+  for (const counts of owned) for (let id = 1; id < counts.length; id++) if (counts[id] === 0) summary.hiddenNuclei++;
   return { record, summary };
 }
