@@ -1,15 +1,18 @@
 /**
  * GeoJSON predictions: a FeatureCollection or a bare array of Features (QuPath, CellViT's cells.geojson,
  * pannuke's own export). Each Feature's geometry (its top-level `nucleusGeometry` when present, as QuPath
- * writes cells) is a Polygon or MultiPolygon in pixel coordinates, filled by the even-odd rule on pixel
- * centres (./fill.ts). A MultiPolygon is one nucleus, except CellViT's per-class Features, where each polygon
+ * writes cells) is a Polygon or MultiPolygon in pixel coordinates (x = column, y = row, pixel (c, r) covering
+ * [c, c+1) × [r, r+1)): its pixels are those whose centres (c + ½, r + ½) are inside by the even-odd rule over
+ * every ring of the geometry together (holes and parts kept; a self-crossing ring filled the same way), the
+ * rule the extract stage's own raster uses (src/extract/raster.ts): for an outline traced on pixel edges,
+ * exactly its pixels, since no centre lies on such an edge. A MultiPolygon is one nucleus, except CellViT's per-class Features, where each polygon
  * is a nucleus of that class. The class comes from `properties.classification.name` (QuPath, CellViT), or
  * `.names` (QuPath's derived classes: the first known name), or `properties.class_id` / `properties.class`
  * (pannuke's export).
  */
 import { PannukeError } from '../errors.js';
 import { classOf, unknownClasses, type ClassMap } from './classes.js';
-import { fillEvenOdd, type Ring } from './fill.js';
+import { fillPolygons } from '../extract/raster.js';
 import type { PredictedShape } from './shapes.js';
 
 interface Feature {
@@ -47,12 +50,12 @@ function className(props: Record<string, unknown>): string | number | undefined 
   return undefined;
 }
 
-/** The rings of a Polygon's coordinates, checked: numbers, inside the image (edges included). */
-function ringsOf(polygon: unknown, width: number, height: number, file: string, where: string): Ring[] {
+/** The rings of a Polygon's coordinates, checked (numbers, inside the image, edges included) and closed. */
+function ringsOf(polygon: unknown, width: number, height: number, file: string, where: string): number[][] {
   if (!Array.isArray(polygon)) throw new PannukeError('FOLD_MISMATCH', 'polygon coordinates are not an array of rings', { file, position: where });
   return polygon.map((ring, r) => {
     if (!Array.isArray(ring)) throw new PannukeError('FOLD_MISMATCH', 'a ring is not an array of positions', { file, position: `${where}, ring ${r}` });
-    const flat = new Float64Array(ring.length * 2);
+    const flat = new Array<number>(ring.length * 2 + 2);
     ring.forEach((pt, i) => {
       const x = Array.isArray(pt) ? pt[0] : undefined, y = Array.isArray(pt) ? pt[1] : undefined;
       if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
@@ -64,6 +67,9 @@ function ringsOf(polygon: unknown, width: number, height: number, file: string, 
       flat[2 * i] = x;
       flat[2 * i + 1] = y;
     });
+    // closed whether or not the file repeats the first position (a repeated one makes an empty edge)
+    flat[2 * ring.length] = flat[0] as number;
+    flat[2 * ring.length + 1] = flat[1] as number;
     return flat;
   });
 }
@@ -97,7 +103,9 @@ export function readGeoJson(doc: unknown, width: number, height: number, classes
     const groups = perNucleus ? polygons.map((p) => [p]) : [polygons];
     for (const [g, group] of groups.entries()) {
       const rings = group.flatMap((p, i) => ringsOf(p, width, height, file, `${where}${perNucleus ? `, polygon ${g}` : polygons.length > 1 ? `, polygon ${i}` : ''}`));
-      const pixels = fillEvenOdd(rings, width, height);
+      const filled: number[] = [];
+      fillPolygons([rings], width, height, (row, col) => filled.push(row * width + col));
+      const pixels = Int32Array.from(filled);
       if (pixels.length === 0) out.skipped++;
       else out.shapes.push({ classId, pixels });
     }
