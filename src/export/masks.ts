@@ -18,6 +18,7 @@ import { decodeNumeric } from '../npy/decode.js';
 import { encodeUnicode, formatHeader, NpyWriter } from '../npy/writer.js';
 import { csvField } from './text.js';
 import { yielder } from '../interrupt.js';
+import { chosenImages } from './training.js';
 
 export interface MaskExportSummary {
   images: number;
@@ -39,11 +40,7 @@ export interface MaskExportOptions {
 export async function exportMasks(store: Store, folds: readonly OpenFold[], out: string, options: MaskExportOptions = {}): Promise<MaskExportSummary> {
   const { subsetId, onImage } = options;
   const pause = yielder();
-  const chosen = (subsetId === undefined
-    ? await store.all('SELECT i.id, i.fold, i.fold_index, t.name FROM images i JOIN tissues t ON t.id = i.tissue_id ORDER BY i.fold, i.fold_index')
-    : await store.all(`SELECT DISTINCT i.id, i.fold, i.fold_index, t.name FROM subset_members m JOIN images i ON i.id = m.image_id
-                         JOIN tissues t ON t.id = i.tissue_id WHERE m.subset_id = ? ORDER BY i.fold, i.fold_index`, [subsetId])
-  ).rows.map(([id, fold, foldIndex, tissue]) => ({ id, fold, foldIndex, tissue }) as { id: number; fold: number; foldIndex: number; tissue: string });
+  const chosen = await chosenImages(store, subsetId);
   const byFold = new Map(folds.map((f) => [f.fold, f]));
   for (const fold of new Set(chosen.map((c) => c.fold))) {
     if (!byFold.has(fold)) throw new PannukeError('FOLD_NOT_FOUND', `fold ${fold} is needed for the export but was not found under --data`, { hint: 'point --data at the folder the database was ingested from' });

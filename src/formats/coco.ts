@@ -84,3 +84,40 @@ export function cocoShapes(results: readonly CocoResult[], width: number, height
     return { classId: r.category_id, pixels: rlePixels(r.segmentation, width, height, file, `image_id ${r.image_id}, result ${k}`) };
   });
 }
+
+/**
+ * The compressed RLE of a pixel set (row × width + col), as pycocotools' encode writes it: column-major runs
+ * of 0s and 1s (0s first), each count from the third on as the difference from the count two before, in
+ * 5-bit groups from '0' (48), 0x20 for "more follows", the last group's 0x10 carrying the sign.
+ */
+export function encodeRle(pixels: ArrayLike<number>, width: number, height: number): { size: [number, number]; counts: string } {
+  const inside = new Uint8Array(width * height);
+  for (let k = 0; k < pixels.length; k++) {
+    const p = pixels[k] as number;
+    inside[(p % width) * height + Math.floor(p / width)] = 1; // column-major position
+  }
+  const counts: number[] = [];
+  let value = 0, run = 0;
+  for (let q = 0; q < inside.length; q++) {
+    if (inside[q] !== value) {
+      counts.push(run);
+      run = 0;
+      value = inside[q] as number;
+    }
+    run++;
+  }
+  counts.push(run);
+  let out = '';
+  counts.forEach((c, i) => {
+    let x = i > 2 ? c - (counts[i - 2] as number) : c;
+    let more = true;
+    while (more) {
+      let ch = x & 0x1f;
+      x >>= 5;
+      more = (ch & 0x10) !== 0 ? x !== -1 : x !== 0;
+      if (more) ch |= 0x20;
+      out += String.fromCharCode(ch + 48);
+    }
+  });
+  return { size: [height, width], counts: out };
+}

@@ -6,6 +6,7 @@ import { PannukeError } from '../../errors.js';
 import { exportMasks } from '../../export/masks.js';
 import { exportRowCount, exportRows, ROW_FORMATS, type RowFormat } from '../../export/rows.js';
 import { writeAtomically } from '../../output/atomic.js';
+import { chosenImages, exportCoco, exportImages } from '../../export/training.js';
 import { checkOutput, databaseFiles, inputsOf } from '../../output/guard.js';
 import { recordedSources } from '../../query/sources.js';
 import { findSubset, findSubsetId } from '../../subset/store.js';
@@ -67,10 +68,39 @@ async function runMasksExport(o: ExportOptions & { out: string }, io: Io): Promi
   });
 }
 
+/** `export images` and `export coco`: a folder of per-image files named {fold}_{fold_index}, from the database and the folds' pixels. */
+async function runTrainingExport(what: 'images' | 'coco', o: ExportOptions & { out: string }, io: Io): Promise<void> {
+  if (o.format !== undefined) throw new PannukeError('BAD_OPTION', `--format is for row exports: export ${what} writes its own layout`);
+  if (o.membersOnly === true && o.subset === undefined) throw new PannukeError('BAD_OPTION', '--members-only needs --subset <name>');
+  const command = `export ${what}`;
+  await withStore(o, 'read', async (store) => {
+    const out = checkOutput(o.out, { kind: 'dir', force: o.force === true, inputs: await protectedInputs(store, o.db, o.data), option: '--out', command });
+    const subset = o.subset === undefined ? undefined : await findSubset(store, o.subset);
+    const needed = [...new Set((await chosenImages(store, subset?.id)).map((c) => c.fold))];
+    const folds = await sourceFolds(store, o, needed);
+    const progress = progressReporter(io, command);
+    try {
+      const options = { ...(subset !== undefined && { subsetId: subset.id }), membersOnly: o.membersOnly === true, onImage: (done: number, total: number, nuclei: number) => progress.update(done, total, { nuclei }) };
+      const r = await writeAtomically(out, { kind: 'dir', force: o.force === true, command }, (temporary) =>
+        (what === 'images' ? exportImages(store, folds, temporary, options) : exportCoco(store, folds, temporary, options)));
+      progress.stop();
+      io.stdout.write(what === 'images'
+        ? `wrote ${formatNumber(r.images)} PNG images ({fold}_{fold_index}.png, 8-bit RGB) and index.csv to ${o.out}\n`
+        : `wrote annotations.json (COCO instances: ${formatNumber(r.images)} images, ${formatNumber(r.nuclei)} nuclei as exact RLE) and images/ to ${o.out}\n`);
+    } finally {
+      progress.stop();
+      for (const f of folds) f.close();
+    }
+  });
+}
+
+const FOLDER_EXPORTS = ['masks', 'images', 'coco'] as const;
+
 async function runExport(what: string | undefined, o: ExportOptions, io: Io): Promise<void> {
-  if (what !== undefined && what !== 'masks') throw new PannukeError('BAD_OPTION', `unknown export '${what}': expected 'masks' or none (rows, with --format)`);
+  if (what !== undefined && !(FOLDER_EXPORTS as readonly string[]).includes(what)) throw new PannukeError('BAD_OPTION', `unknown export '${what}': expected ${FOLDER_EXPORTS.map((w) => `'${w}'`).join(', ')} or none (rows, with --format)`);
   if (o.out === undefined) throw new PannukeError('BAD_OPTION', '--out is required');
   if (what === 'masks') return runMasksExport({ ...o, out: o.out }, io);
+  if (what === 'images' || what === 'coco') return runTrainingExport(what, { ...o, out: o.out }, io);
   if (o.format === undefined) throw new PannukeError('BAD_OPTION', `--format is required: one of ${ROW_FORMATS.join(', ')}`);
   if (o.data !== undefined || o.membersOnly === true) throw new PannukeError('BAD_OPTION', '--data and --members-only are for `export masks`');
   if (o.partitionBy !== undefined && o.format !== 'geoparquet') throw new PannukeError('BAD_OPTION', '--partition-by is for --format geoparquet');
@@ -106,7 +136,7 @@ export function registerExport(program: Command, io: Io): void {
   dbOptions(program
     .command('export')
     .description('export nuclei as CSV, Parquet, GeoParquet or GeoJSON; or, with `export masks`, PanNuke-format .npy files for training')
-    .argument('[what]', "'masks' for the training export; omit for rows of nucleus_facts"))
+    .argument('[what]', "a training layout: 'masks' (PanNuke's npy), 'images' (PNG + index.csv), 'coco' (COCO instances, exact RLE); omit for rows of nucleus_facts"))
     .option('--format <format>', `rows: ${ROW_FORMATS.join(', ')}`, parseChoice('--format', ROW_FORMATS))
     .option('--out <path>', 'output file (rows), or folder (geoparquet, masks); an existing one needs --force')
     .option('--partition-by <keys>', 'geoparquet: Hive-style partitions by some of fold, tissue, class (e.g. fold,tissue)', parseChoiceList('--partition-by', PARTITION_KEYS))
@@ -121,6 +151,8 @@ Examples:
   pannuke export --db x.sqlite --subset train --format geojson --out train.geojson
   pannuke export --db x.sqlite --format geoparquet --partition-by fold,tissue --out nuclei/
   pannuke export masks --db x.sqlite --subset train --out train/
+  pannuke export images --db x.sqlite --out images/
+  pannuke export coco --db x.sqlite --subset train --out coco-train/
 
 CSV and Parquet hold the columns of nucleus_facts; GeoJSON a Feature per nucleus (its contour in pixel
 coordinates, x = column, y = row, exteriors counter-clockwise per RFC 7946) with the same properties.
@@ -131,6 +163,11 @@ bbox (xmin, ymin, xmax, ymax), crs null (pixel space), row groups of 100,000 row
 export masks writes images.npy (N,H,W,3), masks.npy (N,H,W,6) float64 with channels 0..4 rebuilt from the
 contours and channel 5 copied, types.npy (<U13) and index.csv (row → fold, fold_index). With --subset it
 writes the subset's images whole (every nucleus in them) unless --members-only.
+export images writes {fold}_{fold_index}.png (8-bit RGB; every value of images.npy must be a whole number in
+0..255) and index.csv (file, image_id, fold, fold_index, tissue): the names eval run matches predictions by.
+export coco writes annotations.json (COCO instances: image id = images.id, annotation id = nuclei.id,
+category_id = class_id 1..5, iscrowd 0, area = pixels, bbox [x, y, w, h], segmentation = the exact pixels as
+compressed RLE) and images/{fold}_{fold_index}.png.
 
 Outputs are written under a temporary name and appear only when complete; the database and its source files
 are never outputs. Exit codes: 0 done, 1 bad input or unusable database, 2 bad usage, 130 interrupted.`)

@@ -1,0 +1,174 @@
+/**
+ * Training sets in the layouts models train on (issue 21), written from the database and the H&E pixels of
+ * the source folds, image by image: `images` (PNG per image and index.csv) and `coco` (COCO instances with
+ * exact compressed-RLE masks). Each image's file is named `{fold}_{fold_index}`: the names `eval run` matches
+ * predictions by.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { encode as encodePng } from 'fast-png';
+import type { OpenFold } from '../dataset/fold.js';
+import { CLASS_NAMES } from '../db/schema.js';
+import { TOOL_VERSION } from '../db/open.js';
+import type { Store } from '../db/store.js';
+import { PannukeError } from '../errors.js';
+import { fillPolygons } from '../extract/raster.js';
+import { decodeWkb } from '../extract/wkb.js';
+import { encodeRle } from '../formats/coco.js';
+import { yielder } from '../interrupt.js';
+import { decodeNumeric } from '../npy/decode.js';
+import { csvField } from './text.js';
+
+export interface ChosenImage {
+  id: number;
+  fold: number;
+  foldIndex: number;
+  tissue: string;
+}
+
+/** The images of the database, or of a subset, in (fold, fold_index) order. */
+export async function chosenImages(store: Store, subsetId?: number): Promise<ChosenImage[]> {
+  return (subsetId === undefined
+    ? await store.all('SELECT i.id, i.fold, i.fold_index, t.name FROM images i JOIN tissues t ON t.id = i.tissue_id ORDER BY i.fold, i.fold_index')
+    : await store.all(`SELECT DISTINCT i.id, i.fold, i.fold_index, t.name FROM subset_members m JOIN images i ON i.id = m.image_id
+                         JOIN tissues t ON t.id = i.tissue_id WHERE m.subset_id = ? ORDER BY i.fold, i.fold_index`, [subsetId])
+  ).rows.map(([id, fold, foldIndex, tissue]) => ({ id, fold, foldIndex, tissue }) as ChosenImage);
+}
+
+/** `{fold}_{fold_index}`: the base name of every per-image file a training export writes. */
+export const imageName = (image: { fold: number; foldIndex: number }) => `${image.fold}_${image.foldIndex}`;
+
+/**
+ * An image's H&E pixels as 8-bit RGB: every value must be a whole number in 0..255 (PanNuke's images.npy
+ * holds float64 values that are whole numbers in that range); anything else is refused, naming the place.
+ */
+export function rgb8(values: Float64Array, image: ChosenImage, width: number, file: string): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k] as number;
+    if (!(v >= 0 && v <= 255 && Number.isInteger(v))) {
+      const p = Math.floor(k / 3);
+      throw new PannukeError('BAD_MASK_VALUE', `pixel value ${v} is not a whole number in 0..255`, {
+        file, position: `fold ${image.fold}, image ${image.foldIndex}, row ${Math.floor(p / width)}, col ${p % width}, channel ${k % 3}`,
+        hint: 'PNG holds 8-bit RGB: rescale the images to 0..255 first',
+      });
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+/** The H&E pixels of `chosen`, fold by fold in fold_index order (one pass over each images.npy). */
+async function* imagePixels(folds: readonly OpenFold[], chosen: readonly ChosenImage[]): AsyncGenerator<{ image: ChosenImage; rgb: Uint8Array; width: number; height: number }> {
+  const byFold = new Map(folds.map((f) => [f.fold, f]));
+  for (const fold of new Set(chosen.map((c) => c.fold))) {
+    if (!byFold.has(fold)) throw new PannukeError('FOLD_NOT_FOUND', `fold ${fold} is needed for the export but was not found`, { hint: 'point --data at the folder the database was ingested from' });
+  }
+  for (const fold of folds) {
+    const mine = chosen.filter((c) => c.fold === fold.fold);
+    if (mine.length === 0) continue;
+    const dtype = fold.images.header.dtype;
+    if (dtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the dtypes');
+    let k = 0;
+    for await (const { bytes } of fold.images.read(mine.map((c) => c.foldIndex))) {
+      const image = mine[k++] as ChosenImage;
+      yield { image, rgb: rgb8(decodeNumeric(bytes, dtype), image, fold.width, fold.files.images), width: fold.width, height: fold.height };
+    }
+  }
+}
+
+/** Synchronous appends to a file (errors surface at the write that fails, named by the atomic writer). */
+class FileAppender {
+  private readonly fd: number;
+  private buffer = '';
+  constructor(readonly file: string) {
+    this.fd = fs.openSync(file, 'w');
+  }
+  write(text: string): void {
+    this.buffer += text;
+    if (this.buffer.length >= 1 << 16) this.flush();
+  }
+  flush(): void {
+    if (this.buffer !== '') fs.writeSync(this.fd, this.buffer);
+    this.buffer = '';
+  }
+  close(): void {
+    this.flush();
+    fs.closeSync(this.fd);
+  }
+}
+
+export interface TrainingExportOptions {
+  subsetId?: number;
+  /** With a subset: only its member nuclei (default: every nucleus of its images). */
+  membersOnly?: boolean;
+  onImage?: (done: number, total: number, nuclei: number) => void;
+}
+
+export interface TrainingExportSummary {
+  images: number;
+  nuclei: number;
+}
+
+/** `export images`: `{fold}_{fold_index}.png` (8-bit RGB) per image and index.csv (file, image_id, fold, fold_index, tissue). */
+export async function exportImages(store: Store, folds: readonly OpenFold[], out: string, options: TrainingExportOptions = {}): Promise<TrainingExportSummary> {
+  const chosen = await chosenImages(store, options.subsetId);
+  if (chosen.length === 0) throw new PannukeError('SUBSET', 'nothing to export: no images selected');
+  const pause = yielder();
+  const index = ['file,image_id,fold,fold_index,tissue'];
+  let done = 0;
+  for await (const { image, rgb, width, height } of imagePixels(folds, chosen)) {
+    const file = `${imageName(image)}.png`;
+    fs.writeFileSync(path.join(out, file), encodePng({ width, height, data: rgb, channels: 3, depth: 8 }));
+    index.push([file, image.id, image.fold, image.foldIndex, image.tissue].map((v) => csvField(v)).join(','));
+    options.onImage?.(++done, chosen.length, 0);
+    await pause();
+  }
+  fs.writeFileSync(path.join(out, 'index.csv'), `${index.join('\n')}\n`);
+  return { images: chosen.length, nuclei: 0 };
+}
+
+/**
+ * `export coco`: annotations.json (COCO instances) and images/{fold}_{fold_index}.png. Image `id` = images.id;
+ * categories 1..5 with PanNuke's names; annotation `id` = nuclei.id, `category_id` = class_id, `iscrowd` 0,
+ * `area` = the pixel count, `bbox` = [x0, y0, x1 − x0, y1 − y0] from the half-open bbox, `segmentation` = the
+ * exact pixels as compressed RLE (column-major, as pycocotools writes it), holes and fragments included.
+ */
+export async function exportCoco(store: Store, folds: readonly OpenFold[], out: string, options: TrainingExportOptions = {}): Promise<TrainingExportSummary> {
+  const chosen = await chosenImages(store, options.subsetId);
+  if (chosen.length === 0) throw new PannukeError('SUBSET', 'nothing to export: no images selected');
+  const pause = yielder();
+  fs.mkdirSync(path.join(out, 'images'));
+  const json = new FileAppender(path.join(out, 'annotations.json'));
+  let nuclei = 0;
+  try {
+    const byFold = new Map(folds.map((f) => [f.fold, f]));
+    json.write(`{"info":${JSON.stringify({ description: 'PanNuke nuclei, exported by pannuke-db', version: TOOL_VERSION, date_created: new Date().toISOString() })},"licenses":[],\n"images":[`);
+    chosen.forEach((image, k) => {
+      const fold = byFold.get(image.fold);
+      json.write(`${k === 0 ? '\n' : ',\n'}${JSON.stringify({ id: image.id, file_name: `${imageName(image)}.png`, width: fold?.width ?? 0, height: fold?.height ?? 0, fold: image.fold, fold_index: image.foldIndex, tissue: image.tissue })}`);
+    });
+    json.write('],\n"annotations":[');
+    let done = 0;
+    for await (const { image, rgb, width, height } of imagePixels(folds, chosen)) {
+      fs.writeFileSync(path.join(out, 'images', `${imageName(image)}.png`), encodePng({ width, height, data: rgb, channels: 3, depth: 8 }));
+      const rows = (options.subsetId !== undefined && options.membersOnly === true
+        ? await store.all(`SELECT n.id, n.class_id, n.area, n.bbox_x0, n.bbox_y0, n.bbox_x1, n.bbox_y1, n.contour FROM nuclei n
+                             JOIN subset_members m ON m.nucleus_id = n.id AND m.subset_id = ? WHERE n.image_id = ? ORDER BY n.id`, [options.subsetId, image.id])
+        : await store.all('SELECT id, class_id, area, bbox_x0, bbox_y0, bbox_x1, bbox_y1, contour FROM nuclei WHERE image_id = ? ORDER BY id', [image.id])).rows;
+      for (const [id, classId, area, x0, y0, x1, y1, contour] of rows as [number, number, number, number, number, number, number, Uint8Array][]) {
+        const pixels: number[] = [];
+        fillPolygons(decodeWkb(contour), width, height, (row, col) => pixels.push(row * width + col));
+        const annotation = { id, image_id: image.id, category_id: classId, iscrowd: 0, area, bbox: [x0, y0, x1 - x0, y1 - y0], segmentation: encodeRle(pixels, width, height) };
+        json.write(`${nuclei === 0 ? '\n' : ',\n'}${JSON.stringify(annotation)}`);
+        nuclei++;
+      }
+      options.onImage?.(++done, chosen.length, nuclei);
+      await pause();
+    }
+    json.write(`],\n"categories":${JSON.stringify(CLASS_NAMES.map((name, k) => ({ id: k + 1, name, supercategory: 'nucleus' })))}}\n`);
+  } finally {
+    json.close();
+  }
+  return { images: chosen.length, nuclei };
+}

@@ -1,0 +1,76 @@
+// Training layouts (issue 21, first part): `export images` and `export coco` checked by an independent Python
+// reader (PIL; COCO RLE decoded from its definition: test/export/training.py) against the source folds and
+// the database, and the COCO round trip: every annotation as a result scores PQ = 1 through `eval run`.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cohort.js';
+import { writeTinyFold } from '../helpers/folds.js';
+import { skipBecause, tempDir } from '../helpers/tmp.js';
+
+const PYTHON = '/usr/bin/python3';
+const CLASSES = ['Neoplastic', 'Inflammatory', 'Connective', 'Dead', 'Epithelial'];
+const available = spawnSync(PYTHON, ['-c', 'import numpy, PIL']).status === 0;
+const dir = tempDir('training');
+const data = path.join(dir, 'data');
+const db = path.join(dir, 'x.sqlite');
+
+describe('training layouts', () => {
+  beforeAll(async () => {
+    expect((await cli('synth', data, '--images-per-fold', '8', '--size', '128', '--seed', '12')).code).toBe(0);
+    expect((await cli('ingest', data, '--db', db)).code).toBe(0);
+  }, 60_000);
+
+  it.skipIf(skipBecause(!available, "the training-layout checks need Debian's python3-numpy and python3-pil"))('images (PNG) and COCO (exact RLE) equal the folds and the database, nucleus by nucleus', async () => {
+    const images = path.join(dir, 'images');
+    const coco = path.join(dir, 'coco');
+    const r1 = await cli('export', 'images', '--db', db, '--out', images);
+    expect(r1.code, r1.err).toBe(0);
+    expect(r1.out).toMatch(/wrote 24 PNG images/);
+    const r2 = await cli('export', 'coco', '--db', db, '--out', coco);
+    expect(r2.code, r2.err).toBe(0);
+    const py = spawnSync(PYTHON, [path.join(import.meta.dirname, 'training.py'), data, db, images, coco], { encoding: 'utf8' });
+    expect([py.status, py.stderr.trim(), py.stdout.trim()]).toEqual([0, '', 'ok']);
+    expect(fs.readdirSync(coco).sort()).toEqual(['.pannuke-output.json', 'annotations.json', 'images']);
+  }, 60_000);
+
+  it('COCO round trip: every annotation of fold 2 as a result (with a score) scores PQ = 1 in eval run', async () => {
+    const coco = path.join(dir, 'coco-rt');
+    expect((await cli('export', 'coco', '--db', db, '--out', coco)).code).toBe(0);
+    const doc = JSON.parse(fs.readFileSync(path.join(coco, 'annotations.json'), 'utf8')) as { images: { id: number; fold: number }[]; annotations: { image_id: number; category_id: number; segmentation: unknown }[] };
+    const fold2 = new Set(doc.images.filter((i) => i.fold === 2).map((i) => i.id));
+    const results = doc.annotations.filter((a) => fold2.has(a.image_id)).map((a) => ({ image_id: a.image_id, category_id: a.category_id, segmentation: a.segmentation, score: 0.99 }));
+    fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify(results));
+    const r = await cli('eval', 'run', path.join(dir, 'results.json'), '--db', db, '--name', 'roundtrip', '--fold', '2');
+    expect(r.code, r.err).toBe(0);
+    const show = JSON.parse((await cli('eval', 'show', 'roundtrip', '--db', db, '--format', 'json')).out);
+    // the official SQ divides by (TP + 1e-6): a perfect match is 1 − 1e-6 relative
+    for (const k of ['mPQ', 'bPQ', 'bPQ_plus']) expect(show[k], k).toBeGreaterThan(1 - 1e-5);
+    // binary: instances still visible after binarize (a nucleus wholly under a later class is none, on both sides)
+    expect([show.binary_plus.FP, show.binary_plus.FN]).toEqual([0, 0]);
+    // per class, pooled: 1 wherever the class occurs (a class absent from the fold pools to 0 by definition)
+    for (const [c, f] of Object.entries(show.classes_plus as Record<string, { PQ: number; TP: number; FP: number; FN: number }>)) {
+      expect([f.FP, f.FN, f.TP], c).toEqual([0, 0, results.filter((r) => r.category_id === CLASSES.indexOf(c) + 1).length]);
+      if (f.TP > 0) expect(f.PQ, c).toBeGreaterThan(1 - 1e-5);
+    }
+  }, 60_000);
+
+  it('outputs are refused onto the database or the sources; a pixel outside 0..255 is one line naming it', async () => {
+    for (const what of ['images', 'coco']) {
+      const r = await cli('export', what, '--db', db, '--out', data, '--force');
+      expect([r.code, r.err.trim()], what).toEqual([2, expect.stringMatching(/refusing to write over an input of this command/)]);
+    }
+    const bad = path.join(dir, 'bad');
+    writeTinyFold(bad, 1, 'flat', { n: 2 });
+    const images = path.join(bad, 'fold1', 'images.npy');
+    const buf = fs.readFileSync(images);
+    buf.writeDoubleLE(255.5, buf.length - 8); // the last value of the last image
+    fs.writeFileSync(images, buf);
+    const badDb = path.join(dir, 'bad.sqlite');
+    expect((await cli('ingest', bad, '--db', badDb)).code).toBe(0);
+    const r = await cli('export', 'images', '--db', badDb, '--out', path.join(dir, 'bad-out'));
+    expect([r.code, r.err.trim().split('\n').filter((l) => l.startsWith('pannuke'))]).toEqual([1, [expect.stringMatching(/images\.npy: fold 1, image 1, row 3, col 3, channel 2: pixel value 255\.5 is not a whole number in 0\.\.255/)]]);
+    expect(fs.existsSync(path.join(dir, 'bad-out'))).toBe(false);
+  }, 60_000);
+});
