@@ -15,6 +15,8 @@ import { PannukeError } from '../errors.js';
 import { fillPolygons } from '../extract/raster.js';
 import { decodeWkb } from '../extract/wkb.js';
 import { encodeRle } from '../formats/coco.js';
+import { encodeTiff32 } from '../formats/tiff.js';
+import { NpyWriter } from '../npy/writer.js';
 import { yielder } from '../interrupt.js';
 import { decodeNumeric } from '../npy/decode.js';
 import { csvField } from './text.js';
@@ -171,4 +173,118 @@ export async function exportCoco(store: Store, folds: readonly OpenFold[], out: 
     json.close();
   }
   return { images: chosen.length, nuclei };
+}
+
+/** One instance map of an image: nuclei painted class by class (a later class wins a shared pixel, as binarize). */
+interface InstanceMaps {
+  /** Instance id per pixel (0 background): nuclei numbered 1..n in (class_id, instance_id) order. */
+  instances: Uint32Array;
+  /** class_id per pixel (0 background). */
+  types: Uint8Array;
+  /** id → class_id of the instances still visible. */
+  visible: Map<number, number>;
+  hiddenPixels: number;
+  hiddenNuclei: number;
+}
+
+async function instanceMaps(store: Store, image: ChosenImage, width: number, height: number, subsetId: number | undefined): Promise<InstanceMaps> {
+  const rows = (subsetId !== undefined
+    ? await store.all(`SELECT n.class_id, n.contour FROM nuclei n JOIN subset_members m ON m.nucleus_id = n.id AND m.subset_id = ?
+                        WHERE n.image_id = ? ORDER BY n.class_id, n.instance_id`, [subsetId, image.id])
+    : await store.all('SELECT class_id, contour FROM nuclei WHERE image_id = ? ORDER BY class_id, instance_id', [image.id])).rows as [number, Uint8Array][];
+  const instances = new Uint32Array(width * height);
+  const types = new Uint8Array(width * height);
+  const owned: number[] = [0];
+  let hiddenPixels = 0;
+  rows.forEach(([classId, contour], k) => {
+    const id = k + 1;
+    owned.push(0);
+    fillPolygons(decodeWkb(contour), width, height, (row, col) => {
+      const p = row * width + col;
+      const before = instances[p] as number;
+      if (before !== 0) {
+        hiddenPixels++;
+        owned[before]!--;
+      }
+      instances[p] = id;
+      types[p] = classId;
+      owned[id]!++;
+    });
+  });
+  const visible = new Map<number, number>();
+  rows.forEach(([classId], k) => { if ((owned[k + 1] as number) > 0) visible.set(k + 1, classId); });
+  return { instances, types, visible, hiddenPixels, hiddenNuclei: rows.length - visible.size };
+}
+
+export interface LayoutSummary extends TrainingExportSummary {
+  /** Pixels of a nucleus covered by a nucleus of a later class (one instance map holds one id per pixel). */
+  hiddenPixels: number;
+  /** Nuclei with no pixel left in the instance map. */
+  hiddenNuclei: number;
+}
+
+/**
+ * `export hovernet`: `{fold}_{fold_index}.npy` per image, H × W × 5 int32: RGB, instance map (1..n per image),
+ * type map (class_id, 0 background): the patch layout hover_net's train_loader reads (nr_type 6 for PanNuke).
+ */
+export async function exportHovernet(store: Store, folds: readonly OpenFold[], out: string, options: TrainingExportOptions = {}): Promise<LayoutSummary> {
+  const chosen = await chosenImages(store, options.subsetId);
+  if (chosen.length === 0) throw new PannukeError('SUBSET', 'nothing to export: no images selected');
+  const pause = yielder();
+  const summary: LayoutSummary = { images: chosen.length, nuclei: 0, hiddenPixels: 0, hiddenNuclei: 0 };
+  let done = 0;
+  for await (const { image, rgb, width, height } of imagePixels(folds, chosen)) {
+    const maps = await instanceMaps(store, image, width, height, options.membersOnly === true ? options.subsetId : undefined);
+    const patch = new Int32Array(width * height * 5);
+    for (let p = 0; p < width * height; p++) {
+      patch[p * 5] = rgb[p * 3] as number;
+      patch[p * 5 + 1] = rgb[p * 3 + 1] as number;
+      patch[p * 5 + 2] = rgb[p * 3 + 2] as number;
+      patch[p * 5 + 3] = maps.instances[p] as number;
+      patch[p * 5 + 4] = maps.types[p] as number;
+    }
+    const writer = new NpyWriter(path.join(out, `${imageName(image)}.npy`), '<i4', [height, width, 5], 4);
+    writer.append(patch);
+    writer.close();
+    summary.nuclei += maps.visible.size + maps.hiddenNuclei;
+    summary.hiddenPixels += maps.hiddenPixels;
+    summary.hiddenNuclei += maps.hiddenNuclei;
+    options.onImage?.(++done, chosen.length, summary.nuclei);
+    await pause();
+  }
+  return summary;
+}
+
+/**
+ * `export labels`: per image `labels/{fold}_{fold_index}.tif` (32-bit instance label image; with `png`, a 16-bit
+ * PNG, refused when an image has more than 65,535 nuclei) and `labels/{name}.csv` (instance_id,class_id of the
+ * instances in the image), with `images/{name}.png`: what Cellpose, StarDist and InstanSeg train on.
+ */
+export async function exportLabels(store: Store, folds: readonly OpenFold[], out: string, options: TrainingExportOptions & { png?: boolean } = {}): Promise<LayoutSummary> {
+  const chosen = await chosenImages(store, options.subsetId);
+  if (chosen.length === 0) throw new PannukeError('SUBSET', 'nothing to export: no images selected');
+  const pause = yielder();
+  fs.mkdirSync(path.join(out, 'images'));
+  fs.mkdirSync(path.join(out, 'labels'));
+  const summary: LayoutSummary = { images: chosen.length, nuclei: 0, hiddenPixels: 0, hiddenNuclei: 0 };
+  let done = 0;
+  for await (const { image, rgb, width, height } of imagePixels(folds, chosen)) {
+    const maps = await instanceMaps(store, image, width, height, options.membersOnly === true ? options.subsetId : undefined);
+    const name = imageName(image);
+    fs.writeFileSync(path.join(out, 'images', `${name}.png`), encodePng({ width, height, data: rgb, channels: 3, depth: 8 }));
+    if (options.png === true) {
+      const top = Math.max(0, ...maps.visible.keys());
+      if (top > 65535) throw new PannukeError('BAD_OPTION', `image ${name} has instance ids up to ${top}: more than a 16-bit PNG holds`, { hint: 'write 32-bit TIFFs (without --png)' });
+      fs.writeFileSync(path.join(out, 'labels', `${name}.png`), encodePng({ width, height, data: Uint16Array.from(maps.instances), channels: 1, depth: 16 }));
+    } else {
+      fs.writeFileSync(path.join(out, 'labels', `${name}.tif`), encodeTiff32(maps.instances, width, height));
+    }
+    fs.writeFileSync(path.join(out, 'labels', `${name}.csv`), `instance_id,class_id\n${[...maps.visible].map(([id, c]) => `${id},${c}\n`).join('')}`);
+    summary.nuclei += maps.visible.size + maps.hiddenNuclei;
+    summary.hiddenPixels += maps.hiddenPixels;
+    summary.hiddenNuclei += maps.hiddenNuclei;
+    options.onImage?.(++done, chosen.length, summary.nuclei);
+    await pause();
+  }
+  return summary;
 }

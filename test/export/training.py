@@ -71,3 +71,29 @@ for a in coco['annotations']:
     want = fold_arrays(fold)[1][fold_index][:, :, class_id - 1] == instance_id
     assert np.array_equal(mask, want), f"nucleus {a['id']}"
 print('ok')
+
+# HoVer-Net patches and label images, if their folders were given: the instance map is PanNuke's binarize
+# (classes in order, a later class channel winning a shared pixel), the type map its class.
+if len(sys.argv) > 6:
+    import tifffile
+    hover_dir, labels_dir = sys.argv[5], sys.argv[6]
+    for fold, fold_index, image_id in con.execute('SELECT fold, fold_index, id FROM images'):
+        images_npy, masks_npy = fold_arrays(fold)
+        m = masks_npy[fold_index]
+        want_inst = np.zeros(m.shape[:2], np.int64); want_type = np.zeros(m.shape[:2], np.int64)
+        k = 0
+        for class_id, instance_id in con.execute('SELECT class_id, instance_id FROM nuclei WHERE image_id = ? ORDER BY class_id, instance_id', (image_id,)):
+            k += 1
+            sel = m[:, :, class_id - 1] == instance_id
+            want_inst[sel] = k; want_type[sel] = class_id
+        patch = np.load(os.path.join(hover_dir, f'{fold}_{fold_index}.npy'))
+        assert patch.dtype == np.int32 and patch.shape == m.shape[:2] + (5,)
+        assert np.array_equal(patch[:, :, :3], images_npy[fold_index].astype(np.int32))
+        assert np.array_equal(patch[:, :, 3], want_inst) and np.array_equal(patch[:, :, 4], want_type), f'{fold}_{fold_index}.npy'
+        label = tifffile.imread(os.path.join(labels_dir, 'labels', f'{fold}_{fold_index}.tif'))
+        assert label.dtype == np.uint32 and np.array_equal(label, want_inst), f'{fold}_{fold_index}.tif'
+        rows = [tuple(map(int, l.split(','))) for l in open(os.path.join(labels_dir, 'labels', f'{fold}_{fold_index}.csv')).read().split('\n')[1:] if l]
+        assert sorted(r[0] for r in rows) == sorted(set(np.unique(want_inst)) - {0})
+        for i, c in rows:
+            assert set(np.unique(want_type[want_inst == i])) == {c}
+    print('ok')

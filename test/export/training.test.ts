@@ -35,6 +35,32 @@ describe('training layouts', () => {
     expect(fs.readdirSync(coco).sort()).toEqual(['.pannuke-output.json', 'annotations.json', 'images']);
   }, 60_000);
 
+  it.skipIf(skipBecause(!available || spawnSync(PYTHON, ['-c', 'import tifffile']).status !== 0, "the label checks need Debian's python3-tifffile"))('HoVer-Net patches (numpy) and label images (tifffile; PIL for --png) hold the binarized instance and type maps; the labels read back by eval run score PQ = 1', async () => {
+    const hover = path.join(dir, 'hover');
+    const labels = path.join(dir, 'labels');
+    const r1 = await cli('export', 'hovernet', '--db', db, '--out', hover);
+    expect(r1.code, r1.err).toBe(0);
+    const r2 = await cli('export', 'labels', '--db', db, '--out', labels);
+    expect(r2.code, r2.err).toBe(0);
+    expect(r2.err).toMatch(/note: one instance map holds one nucleus per pixel: \d+ pixels/);
+    const images = path.join(dir, 'images-for-labels'), coco = path.join(dir, 'coco-for-labels');
+    expect((await cli('export', 'images', '--db', db, '--out', images)).code).toBe(0);
+    expect((await cli('export', 'coco', '--db', db, '--out', coco)).code).toBe(0);
+    const py = spawnSync(PYTHON, [path.join(import.meta.dirname, 'training.py'), data, db, images, coco, hover, labels], { encoding: 'utf8' });
+    expect([py.status, py.stderr.trim(), py.stdout.trim()]).toEqual([0, '', 'ok\nok']);
+    // 16-bit PNG labels, read by PIL as the TIFFs' values
+    const png = path.join(dir, 'labels-png');
+    expect((await cli('export', 'labels', '--db', db, '--out', png, '--png')).code).toBe(0);
+    const same = spawnSync(PYTHON, ['-c', `import numpy as np, tifffile, os\nfrom PIL import Image\nfor f in os.listdir('${labels}/labels'):\n  if f.endswith('.tif'): assert np.array_equal(np.asarray(Image.open('${png}/labels/' + f[:-4] + '.png')), tifffile.imread('${labels}/labels/' + f)), f\nprint('ok')`], { encoding: 'utf8' });
+    expect([same.status, same.stderr.trim(), same.stdout.trim()]).toEqual([0, '', 'ok']);
+    // what a label-image model would be scored on: its own training labels score PQ = 1 on the binary figures
+    const r = await cli('eval', 'run', path.join(labels, 'labels'), '--db', db, '--name', 'labels-rt', '--fold', '3', '--ignore-unmatched');
+    expect(r.code, r.err).toBe(0);
+    const show = JSON.parse((await cli('eval', 'show', 'labels-rt', '--db', db, '--format', 'json')).out);
+    expect(show.bPQ).toBeGreaterThan(1 - 1e-5);
+    expect([show.binary_plus.FP, show.binary_plus.FN]).toEqual([0, 0]);
+  }, 120_000);
+
   it('COCO round trip: every annotation of fold 2 as a result (with a score) scores PQ = 1 in eval run', async () => {
     const coco = path.join(dir, 'coco-rt');
     expect((await cli('export', 'coco', '--db', db, '--out', coco)).code).toBe(0);

@@ -6,7 +6,7 @@ import { PannukeError } from '../../errors.js';
 import { exportMasks } from '../../export/masks.js';
 import { exportRowCount, exportRows, ROW_FORMATS, type RowFormat } from '../../export/rows.js';
 import { writeAtomically } from '../../output/atomic.js';
-import { chosenImages, exportCoco, exportImages } from '../../export/training.js';
+import { chosenImages, exportCoco, exportHovernet, exportImages, exportLabels, type LayoutSummary, type TrainingExportSummary } from '../../export/training.js';
 import { checkOutput, databaseFiles, inputsOf } from '../../output/guard.js';
 import { recordedSources } from '../../query/sources.js';
 import { findSubset, findSubsetId } from '../../subset/store.js';
@@ -20,6 +20,7 @@ import { progressReporter, rowProgress } from '../progress.js';
 import { protectedInputs } from './inputs.js';
 
 interface ExportOptions extends DbOptions {
+  png?: boolean;
   format?: RowFormat;
   out?: string;
   subset?: string;
@@ -69,7 +70,7 @@ async function runMasksExport(o: ExportOptions & { out: string }, io: Io): Promi
 }
 
 /** `export images` and `export coco`: a folder of per-image files named {fold}_{fold_index}, from the database and the folds' pixels. */
-async function runTrainingExport(what: 'images' | 'coco', o: ExportOptions & { out: string }, io: Io): Promise<void> {
+async function runTrainingExport(what: TrainingLayout, o: ExportOptions & { out: string }, io: Io): Promise<void> {
   if (o.format !== undefined) throw new PannukeError('BAD_OPTION', `--format is for row exports: export ${what} writes its own layout`);
   if (o.membersOnly === true && o.subset === undefined) throw new PannukeError('BAD_OPTION', '--members-only needs --subset <name>');
   const command = `export ${what}`;
@@ -81,12 +82,28 @@ async function runTrainingExport(what: 'images' | 'coco', o: ExportOptions & { o
     const progress = progressReporter(io, command);
     try {
       const options = { ...(subset !== undefined && { subsetId: subset.id }), membersOnly: o.membersOnly === true, onImage: (done: number, total: number, nuclei: number) => progress.update(done, total, { nuclei }) };
-      const r = await writeAtomically(out, { kind: 'dir', force: o.force === true, command }, (temporary) =>
-        (what === 'images' ? exportImages(store, folds, temporary, options) : exportCoco(store, folds, temporary, options)));
+      const writers = {
+        images: () => exportImages(store, folds, temporary(), options),
+        coco: () => exportCoco(store, folds, temporary(), options),
+        hovernet: () => exportHovernet(store, folds, temporary(), options),
+        labels: () => exportLabels(store, folds, temporary(), { ...options, png: o.png === true }),
+      };
+      let folder = '';
+      const temporary = () => folder;
+      const r: TrainingExportSummary & Partial<LayoutSummary> = await writeAtomically(out, { kind: 'dir', force: o.force === true, command }, (t) => {
+        folder = t;
+        return writers[what]();
+      });
       progress.stop();
-      io.stdout.write(what === 'images'
-        ? `wrote ${formatNumber(r.images)} PNG images ({fold}_{fold_index}.png, 8-bit RGB) and index.csv to ${o.out}\n`
-        : `wrote annotations.json (COCO instances: ${formatNumber(r.images)} images, ${formatNumber(r.nuclei)} nuclei as exact RLE) and images/ to ${o.out}\n`);
+      io.stdout.write({
+        images: `wrote ${formatNumber(r.images)} PNG images ({fold}_{fold_index}.png, 8-bit RGB) and index.csv to ${o.out}\n`,
+        coco: `wrote annotations.json (COCO instances: ${formatNumber(r.images)} images, ${formatNumber(r.nuclei)} nuclei as exact RLE) and images/ to ${o.out}\n`,
+        hovernet: `wrote ${formatNumber(r.images)} HoVer-Net patches ({fold}_{fold_index}.npy: H × W × 5 int32, RGB, instances, types; nr_type 6) to ${o.out}\n`,
+        labels: `wrote ${formatNumber(r.images)} instance label images (labels/{fold}_{fold_index}.${o.png === true ? 'png, 16-bit' : 'tif, 32-bit'}, with .csv classes) and images/ to ${o.out}\n`,
+      }[what]);
+      if ((r.hiddenPixels ?? 0) > 0) {
+        io.stderr.write(`note: one instance map holds one nucleus per pixel: ${formatNumber(r.hiddenPixels ?? 0)} pixels of nuclei under a later class channel were given to it (as PanNuke's binarize does), and ${formatNumber(r.hiddenNuclei ?? 0)} nuclei have no pixel left\n`);
+      }
     } finally {
       progress.stop();
       for (const f of folds) f.close();
@@ -94,13 +111,14 @@ async function runTrainingExport(what: 'images' | 'coco', o: ExportOptions & { o
   });
 }
 
-const FOLDER_EXPORTS = ['masks', 'images', 'coco'] as const;
+const FOLDER_EXPORTS = ['masks', 'images', 'coco', 'hovernet', 'labels'] as const;
+type TrainingLayout = Exclude<(typeof FOLDER_EXPORTS)[number], 'masks'>;
 
 async function runExport(what: string | undefined, o: ExportOptions, io: Io): Promise<void> {
   if (what !== undefined && !(FOLDER_EXPORTS as readonly string[]).includes(what)) throw new PannukeError('BAD_OPTION', `unknown export '${what}': expected ${FOLDER_EXPORTS.map((w) => `'${w}'`).join(', ')} or none (rows, with --format)`);
   if (o.out === undefined) throw new PannukeError('BAD_OPTION', '--out is required');
   if (what === 'masks') return runMasksExport({ ...o, out: o.out }, io);
-  if (what === 'images' || what === 'coco') return runTrainingExport(what, { ...o, out: o.out }, io);
+  if (what !== undefined) return runTrainingExport(what as TrainingLayout, { ...o, out: o.out }, io);
   if (o.format === undefined) throw new PannukeError('BAD_OPTION', `--format is required: one of ${ROW_FORMATS.join(', ')}`);
   if (o.data !== undefined || o.membersOnly === true) throw new PannukeError('BAD_OPTION', '--data and --members-only are for `export masks`');
   if (o.partitionBy !== undefined && o.format !== 'geoparquet') throw new PannukeError('BAD_OPTION', '--partition-by is for --format geoparquet');
@@ -136,7 +154,7 @@ export function registerExport(program: Command, io: Io): void {
   dbOptions(program
     .command('export')
     .description('export nuclei as CSV, Parquet, GeoParquet or GeoJSON; or, with `export masks`, PanNuke-format .npy files for training')
-    .argument('[what]', "a training layout: 'masks' (PanNuke's npy), 'images' (PNG + index.csv), 'coco' (COCO instances, exact RLE); omit for rows of nucleus_facts"))
+    .argument('[what]', "a training layout: 'masks' (PanNuke's npy), 'images' (PNG + index.csv), 'coco' (COCO instances, exact RLE), 'hovernet' (H×W×5 int32 patches), 'labels' (instance label images + class CSVs); omit for rows of nucleus_facts"))
     .option('--format <format>', `rows: ${ROW_FORMATS.join(', ')}`, parseChoice('--format', ROW_FORMATS))
     .option('--out <path>', 'output file (rows), or folder (geoparquet, masks); an existing one needs --force')
     .option('--partition-by <keys>', 'geoparquet: Hive-style partitions by some of fold, tissue, class (e.g. fold,tissue)', parseChoiceList('--partition-by', PARTITION_KEYS))
@@ -145,6 +163,7 @@ export function registerExport(program: Command, io: Io): void {
     .option('--raw', "CSV: write cells as they are (by default a text cell starting with = + - @ or a tab gets a leading ' so spreadsheets do not run it)")
     .option('--data <root>', 'masks: the folds (folder or zips) for the H&E pixels and channel 5; default: the files recorded at ingest, if unchanged')
     .option('--members-only', "masks with --subset: draw only the subset's nuclei (default: every nucleus of its images)")
+    .option('--png', 'labels: 16-bit PNG label images instead of 32-bit TIFF')
     .addHelpText('after', `
 Examples:
   pannuke export --db x.sqlite --format parquet --out nuclei.parquet
