@@ -61,6 +61,19 @@ describe('training layouts', () => {
     expect([show.binary_plus.FP, show.binary_plus.FN]).toEqual([0, 0]);
   }, 120_000);
 
+  it.skipIf(skipBecause(spawnSync(PYTHON, ['-c', 'import cv2, numpy']).status !== 0, "the YOLO check needs Debian's python3-opencv"))('YOLO: a line per nucleus as Ultralytics reads it (filled with OpenCV as its polygon2mask does): well formed, and its IoU with the true pixels measured', async () => {
+    const yolo = path.join(dir, 'yolo');
+    const r = await cli('export', 'yolo', '--db', db, '--out', yolo);
+    expect(r.code, r.err).toBe(0);
+    expect(fs.readFileSync(path.join(yolo, 'data.yaml'), 'utf8')).toContain(`path: ${JSON.stringify(yolo)}`);
+    const py = spawnSync(PYTHON, [path.join(import.meta.dirname, 'yolo.py'), data, db, yolo], { encoding: 'utf8' });
+    expect(py.status, py.stderr).toBe(0);
+    const [iou, count, inexact] = py.stdout.trim().split(' ').map(Number);
+    expect(inexact).toBe(0); // a nucleus of one part without holes fills back exactly
+    expect(count).toBe(Number(spawnSync(process.execPath, ['-e', `const D=require('better-sqlite3');console.log(new D(${JSON.stringify(db)},{readonly:true}).prepare('SELECT count(*) FROM nuclei').pluck().get())`], { encoding: 'utf8' }).stdout));
+    expect(iou).toBeGreaterThan(0.9); // the README states the figure measured on the demo data
+  }, 60_000);
+
   it('COCO round trip: every annotation of fold 2 as a result (with a score) scores PQ = 1 in eval run', async () => {
     const coco = path.join(dir, 'coco-rt');
     expect((await cli('export', 'coco', '--db', db, '--out', coco)).code).toBe(0);

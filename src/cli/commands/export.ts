@@ -6,7 +6,7 @@ import { PannukeError } from '../../errors.js';
 import { exportMasks } from '../../export/masks.js';
 import { exportRowCount, exportRows, ROW_FORMATS, type RowFormat } from '../../export/rows.js';
 import { writeAtomically } from '../../output/atomic.js';
-import { chosenImages, exportCoco, exportHovernet, exportImages, exportLabels, type LayoutSummary, type TrainingExportSummary } from '../../export/training.js';
+import { chosenImages, exportCoco, exportHovernet, exportImages, exportLabels, exportYolo, type LayoutSummary, type TrainingExportSummary, type YoloSummary } from '../../export/training.js';
 import { checkOutput, databaseFiles, inputsOf } from '../../output/guard.js';
 import { recordedSources } from '../../query/sources.js';
 import { findSubset, findSubsetId } from '../../subset/store.js';
@@ -87,10 +87,11 @@ async function runTrainingExport(what: TrainingLayout, o: ExportOptions & { out:
         coco: () => exportCoco(store, folds, temporary(), options),
         hovernet: () => exportHovernet(store, folds, temporary(), options),
         labels: () => exportLabels(store, folds, temporary(), { ...options, png: o.png === true }),
+        yolo: () => exportYolo(store, folds, temporary(), out, options),
       };
       let folder = '';
       const temporary = () => folder;
-      const r: TrainingExportSummary & Partial<LayoutSummary> = await writeAtomically(out, { kind: 'dir', force: o.force === true, command }, (t) => {
+      const r: TrainingExportSummary & Partial<LayoutSummary> & Partial<YoloSummary> = await writeAtomically(out, { kind: 'dir', force: o.force === true, command }, (t) => {
         folder = t;
         return writers[what]();
       });
@@ -99,8 +100,12 @@ async function runTrainingExport(what: TrainingLayout, o: ExportOptions & { out:
         images: `wrote ${formatNumber(r.images)} PNG images ({fold}_{fold_index}.png, 8-bit RGB) and index.csv to ${o.out}\n`,
         coco: `wrote annotations.json (COCO instances: ${formatNumber(r.images)} images, ${formatNumber(r.nuclei)} nuclei as exact RLE) and images/ to ${o.out}\n`,
         hovernet: `wrote ${formatNumber(r.images)} HoVer-Net patches ({fold}_{fold_index}.npy: H × W × 5 int32, RGB, instances, types; nr_type 6) to ${o.out}\n`,
+        yolo: `wrote ${formatNumber(r.images)} images, their labels (a polygon per nucleus, normalised) and data.yaml (Ultralytics segmentation) to ${o.out}\n`,
         labels: `wrote ${formatNumber(r.images)} instance label images (labels/{fold}_{fold_index}.${o.png === true ? 'png, 16-bit' : 'tif, 32-bit'}, with .csv classes) and images/ to ${o.out}\n`,
       }[what]);
+      if ((r.changedNuclei ?? 0) > 0) {
+        io.stderr.write(`note: a YOLO line holds one ring: ${formatNumber(r.changedNuclei ?? 0)} nuclei with holes or several parts lost ${formatNumber(r.changedPixels ?? 0)} pixels (holes filled, other parts dropped)\n`);
+      }
       if ((r.hiddenPixels ?? 0) > 0) {
         io.stderr.write(`note: one instance map holds one nucleus per pixel: ${formatNumber(r.hiddenPixels ?? 0)} pixels of nuclei under a later class channel were given to it (as PanNuke's binarize does), and ${formatNumber(r.hiddenNuclei ?? 0)} nuclei have no pixel left\n`);
       }
@@ -111,7 +116,7 @@ async function runTrainingExport(what: TrainingLayout, o: ExportOptions & { out:
   });
 }
 
-const FOLDER_EXPORTS = ['masks', 'images', 'coco', 'hovernet', 'labels'] as const;
+const FOLDER_EXPORTS = ['masks', 'images', 'coco', 'hovernet', 'labels', 'yolo'] as const;
 type TrainingLayout = Exclude<(typeof FOLDER_EXPORTS)[number], 'masks'>;
 
 async function runExport(what: string | undefined, o: ExportOptions, io: Io): Promise<void> {
@@ -154,7 +159,7 @@ export function registerExport(program: Command, io: Io): void {
   dbOptions(program
     .command('export')
     .description('export nuclei as CSV, Parquet, GeoParquet or GeoJSON; or, with `export masks`, PanNuke-format .npy files for training')
-    .argument('[what]', "a training layout: 'masks' (PanNuke's npy), 'images' (PNG + index.csv), 'coco' (COCO instances, exact RLE), 'hovernet' (H×W×5 int32 patches), 'labels' (instance label images + class CSVs); omit for rows of nucleus_facts"))
+    .argument('[what]', "a training layout: 'masks' (PanNuke's npy), 'images' (PNG + index.csv), 'coco' (COCO instances, exact RLE), 'hovernet' (H×W×5 int32 patches), 'labels' (instance label images + class CSVs), 'yolo' (Ultralytics segmentation); omit for rows of nucleus_facts"))
     .option('--format <format>', `rows: ${ROW_FORMATS.join(', ')}`, parseChoice('--format', ROW_FORMATS))
     .option('--out <path>', 'output file (rows), or folder (geoparquet, masks); an existing one needs --force')
     .option('--partition-by <keys>', 'geoparquet: Hive-style partitions by some of fold, tissue, class (e.g. fold,tissue)', parseChoiceList('--partition-by', PARTITION_KEYS))
