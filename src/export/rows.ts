@@ -5,6 +5,8 @@
  * batches, never all held in memory.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import { CLASS_COLOURS, rgbOf } from '../palette.js';
 import type { Store } from '../db/store.js';
 import { rowWriter, textSink, type TextOut } from './text.js';
 import { decodeWkb } from '../extract/wkb.js';
@@ -34,6 +36,8 @@ export interface RowExportOptions {
   raw?: boolean;
   /** GeoParquet: Hive-style partitions. */
   partitionBy?: readonly PartitionKey[];
+  /** GeoJSON: a folder of one FeatureCollection per image. */
+  perImage?: boolean;
   onRow?: (done: number) => void;
 }
 
@@ -48,6 +52,7 @@ export async function exportRowCount(store: Store, subsetId?: number): Promise<n
 /** Writes `out` (a file; a folder for geoparquet: the caller makes it atomic). */
 export async function exportRows(store: Store, format: RowFormat, out: string, options: RowExportOptions = {}): Promise<ExportSummary> {
   if (format === 'geoparquet') return writeGeoParquet(store, out, options);
+  if (format === 'geojson' && options.perImage === true) return writeGeoJsonPerImage(store, out, options);
   const rows = format === 'csv' ? await writeCsv(store, out, options) : format === 'parquet' ? await writeParquet(store, out, options) : await writeGeoJson(store, out, options);
   return { rows, bytes: fs.statSync(out).size };
 }
@@ -95,6 +100,24 @@ async function writeCsv(store: Store, out: string, options: RowExportOptions): P
   return n;
 }
 
+/** A nucleus_facts row with its contour as a GeoJSON Feature, QuPath's properties beside the row's own. */
+function featureOf(names: readonly string[], row: readonly unknown[], contourAt: number): string {
+  const polygons = decodeWkb(row[contourAt] as Uint8Array);
+  const coordinates = polygons.map((rings) => rings.map((ring) => {
+    const pts: number[][] = [];
+    for (let i = 0; i < ring.length; i += 2) pts.push([ring[i] as number, ring[i + 1] as number]);
+    return pts;
+  }));
+  // Exterior rings are counter-clockwise and holes clockwise in these coordinates: RFC 7946's right-hand rule.
+  const geometry = coordinates.length === 1 ? { type: 'Polygon', coordinates: coordinates[0] } : { type: 'MultiPolygon', coordinates };
+  const properties: Record<string, unknown> = Object.fromEntries(names.flatMap((name, k) => (k === contourAt ? [] : [[name, row[k]]])));
+  // QuPath reads a Feature as a detection of this class, and refuses a classification without a colour.
+  const classId = Number(properties.class_id);
+  properties.objectType = 'detection';
+  properties.classification = { name: properties.class, color: rgbOf(CLASS_COLOURS[classId - 1] ?? '#808080') };
+  return JSON.stringify({ type: 'Feature', id: properties.nucleus_id, geometry, properties });
+}
+
 async function writeGeoJson(store: Store, out: string, options: RowExportOptions): Promise<number> {
   const { sql, params } = factsQuery(options.subsetId, true);
   const pause = yielder();
@@ -103,19 +126,9 @@ async function writeGeoJson(store: Store, out: string, options: RowExportOptions
   await text.write('{"type":"FeatureCollection","features":[');
   let n = 0;
   for await (const batch of store.iterate(sql, params, 1024)) {
-    const names = batch.columns;
-    const contourAt = names.indexOf('contour');
+    const contourAt = batch.columns.indexOf('contour');
     for (const row of batch.rows) {
-      const polygons = decodeWkb(row[contourAt] as Uint8Array);
-      const coordinates = polygons.map((rings) => rings.map((ring) => {
-        const pts: number[][] = [];
-        for (let i = 0; i < ring.length; i += 2) pts.push([ring[i] as number, ring[i + 1] as number]);
-        return pts;
-      }));
-      // Exterior rings are counter-clockwise and holes clockwise in these coordinates: RFC 7946's right-hand rule.
-      const geometry = coordinates.length === 1 ? { type: 'Polygon', coordinates: coordinates[0] } : { type: 'MultiPolygon', coordinates };
-      const properties = Object.fromEntries(names.flatMap((name, k) => (k === contourAt ? [] : [[name, row[k]]])));
-      await text.write(`${n === 0 ? '\n' : ',\n'}${JSON.stringify({ type: 'Feature', id: properties.nucleus_id, geometry, properties })}`);
+      await text.write(`${n === 0 ? '\n' : ',\n'}${featureOf(batch.columns, row, contourAt)}`);
       n++;
     }
     options.onRow?.(n);
@@ -125,4 +138,56 @@ async function writeGeoJson(store: Store, out: string, options: RowExportOptions
   await text.flush();
   await file.closed();
   return n;
+}
+
+/**
+ * GeoJSON per image (`--per-image`): a folder of `{fold}_{fold_index}.geojson`, each a FeatureCollection of
+ * that image's nuclei (an image without nuclei gets an empty one), as QuPath imports per image and as
+ * `eval run` reads a folder of predictions.
+ */
+export async function writeGeoJsonPerImage(store: Store, dir: string, options: RowExportOptions = {}): Promise<ExportSummary> {
+  const { sql: byId, params } = factsQuery(options.subsetId, true);
+  // image by image, whatever order the ids were given in (a replaced fold's come after the others')
+  const sql = byId.replace('ORDER BY f.nucleus_id', 'ORDER BY f.fold, f.fold_index, f.nucleus_id');
+  const pause = yielder();
+  let current: string | undefined;
+  let features: string[] = [];
+  let rows = 0, files = 0, bytes = 0;
+  const flush = () => {
+    if (current === undefined) return;
+    const text = `{"type":"FeatureCollection","features":[${features.length === 0 ? '' : `\n${features.join(',\n')}\n`}]}\n`;
+    fs.writeFileSync(path.join(dir, `${current}.geojson`), text);
+    bytes += Buffer.byteLength(text);
+    files++;
+    features = [];
+  };
+  const written = new Set<string>();
+  for await (const batch of store.iterate(sql, params, 1024)) {
+    const contourAt = batch.columns.indexOf('contour');
+    const foldAt = batch.columns.indexOf('fold'), indexAt = batch.columns.indexOf('fold_index');
+    for (const row of batch.rows) {
+      const name = `${Number(row[foldAt])}_${Number(row[indexAt])}`;
+      if (name !== current) {
+        flush();
+        current = name;
+        written.add(name);
+      }
+      features.push(featureOf(batch.columns, row, contourAt));
+      rows++;
+    }
+    options.onRow?.(rows);
+    await pause();
+  }
+  flush();
+  // the images without a nucleus (of the subset)
+  const images = options.subsetId === undefined
+    ? await store.all('SELECT fold, fold_index FROM images')
+    : await store.all('SELECT DISTINCT i.fold, i.fold_index FROM subset_members m JOIN images i ON i.id = m.image_id WHERE m.subset_id = ?', [options.subsetId]);
+  for (const [fold, foldIndex] of images.rows) {
+    const name = `${Number(fold)}_${Number(foldIndex)}`;
+    if (written.has(name)) continue;
+    current = name;
+    flush();
+  }
+  return { rows, bytes, files };
 }

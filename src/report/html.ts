@@ -8,7 +8,9 @@ import type { GalleryImage, Histogram, ReportData } from './data.js';
 import { renderEvaluation } from './evaluation.js';
 
 /** Okabe & Ito's colour-blind-safe palette, one colour per class. */
-export const CLASS_COLOURS = ['#D55E00', '#0072B2', '#009E73', '#F0E442', '#56B4E9'] as const;
+import { CLASS_COLOURS } from '../palette.js';
+
+export { CLASS_COLOURS };
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const pct = (n: number, d: number) => (d === 0 ? '0%' : `${((100 * n) / d).toFixed(1)}%`);

@@ -62,7 +62,9 @@ describe('export rows', () => {
     expect((await cli('export', '--db', db, '--format', 'geojson', '--out', out)).code).toBe(0);
     const fc = JSON.parse(fs.readFileSync(out, 'utf8')) as { type: string; features: { geometry: { type: string; coordinates: unknown }; properties: Record<string, unknown> }[] };
     expect(fc.type).toBe('FeatureCollection');
-    expect(fc.features.map((f) => f.properties)).toEqual(facts);
+    // nucleus_facts' columns, plus QuPath's objectType and classification {name, color}
+    expect(fc.features.map(({ properties: { objectType: _o, classification: _c, ...rest } }) => rest)).toEqual(facts);
+    expect(fc.features.every((f) => f.properties.objectType === 'detection' && (f.properties.classification as { name: unknown }).name === f.properties.class)).toBe(true);
     for (const f of fc.features) {
       const polygons = (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates) as number[][][][];
       expect(f.geometry.type).toBe(f.properties.parts === 1 ? 'Polygon' : 'MultiPolygon');

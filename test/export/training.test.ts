@@ -74,6 +74,34 @@ describe('training layouts', () => {
     expect(iou).toBeGreaterThan(0.9); // the README states the figure measured on the demo data
   }, 60_000);
 
+  it('GeoJSON per image for QuPath: a FeatureCollection per image, QuPath\'s properties on every Feature, read back by eval run with PQ = 1', async () => {
+    const out = path.join(dir, 'geojson-per-image');
+    const r = await cli('export', '--db', db, '--format', 'geojson', '--per-image', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    const files = fs.readdirSync(out).filter((f) => f.endsWith('.geojson')).sort();
+    expect(files).toHaveLength(24);
+    let features = 0;
+    for (const f of files) {
+      const doc = JSON.parse(fs.readFileSync(path.join(out, f), 'utf8')) as { type: string; features: { properties: Record<string, any>; geometry: { type: string } }[] };
+      expect(doc.type).toBe('FeatureCollection');
+      for (const feature of doc.features) {
+        const p = feature.properties;
+        expect(`${p.fold}_${p.fold_index}.geojson`).toBe(f);
+        expect(p.objectType).toBe('detection');
+        expect(p.classification.name).toBe(p.class);
+        expect(p.classification.color).toEqual(expect.arrayContaining([expect.any(Number)]));
+        expect(p.classification.color).toHaveLength(3);
+        features++;
+      }
+    }
+    expect(features).toBe(Number(new (await import('better-sqlite3')).default(db, { readonly: true }).prepare('SELECT count(*) FROM nuclei').pluck().get()));
+    const e = await cli('eval', 'run', out, '--db', db, '--name', 'geojson-rt', '--fold', '1', '--ignore-unmatched');
+    expect(e.code, e.err).toBe(0);
+    const show = JSON.parse((await cli('eval', 'show', 'geojson-rt', '--db', db, '--format', 'json')).out);
+    expect(show.mPQ).toBeGreaterThan(1 - 1e-5);
+    expect(show.bPQ).toBeGreaterThan(1 - 1e-5);
+  }, 60_000);
+
   it('COCO round trip: every annotation of fold 2 as a result (with a score) scores PQ = 1 in eval run', async () => {
     const coco = path.join(dir, 'coco-rt');
     expect((await cli('export', 'coco', '--db', db, '--out', coco)).code).toBe(0);

@@ -21,6 +21,7 @@ import { protectedInputs } from './inputs.js';
 
 interface ExportOptions extends DbOptions {
   png?: boolean;
+  perImage?: boolean;
   format?: RowFormat;
   out?: string;
   subset?: string;
@@ -127,22 +128,24 @@ async function runExport(what: string | undefined, o: ExportOptions, io: Io): Pr
   if (o.format === undefined) throw new PannukeError('BAD_OPTION', `--format is required: one of ${ROW_FORMATS.join(', ')}`);
   if (o.data !== undefined || o.membersOnly === true) throw new PannukeError('BAD_OPTION', '--data and --members-only are for `export masks`');
   if (o.partitionBy !== undefined && o.format !== 'geoparquet') throw new PannukeError('BAD_OPTION', '--partition-by is for --format geoparquet');
+  if (o.perImage === true && o.format !== 'geojson') throw new PannukeError('BAD_OPTION', '--per-image is for --format geojson');
   const format = o.format;
   const out = o.out;
-  const kind = format === 'geoparquet' ? 'dir' : 'file';
+  const kind = format === 'geoparquet' || o.perImage === true ? 'dir' : 'file';
+  const command = `export --format ${format}${o.perImage === true ? ' --per-image' : ''}`;
   const location = parseDbLocation(o.db);
   await withStore(o, 'read', async (store) => {
     // The database's files (SQLite) and the recorded fold sources are never outputs.
     const sources = (await store.all('SELECT path FROM sources')).rows.map((r) => r[0] as string);
     const inputs = [...(location.kind === 'sqlite' ? databaseFiles(location.file) : []), ...inputsOf(sources)];
-    checkOutput(out, { kind, force: o.force === true, inputs, option: '--out', command: `export --format ${format}` });
+    checkOutput(out, { kind, force: o.force === true, inputs, option: '--out', command });
     const subsetId = o.subset === undefined ? undefined : await findSubsetId(store, o.subset);
     const progress = rowProgress(io, 'export');
     const total = await exportRowCount(store, subsetId);
     try {
-      const r = await writeAtomically(out, { kind, force: o.force === true, command: `export --format ${format}` }, (temporary) =>
+      const r = await writeAtomically(out, { kind, force: o.force === true, command }, (temporary) =>
         exportRows(store, format, temporary, {
-          ...(subsetId !== undefined && { subsetId }), ...(o.partitionBy !== undefined && { partitionBy: o.partitionBy }),
+          ...(subsetId !== undefined && { subsetId }), ...(o.partitionBy !== undefined && { partitionBy: o.partitionBy }), perImage: o.perImage === true,
           raw: o.raw === true, onRow: (n) => progress.update(n, total),
         }),
       );
@@ -169,6 +172,7 @@ export function registerExport(program: Command, io: Io): void {
     .option('--data <root>', 'masks: the folds (folder or zips) for the H&E pixels and channel 5; default: the files recorded at ingest, if unchanged')
     .option('--members-only', "masks with --subset: draw only the subset's nuclei (default: every nucleus of its images)")
     .option('--png', 'labels: 16-bit PNG label images instead of 32-bit TIFF')
+    .option('--per-image', 'geojson: a folder of {fold}_{fold_index}.geojson, one FeatureCollection per image (as QuPath imports them)')
     .addHelpText('after', `
 Examples:
   pannuke export --db x.sqlite --format parquet --out nuclei.parquet
