@@ -103,6 +103,8 @@ class FileAppender {
 
 export interface TrainingExportOptions {
   subsetId?: number;
+  /** COCO: polygons (one per part, its exterior on pixel edges; holes dropped) instead of exact RLE. */
+  polygons?: boolean;
   /** With a subset: only its member nuclei (default: every nucleus of its images). */
   membersOnly?: boolean;
   onImage?: (done: number, total: number, nuclei: number) => void;
@@ -132,12 +134,15 @@ export async function exportImages(store: Store, folds: readonly OpenFold[], out
 }
 
 /**
- * `export coco`: annotations.json (COCO instances) and images/{fold}_{fold_index}.png. Image `id` = images.id;
+ * `export coco`: annotations.json (COCO instances) and images/{fold}_{fold_index}.png. With `polygons`, each
+ * segmentation is a list of polygons, one per part (its exterior on pixel edges), for frameworks that need
+ * polygons: holes are lost, and counted. Image `id` = images.id;
  * categories 1..5 with PanNuke's names; annotation `id` = nuclei.id, `category_id` = class_id, `iscrowd` 0,
  * `area` = the pixel count, `bbox` = [x0, y0, x1 − x0, y1 − y0] from the half-open bbox, `segmentation` = the
  * exact pixels as compressed RLE (column-major, as pycocotools writes it), holes and fragments included.
  */
-export async function exportCoco(store: Store, folds: readonly OpenFold[], out: string, options: TrainingExportOptions = {}): Promise<TrainingExportSummary> {
+export async function exportCoco(store: Store, folds: readonly OpenFold[], out: string, options: TrainingExportOptions = {}): Promise<TrainingExportSummary & { holeNuclei: number; holePixels: number }> {
+  const changed = { nuclei: 0, pixels: 0 };
   const chosen = await chosenImages(store, options.subsetId);
   if (chosen.length === 0) throw new PannukeError('SUBSET', 'nothing to export: no images selected');
   const pause = yielder();
@@ -160,9 +165,25 @@ export async function exportCoco(store: Store, folds: readonly OpenFold[], out: 
                              JOIN subset_members m ON m.nucleus_id = n.id AND m.subset_id = ? WHERE n.image_id = ? ORDER BY n.id`, [options.subsetId, image.id])
         : await store.all('SELECT id, class_id, area, bbox_x0, bbox_y0, bbox_x1, bbox_y1, contour FROM nuclei WHERE image_id = ? ORDER BY id', [image.id])).rows;
       for (const [id, classId, area, x0, y0, x1, y1, contour] of rows as [number, number, number, number, number, number, number, Uint8Array][]) {
-        const pixels: number[] = [];
-        fillPolygons(decodeWkb(contour), width, height, (row, col) => pixels.push(row * width + col));
-        const annotation = { id, image_id: image.id, category_id: classId, iscrowd: 0, area, bbox: [x0, y0, x1 - x0, y1 - y0], segmentation: encodeRle(pixels, width, height) };
+        const polygons = decodeWkb(contour);
+        let segmentation: unknown;
+        if (options.polygons === true) {
+          // one flat [x1, y1, x2, y2, …] list per part: its exterior on pixel edges (the closing vertex dropped)
+          segmentation = polygons.map((rings) => (rings[0] as number[]).slice(0, -2));
+          const holes = polygons.reduce((s, rings) => s + rings.length - 1, 0);
+          if (holes > 0) {
+            let withHoles = 0, without = 0;
+            fillPolygons(polygons, width, height, () => withHoles++);
+            fillPolygons(polygons.map((rings) => [rings[0] as number[]]), width, height, () => without++);
+            changed.nuclei++;
+            changed.pixels += without - withHoles;
+          }
+        } else {
+          const pixels: number[] = [];
+          fillPolygons(polygons, width, height, (row, col) => pixels.push(row * width + col));
+          segmentation = encodeRle(pixels, width, height);
+        }
+        const annotation = { id, image_id: image.id, category_id: classId, iscrowd: 0, area, bbox: [x0, y0, x1 - x0, y1 - y0], segmentation };
         json.write(`${nuclei === 0 ? '\n' : ',\n'}${JSON.stringify(annotation)}`);
         nuclei++;
       }
@@ -173,7 +194,7 @@ export async function exportCoco(store: Store, folds: readonly OpenFold[], out: 
   } finally {
     json.close();
   }
-  return { images: chosen.length, nuclei };
+  return { images: chosen.length, nuclei, holeNuclei: changed.nuclei, holePixels: changed.pixels };
 }
 
 /** One instance map of an image: nuclei painted class by class (a later class wins a shared pixel, as binarize). */

@@ -21,6 +21,7 @@ import { protectedInputs } from './inputs.js';
 
 interface ExportOptions extends DbOptions {
   png?: boolean;
+  segmentation?: 'rle' | 'polygon';
   perImage?: boolean;
   format?: RowFormat;
   out?: string;
@@ -85,25 +86,28 @@ async function runTrainingExport(what: TrainingLayout, o: ExportOptions & { out:
       const options = { ...(subset !== undefined && { subsetId: subset.id }), membersOnly: o.membersOnly === true, onImage: (done: number, total: number, nuclei: number) => progress.update(done, total, { nuclei }) };
       const writers = {
         images: () => exportImages(store, folds, temporary(), options),
-        coco: () => exportCoco(store, folds, temporary(), options),
+        coco: () => exportCoco(store, folds, temporary(), { ...options, polygons: o.segmentation === 'polygon' }),
         hovernet: () => exportHovernet(store, folds, temporary(), options),
         labels: () => exportLabels(store, folds, temporary(), { ...options, png: o.png === true }),
         yolo: () => exportYolo(store, folds, temporary(), out, options),
       };
       let folder = '';
       const temporary = () => folder;
-      const r: TrainingExportSummary & Partial<LayoutSummary> & Partial<YoloSummary> = await writeAtomically(out, { kind: 'dir', force: o.force === true, command }, (t) => {
+      const r: TrainingExportSummary & Partial<LayoutSummary> & Partial<YoloSummary> & { holeNuclei?: number; holePixels?: number } = await writeAtomically(out, { kind: 'dir', force: o.force === true, command }, (t) => {
         folder = t;
         return writers[what]();
       });
       progress.stop();
       io.stdout.write({
         images: `wrote ${formatNumber(r.images)} PNG images ({fold}_{fold_index}.png, 8-bit RGB) and index.csv to ${o.out}\n`,
-        coco: `wrote annotations.json (COCO instances: ${formatNumber(r.images)} images, ${formatNumber(r.nuclei)} nuclei as exact RLE) and images/ to ${o.out}\n`,
+        coco: `wrote annotations.json (COCO instances: ${formatNumber(r.images)} images, ${formatNumber(r.nuclei)} nuclei ${o.segmentation === 'polygon' ? 'as polygons, one per part' : 'as exact RLE'}) and images/ to ${o.out}\n`,
         hovernet: `wrote ${formatNumber(r.images)} HoVer-Net patches ({fold}_{fold_index}.npy: H × W × 5 int32, RGB, instances, types; nr_type 6) to ${o.out}\n`,
         yolo: `wrote ${formatNumber(r.images)} images, their labels (a polygon per nucleus, normalised) and data.yaml (Ultralytics segmentation) to ${o.out}\n`,
         labels: `wrote ${formatNumber(r.images)} instance label images (labels/{fold}_{fold_index}.${o.png === true ? 'png, 16-bit' : 'tif, 32-bit'}, with .csv classes) and images/ to ${o.out}\n`,
       }[what]);
+      if ((r.holeNuclei ?? 0) > 0) {
+        io.stderr.write(`note: COCO polygons hold no holes: ${formatNumber(r.holeNuclei ?? 0)} nuclei with holes gained ${formatNumber(r.holePixels ?? 0)} pixels (their holes filled)\n`);
+      }
       if ((r.changedNuclei ?? 0) > 0) {
         io.stderr.write(`note: a YOLO line holds one ring: ${formatNumber(r.changedNuclei ?? 0)} nuclei with holes or several parts lost ${formatNumber(r.changedPixels ?? 0)} pixels (holes filled, other parts dropped)\n`);
       }
@@ -172,6 +176,7 @@ export function registerExport(program: Command, io: Io): void {
     .option('--data <root>', 'masks: the folds (folder or zips) for the H&E pixels and channel 5; default: the files recorded at ingest, if unchanged')
     .option('--members-only', "masks with --subset: draw only the subset's nuclei (default: every nucleus of its images)")
     .option('--png', 'labels: 16-bit PNG label images instead of 32-bit TIFF')
+    .option('--segmentation <kind>', 'coco: rle (exact, default) or polygon (one per part, holes dropped)', parseChoice('--segmentation', ['rle', 'polygon'] as const))
     .option('--per-image', 'geojson: a folder of {fold}_{fold_index}.geojson, one FeatureCollection per image (as QuPath imports them)')
     .addHelpText('after', `
 Examples:
