@@ -460,6 +460,20 @@ async function main(): Promise<void> {
         fs.rmSync(out, { force: true, recursive: true });
         rows.push({ scale, stage: `export --format ${format}${extra.length > 0 ? ` ${extra.join(' ')}` : ''}, CLI`, seconds: run.seconds, images: extract.images, nuclei, ratio: run.seconds / floor.seconds, rssMb: run.rssMb });
       }
+      // The training layouts against export masks of the same images, in the same run (issue 21).
+      const layoutRun = (what: string) => {
+        const out = path.join(os.tmpdir(), `pannuke-bench-${process.pid}-${what}`);
+        fs.rmSync(out, { force: true, recursive: true });
+        const run = timedCli(['export', what, '--db', dbFile, '--data', dir, '--out', out]);
+        fs.rmSync(out, { force: true, recursive: true });
+        return run;
+      };
+      const masksRun = layoutRun('masks');
+      rows.push({ scale, stage: 'export masks, CLI', seconds: masksRun.seconds, images: extract.images, nuclei, ratio: masksRun.seconds / floor.seconds, rssMb: masksRun.rssMb });
+      for (const what of ['images', 'coco', 'hovernet', 'labels', 'yolo']) {
+        const run = layoutRun(what);
+        rows.push({ scale, stage: `export ${what}, CLI: ${(run.seconds / masksRun.seconds).toFixed(2)}× export masks`, seconds: run.seconds, images: extract.images, nuclei, ratio: run.seconds / floor.seconds, rssMb: run.rssMb });
+      }
       const pg = await postgresRuns(dir, dbFile, opts.repeat);
       if (typeof pg === 'string') postgresNote = `PostgreSQL rows skipped: ${pg}.`;
       else {
