@@ -299,6 +299,8 @@ export const predictedNuclei = sqliteTable(
     setId: int64('set_id').notNull().references(() => predictionSets.id, { onDelete: 'cascade' }),
     imageId: int64('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
     ...nucleusMeasures(),
+    /** NULL for a nucleus the model gave no class (HoVer-Net's type 0): it counts in the binary figures only. */
+    classId: int64('class_id').references(() => classes.id),
   },
   (t) => [uniqueIndex('predicted_nuclei_set_image_class_instance').on(t.setId, t.imageId, t.classId, t.instanceId), index('predicted_nuclei_image').on(t.imageId)],
 );

@@ -8,6 +8,7 @@
  *   1..5  class c: the instances of channel c − 1 of each map (every id one instance, fragments included);
  *   0     binary: the `binarize`d maps, where every (channel, id) of channels 0..4 is one instance and a later
  *         channel overwrites earlier ones on shared pixels, so an instance is its pixels still visible.
+ *         Untyped predicted nuclei (class 0, listed first) are written before channel 0.
  * In each mode a pair matches when IoU = |G ∩ P| / |G ∪ P| > 0.5 (strict: at most one partner each, so no
  * assignment is needed); TP = matches, FP = predicted instances unmatched, FN = true ones unmatched,
  * iou_sum = Σ IoU over matches. `gtEmpty` is the NaN rule: the ground truth's map has a single distinct value.
@@ -31,6 +32,7 @@ export interface GtNucleus {
 }
 
 export interface PredNucleus {
+  /** 1..5, or 0 for an untyped nucleus (a prediction format's type 0): binary figures and detection only. */
   classId: number;
   instanceId: number;
   centroidX: number;
@@ -142,7 +144,9 @@ export function evaluateImage(gt: readonly GtNucleus[], pred: readonly PredNucle
   const stride = pred.length + 1;
   const classPairs = new Map<number, number>();
   predPixels.forEach((px, j) => {
-    const offset = ((pred[j] as PredNucleus).classId - 1) * hw;
+    const classId = (pred[j] as PredNucleus).classId;
+    if (classId === 0) return; // untyped: in no class channel
+    const offset = (classId - 1) * hw;
     for (const p of px) predLabel[offset + p] = j + 1;
   });
   gtPixels.forEach((px, k) => {
@@ -153,7 +157,9 @@ export function evaluateImage(gt: readonly GtNucleus[], pred: readonly PredNucle
     }
   });
   predPixels.forEach((px, j) => {
-    const offset = ((pred[j] as PredNucleus).classId - 1) * hw;
+    const classId = (pred[j] as PredNucleus).classId;
+    if (classId === 0) return;
+    const offset = (classId - 1) * hw;
     for (const p of px) predLabel[offset + p] = 0;
   });
 

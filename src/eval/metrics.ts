@@ -116,7 +116,13 @@ async function reportOf(store: Store, set: PredictionSet): Promise<EvalReport> {
     classes, classes_plus: classesPlus, binary: official.get(0) ?? empty, binary_plus: sums.get(0) ?? empty,
     tissues, detection: await detection(store, set), official_script_would_fail: imageAvg.fails ?? 0,
   };
-  return (JSON.parse(set.options) as { classAgnostic?: boolean }).classAgnostic === true ? withoutClasses(report) : report;
+  return (JSON.parse(set.options) as { classAgnostic?: boolean }).classAgnostic === true || (await untypedOnly(store, set)) ? withoutClasses(report) : report;
+}
+
+/** Whether every stored nucleus of the set is untyped (a prediction without classes): then it is class-agnostic. */
+async function untypedOnly(store: Store, set: PredictionSet): Promise<boolean> {
+  const [row] = (await store.all('SELECT count(*), count(class_id) FROM predicted_nuclei WHERE set_id = ?', [set.id])).rows;
+  return Number(row?.[0]) > 0 && Number(row?.[1]) === 0;
 }
 
 /** A class-agnostic set's report: its prediction put every nucleus in one class, so no class figure means anything. */
@@ -132,11 +138,14 @@ function withoutClasses(r: EvalReport): EvalReport {
   };
 }
 
-/** HoVer-Net's compute_stats on the stored pairs: counts by (true type, predicted type), NULL for unpaired. */
+/**
+ * HoVer-Net's compute_stats on the stored pairs: counts by (true type, predicted type), NULL for the side an
+ * unpaired nucleus lacks; an untyped predicted nucleus has type 0 (paired, it is a wrong type for every class).
+ */
 async function detection(store: Store, set: PredictionSet): Promise<EvalReport['detection']> {
-  const rows = await objects<{ t: number | null; q: number | null; n: number }>(store, `SELECT g.class_id AS t, p.class_id AS q, count(*) AS n FROM eval_detections d
-      LEFT JOIN nuclei g ON g.id = d.gt_nucleus_id LEFT JOIN predicted_nuclei p ON p.id = d.pred_nucleus_id
-     WHERE d.set_id = ? GROUP BY g.class_id, p.class_id`, [set.id]);
+  const rows = await objects<{ t: number | null; q: number | null; n: number }>(store, `SELECT g.class_id AS t, CASE WHEN d.pred_nucleus_id IS NULL THEN NULL ELSE coalesce(p.class_id, 0) END AS q, count(*) AS n
+      FROM eval_detections d LEFT JOIN nuclei g ON g.id = d.gt_nucleus_id LEFT JOIN predicted_nuclei p ON p.id = d.pred_nucleus_id
+     WHERE d.set_id = ? GROUP BY 1, 2`, [set.id]);
   const count = (f: (t: number | null, q: number | null) => boolean) => rows.reduce((s, r) => s + (f(r.t, r.q) ? r.n : 0), 0);
   const TP = count((t, q) => t !== null && q !== null);
   const FP = count((t, q) => t === null && q !== null);

@@ -24,7 +24,7 @@ export interface EvalRequest {
 }
 
 /** The predicted nuclei come back packed (as ingest's), with the evaluation against the ground truth. */
-/** What painting a non-npy prediction counted (src/formats/shapes.ts), with the entries skipped and the untyped nuclei left out. */
+/** What painting a non-npy prediction counted (./predicted.ts), with the file's entries skipped (no nucleus in them) and its untyped nuclei. */
 export type PaintCounts = PaintSummary & { skipped: number; untyped: number };
 
 export type EvalResponse = { ok: true; image: PackedImage; evaluation: ImageEvaluation; painted?: PaintCounts } | { ok: false; error: SerializedError };

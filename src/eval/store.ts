@@ -57,6 +57,10 @@ const PREDICTED = Object.entries(getTableColumns(predictedNuclei)).filter(([key]
 const PREDICTED_SOURCES = PREDICTED.map(([key]) => (key === 'setId' ? -2 : key === 'imageId' ? -3 : key === 'contour' ? -1 : NUMBER_FIELDS.indexOf(key as NumberField)));
 if (PREDICTED_SOURCES.some((s, i) => s === -1 && PREDICTED[i]?.[0] !== 'contour')) throw new Error('a predicted_nuclei column has no extracted value');
 
+const CLASS_FIELD = NUMBER_FIELDS.indexOf('classId');
+/** An untyped predicted nucleus (class 0 in the evaluation) is stored with class_id NULL. */
+const classOrNull = (classId: number | undefined) => (Number(classId) === 0 ? null : classId);
+
 export class EvalWriter {
   constructor(private readonly store: Store, private readonly setId: number) {}
 
@@ -78,7 +82,7 @@ export class EvalWriter {
         const predIds = ids.slice(next, next + predicted.nucleusCount);
         next += predicted.nucleusCount;
         for (let i = 0; i < predicted.nucleusCount; i++) {
-          nuclei.push([predIds[i], ...PREDICTED_SOURCES.map((s) => (s >= 0 ? numbers[i * NUMBER_FIELDS.length + s] : s === -1 ? contours[i] : s === -2 ? setId : imageId))]);
+          nuclei.push([predIds[i], ...PREDICTED_SOURCES.map((s) => (s === CLASS_FIELD ? classOrNull(numbers[i * NUMBER_FIELDS.length + s]) : s >= 0 ? numbers[i * NUMBER_FIELDS.length + s] : s === -1 ? contours[i] : s === -2 ? setId : imageId))]);
         }
         for (const m of evaluation.matches) matches.push([setId, m.mode, gtIds[m.gt], predIds[m.pred], m.intersection, m.iou]);
         for (const d of evaluation.detections) {

@@ -12,7 +12,8 @@ import { RecordFile } from '../npy/records.js';
 import { evaluateImage, type MatchScratch } from './match.js';
 import type { EvalRequest, EvalResponse } from './protocol.js';
 import { readImage } from '../formats/read.js';
-import { paintRecord } from '../formats/shapes.js';
+import type { ExtractedImage, ExtractedNucleus } from '../handoff/nucleus.js';
+import { predictedImage, type PredictedScratch } from './predicted.js';
 import type { PaintCounts } from './protocol.js';
 
 const port = parentPort;
@@ -23,8 +24,11 @@ const matchScratch: MatchScratch = {};
 let decodeScratch: Float64Array | undefined;
 let predictions: RecordFile | undefined;
 
-/** The prediction of one image as a label record: read from the masks.npy, or painted from another format. */
-async function recordOf(request: EvalRequest): Promise<{ values: Float64Array; painted?: PaintCounts }> {
+/**
+ * The prediction of one image: the nuclei evaluated and the rows stored. From a masks.npy both are the
+ * record's nuclei; another format's shapes go through predictedImage (./predicted.ts).
+ */
+async function predictionOf(request: EvalRequest): Promise<{ evaluated: ExtractedNucleus[]; stored: ExtractedImage; painted?: PaintCounts }> {
   const { prediction, context, layout } = request;
   if ('record' in prediction) {
     const { record } = prediction;
@@ -35,15 +39,15 @@ async function recordOf(request: EvalRequest): Promise<{ values: Float64Array; p
     const bytes = predictions.read(context.index, recordBuffer(record.recordBytes));
     const values = decodeNumeric(bytes, prediction.dtype, decodeScratch);
     if (values.buffer !== bytes.buffer) decodeScratch = values;
-    return { values };
+    const extracted = extractImage(values, layout, context, scratch);
+    return { evaluated: extracted.nuclei, stored: extracted };
   }
   const read = await readImage(prediction.source, { width: layout.width, height: layout.height, ...(prediction.classes !== undefined && { classes: prediction.classes }) });
-  const { record, summary } = paintRecord(read.shapes, layout.height, layout.width, paintScratch);
-  paintScratch = record;
-  return { values: record, painted: { ...summary, skipped: read.skipped, untyped: read.untyped ?? 0 } };
+  const { evaluated, stored, summary } = predictedImage(read.shapes, layout, context, predictedScratch);
+  return { evaluated, stored, painted: { ...summary, skipped: read.skipped } };
 }
 
-let paintScratch: Float64Array | undefined;
+const predictedScratch: PredictedScratch = { extract: scratch };
 
 // Requests are answered in the order they came (the pool matches answers to requests by order), so each one
 // waits for the one before: reading some formats is asynchronous.
@@ -57,10 +61,9 @@ async function handle(request: EvalRequest): Promise<void> {
   let response: EvalResponse;
   const transfer: ArrayBuffer[] = [];
   try {
-    const { values, painted } = await recordOf(request);
-    const extracted = extractImage(values, layout, context, scratch);
-    const evaluation = evaluateImage(request.gt, extracted.nuclei, layout, request.radius, matchScratch);
-    const image = packImage(extracted);
+    const { evaluated, stored, painted } = await predictionOf(request);
+    const evaluation = evaluateImage(request.gt, evaluated, layout, request.radius, matchScratch);
+    const image = packImage(stored);
     transfer.push(image.buffer);
     response = { ok: true, image, evaluation, ...(painted !== undefined && { painted }) };
   } catch (e) {

@@ -2,16 +2,17 @@
  * COCO results (detectron2, mmdetection, YOLO's COCO export): a JSON array of `{image_id, category_id,
  * segmentation, score}`. `image_id` is the database's `images.id`,
  * `category_id` the class 1..5, `segmentation` an RLE `{size: [h, w], counts}`, its counts an array or the
- * compressed string pycocotools writes. RLE is column-major: runs of 0s and 1s alternate, starting with 0s,
+ * compressed string pycocotools writes, or polygons (rasterized as pycocotools does: ./coco-polygon.ts). RLE is column-major: runs of 0s and 1s alternate, starting with 0s,
  * down each column in turn. Scores are not used: PanNuke's metrics take every predicted instance.
  */
 import { PannukeError } from '../errors.js';
+import { polygonPixels } from './coco-polygon.js';
 import type { PredictedShape } from './shapes.js';
 
 export interface CocoResult {
   image_id: number;
   category_id: number;
-  segmentation: { size: [number, number]; counts: string | number[] };
+  segmentation: { size: [number, number]; counts: string | number[] } | number[][];
 }
 
 /**
@@ -40,11 +41,12 @@ export function decodeRleString(s: string, file: string, where: string): number[
   return counts;
 }
 
-/** The pixels (row × width + col) an RLE sets, checked against the image's size. */
+/** The pixels (row × width + col) a segmentation sets (an RLE, or polygons: ./coco-polygon.ts), checked against the image's size. */
 export function rlePixels(seg: unknown, width: number, height: number, file: string, where: string): Int32Array {
+  if (Array.isArray(seg)) return polygonPixels(seg, width, height, file, where);
   const s = seg as { size?: unknown; counts?: unknown };
   if (s === null || typeof s !== 'object' || !Array.isArray(s.size) || s.counts === undefined) {
-    throw new PannukeError('FOLD_MISMATCH', 'segmentation is not an RLE {size, counts} (polygons are not read yet)', { file, position: where });
+    throw new PannukeError('FOLD_MISMATCH', 'segmentation is neither an RLE {size, counts} nor a list of polygons', { file, position: where });
   }
   const [h, w] = s.size as [unknown, unknown];
   if (h !== height || w !== width) throw new PannukeError('FOLD_MISMATCH', `RLE size [${String(h)}, ${String(w)}], the image is ${height} × ${width}`, { file, position: where });

@@ -8,7 +8,7 @@
  * exactly its pixels, since no centre lies on such an edge. A MultiPolygon is one nucleus, except CellViT's per-class Features, where each polygon
  * is a nucleus of that class. The class comes from `properties.classification.name` (QuPath, CellViT), or
  * `.names` (QuPath's derived classes: the first known name), or `properties.class_id` / `properties.class`
- * (pannuke's export).
+ * (pannuke's export); a Feature with none of these is an untyped nucleus (class 0: binary figures only).
  */
 import { PannukeError } from '../errors.js';
 import { classOf, unknownClasses, type ClassMap } from './classes.js';
@@ -82,11 +82,14 @@ export function readGeoJson(doc: unknown, width: number, height: number, classes
   const cellVit = isCellVitLayout(doc, features);
   features.forEach((f, k) => {
     const where = `feature ${k}`;
+    if (f === null || typeof f !== 'object' || Array.isArray(f) || (f as { type?: unknown }).type !== 'Feature') {
+      throw new PannukeError('FOLD_MISMATCH', 'not a GeoJSON Feature (an object with "type": "Feature")', { file, position: where });
+    }
     const geometry = f?.nucleusGeometry ?? f?.geometry;
     const props = (f?.properties ?? {}) as Record<string, unknown>;
     const name = className(props);
-    const classId = name === undefined ? undefined : classOf(classes, name);
-    if (name === undefined) throw new PannukeError('FOLD_MISMATCH', 'the feature has no class (properties.classification.name)', { file, position: where, hint: 'class-agnostic predictions are not evaluated yet' });
+    // No class at all (a QuPath detection left unclassified): an untyped nucleus, class 0.
+    const classId = name === undefined ? 0 : classOf(classes, name);
     if (classId === undefined) {
       unknown.push(String(name));
       return;

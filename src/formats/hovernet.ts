@@ -3,7 +3,7 @@
  * "type_prob", "type"}}}`) and CellViT's (the same per-nucleus fields in a `cells` list). A nucleus is the
  * pixels OpenCV fills for its contour (./contour.ts); the file's `bbox` and `centroid` are not used (they are
  * recomputed from the pixels; HoVer-Net's WSI-mode bbox is known to be wrong). `type` 1..5 is the class
- * (PanNuke's channel order); type 0 (no class) is left out and counted. Contours of fewer than 3 points are
+ * (PanNuke's channel order); type 0 (no class) is an untyped nucleus (class 0: the binary figures only). Contours of fewer than 3 points are
  * skipped and counted, as HoVer-Net itself drops them. Nuclei are taken in key order (ascending ids, as
  * HoVer-Net writes them) or list order.
  */
@@ -28,7 +28,7 @@ export function readContours(doc: unknown, format: 'hovernet' | 'cellvit', width
     if (d === null || typeof d !== 'object' || !Array.isArray(d.cells)) throw new PannukeError('FOLD_MISMATCH', 'not a CellViT JSON: expected {"cells": [{"contour": …, "type": …}]}', { file, position: 'top level' });
     entries = (d.cells as Nucleus[]).map((c, k) => [String(k), c]);
   }
-  const out: ImageRead = { shapes: [], skipped: 0, untyped: 0 };
+  const out: ImageRead = { shapes: [], skipped: 0 };
   for (const [key, n] of entries) {
     const where = format === 'hovernet' ? `nuc "${key}"` : `cells[${key}]`;
     if (n === null || typeof n !== 'object' || !Array.isArray(n.contour)) throw new PannukeError('FOLD_MISMATCH', 'the nucleus has no contour list', { file, position: where });
@@ -50,10 +50,6 @@ export function readContours(doc: unknown, format: 'hovernet' | 'cellvit', width
     });
     if (n.contour.length < 3) {
       out.skipped++;
-      continue;
-    }
-    if (type === 0) {
-      out.untyped = (out.untyped ?? 0) + 1;
       continue;
     }
     out.shapes.push({ classId: type, pixels: fillContour(points, width, height) });

@@ -87,7 +87,7 @@ export function parseClassCsv(text: string, file: string, classes: ClassMap): Ma
 
 /**
  * The nuclei of a label image: one per distinct non-zero value, ascending, with its class from the CSV; with
- * no CSV (`classOfId` undefined: a class-agnostic prediction) every nucleus goes to class 1.
+ * no CSV (`classOfId` undefined: a class-agnostic prediction) every nucleus is untyped (class 0).
  */
 export function labelShapes(labels: ArrayLike<number>, classOfId: ReadonlyMap<number, number> | undefined, file: string, csv: string): PredictedShape[] {
   const pixels = new Map<number, number[]>();
@@ -100,7 +100,7 @@ export function labelShapes(labels: ArrayLike<number>, classOfId: ReadonlyMap<nu
     list.push(p);
   }
   const ids = [...pixels.keys()].sort((a, b) => a - b);
-  if (classOfId === undefined) return ids.map((id) => ({ classId: 1, pixels: Int32Array.from(pixels.get(id) as number[]) }));
+  if (classOfId === undefined) return ids.map((id) => ({ classId: 0, pixels: Int32Array.from(pixels.get(id) as number[]) }));
   const missing = [...classOfId.keys()].filter((id) => !pixels.has(id));
   if (missing.length > 0) throw new PannukeError('FOLD_MISMATCH', `instance${missing.length > 1 ? 's' : ''} ${missing.slice(0, 5).join(', ')} listed but not in the image`, { file: csv, hint: `the image is ${file}` });
   const unclassed = ids.filter((id) => !classOfId.has(id));

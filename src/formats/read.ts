@@ -16,7 +16,7 @@ import type { PredictedShape } from './shapes.js';
 /** Where one image's prediction is: a file of a per-image format (none: an empty prediction), or COCO results. */
 export type ImageSource =
   | { format: 'geojson' | 'hovernet' | 'cellvit'; file: string | undefined }
-  /** Label images; `agnostic` when the prediction has no class CSVs (every nucleus then goes to class 1). */
+  /** Label images; `agnostic` when the prediction has no class CSVs (every nucleus then is untyped, class 0). */
   | { format: 'labels'; file: string | undefined; agnostic?: boolean }
   | { format: 'coco'; file: string; results: CocoResult[] }
   /** The image's Features out of one GeoJSON for the fold. */
@@ -33,8 +33,6 @@ export interface ImageRead {
   shapes: PredictedShape[];
   /** Entries that hold no nucleus (a point, a polygon around no pixel centre, a contour of < 3 points). */
   skipped: number;
-  /** Nuclei without a class (HoVer-Net's type 0), left out. */
-  untyped?: number;
 }
 
 /** JSON.parse; a syntax error is reported with its line and column. */

@@ -10,11 +10,13 @@ import { evaluationReport, incompleteNote, type EvalReport, type PqFigures } fro
 import { decodeWkb } from '../extract/wkb.js';
 import type { PolygonRings } from '../extract/outline.js';
 import { esc, pathData } from './svg.js';
+import { UNTYPED_COLOUR } from '../palette.js';
 import type { GalleryImage } from './gallery.js';
 
 export interface EvalOutline {
   id: number;
-  classId: number;
+  /** NULL for an untyped predicted nucleus. */
+  classId: number | null;
   area: number;
   centroid: [number, number];
   polygons: PolygonRings[];
@@ -52,7 +54,7 @@ export async function gatherEvaluation(store: Store, set: string, perTissue: num
       CASE WHEN EXISTS (SELECT 1 FROM eval_matches m WHERE m.set_id = p.set_id AND m.mode = 0 AND m.pred_nucleus_id = p.id) THEN 1 ELSE 0 END
       FROM predicted_nuclei p WHERE p.set_id = ? AND p.image_id = ? ORDER BY p.id`;
   const outline = ([id, classId, area, x, y, contour, matched]: unknown[]): EvalOutline =>
-    ({ id: id as number, classId: classId as number, area: area as number, centroid: [x as number, y as number], polygons: decodeWkb(contour as Uint8Array), matched: matched === 1 });
+    ({ id: id as number, classId: classId as number | null, area: area as number, centroid: [x as number, y as number], polygons: decodeWkb(contour as Uint8Array), matched: matched === 1 });
   const tiles: EvalTile[] = [];
   for (const c of chosen) {
     tiles.push({
@@ -74,8 +76,9 @@ function table(columns: readonly string[], rows: readonly (readonly (string | nu
 function tile(t: EvalTile, colours: readonly string[]): string {
   const background = t.png === undefined ? `<rect width="${t.width}" height="${t.height}" fill="#f4eef2"/>` : `<image href="${t.png}" width="${t.width}" height="${t.height}"/>`;
   const halo = [...t.truth, ...t.predicted].map((n) => `<path class="halo" d="${pathData(n.polygons)}"/>`).join('');
-  const truth = t.truth.map((n) => `<path class="truth" d="${pathData(n.polygons)}" stroke="${colours[n.classId - 1]}" fill-rule="evenodd"><title>ground truth · nucleus_id ${n.id} · ${esc(CLASS_NAMES[n.classId - 1])} · area ${n.area} px${n.matched ? '' : ' · missed'}</title></path>`).join('');
-  const predicted = t.predicted.map((n) => `<path class="predicted" d="${pathData(n.polygons)}" stroke="${colours[n.classId - 1]}" fill-rule="evenodd"><title>predicted · predicted_nuclei.id ${n.id} · ${esc(CLASS_NAMES[n.classId - 1])} · area ${n.area} px${n.matched ? '' : ' · false positive'}</title></path>`).join('');
+  const truth = t.truth.map((n) => `<path class="truth" d="${pathData(n.polygons)}" stroke="${colours[(n.classId as number) - 1]}" fill-rule="evenodd"><title>ground truth · nucleus_id ${n.id} · ${esc(CLASS_NAMES[(n.classId as number) - 1])} · area ${n.area} px${n.matched ? '' : ' · missed'}</title></path>`).join('');
+  // An untyped predicted nucleus (class_id NULL) is drawn in grey.
+  const predicted = t.predicted.map((n) => `<path class="predicted" d="${pathData(n.polygons)}" stroke="${n.classId === null ? UNTYPED_COLOUR : colours[n.classId - 1]}" fill-rule="evenodd"><title>predicted · predicted_nuclei.id ${n.id} · ${n.classId === null ? 'untyped' : esc(CLASS_NAMES[n.classId - 1])} · area ${n.area} px${n.matched ? '' : ' · false positive'}</title></path>`).join('');
   const marks = [
     ...t.truth.filter((n) => !n.matched).map((n) => `<circle class="miss" cx="${n.centroid[0]}" cy="${n.centroid[1]}" r="6"><title>missed: ground truth nucleus_id ${n.id}</title></circle>`),
     ...t.predicted.filter((n) => !n.matched).map((n) => `<path class="false-positive" d="M${n.centroid[0] - 4} ${n.centroid[1] - 4}L${n.centroid[0] + 4} ${n.centroid[1] + 4}M${n.centroid[0] - 4} ${n.centroid[1] + 4}L${n.centroid[0] + 4} ${n.centroid[1] - 4}"><title>false positive: predicted_nuclei.id ${n.id}</title></path>`),

@@ -117,6 +117,22 @@ describe('training layouts', () => {
       expect(a.segmentation).toHaveLength(parts.get(a.id) as number);
       for (const poly of a.segmentation) expect(poly.length % 2 === 0 && poly.length >= 8 && poly.every((v) => Number.isInteger(v))).toBe(true);
     }
+    // Read back as COCO results (pycocotools' polygon rule, src/formats/coco-polygon.ts): every nucleus
+    // without holes is exactly its pixels again, so its stored outline is the ground truth's, byte for byte.
+    const fold2 = new Set((doc as unknown as { images: { id: number; fold: number }[] }).images.filter((i) => i.fold === 2).map((i) => i.id));
+    const results = (doc.annotations as unknown as { id: number; image_id: number; category_id: number; segmentation: number[][] }[])
+      .filter((a) => fold2.has(a.image_id)).map((a) => ({ image_id: a.image_id, category_id: a.category_id, segmentation: a.segmentation, score: 1 }));
+    fs.writeFileSync(path.join(dir, 'poly-results.json'), JSON.stringify(results));
+    const e = await cli('eval', 'run', path.join(dir, 'poly-results.json'), '--db', db, '--name', 'poly-rt', '--fold', '2');
+    expect(e.code, e.err).toBe(0);
+    const check = new (await import('better-sqlite3')).default(db, { readonly: true });
+    const missing = check.prepare(`SELECT count(*) FROM nuclei n JOIN images i ON i.id = n.image_id WHERE i.fold = 2 AND n.holes = 0 AND NOT EXISTS (
+        SELECT 1 FROM predicted_nuclei p JOIN prediction_sets s ON s.id = p.set_id WHERE s.name = 'poly-rt' AND p.image_id = n.image_id AND p.class_id = n.class_id AND p.contour = n.contour)`).pluck().get();
+    const holeFree = check.prepare('SELECT count(*) FROM nuclei n JOIN images i ON i.id = n.image_id WHERE i.fold = 2 AND n.holes = 0').pluck().get() as number;
+    const rows = check.prepare("SELECT count(*) FROM predicted_nuclei p JOIN prediction_sets s ON s.id = p.set_id WHERE s.name = 'poly-rt'").pluck().get();
+    check.close();
+    expect(holeFree).toBeGreaterThan(20);
+    expect([missing, rows]).toEqual([0, results.length]);
   }, 60_000);
 
   it('COCO round trip: every annotation of fold 2 as a result (with a score) scores PQ = 1 in eval run', async () => {

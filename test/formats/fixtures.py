@@ -46,7 +46,9 @@ labels_reference = np.zeros((n, h, w, 6), dtype=np.float64)
 agnostic_reference = np.zeros((n, h, w, 6), dtype=np.float64)
 coco = []
 hover_reference = np.zeros((n, h, w, 6), dtype=np.float64)
-for d in ['geojson', 'labels-tif', 'labels-png', 'labels-agnostic', 'hovernet', 'cellvit']: os.makedirs(os.path.join(out, d), exist_ok=True)
+overlap_reference = np.zeros((n, h, w, 6), dtype=np.float64)
+overlap_areas = {}
+for d in ['geojson', 'labels-tif', 'labels-png', 'labels-agnostic', 'hovernet', 'cellvit', 'hovernet-untyped', 'geojson-overlap']: os.makedirs(os.path.join(out, d), exist_ok=True)
 
 def bounding_box(m):
     rows, cols = np.any(m, axis=1), np.any(m, axis=0)
@@ -73,6 +75,7 @@ def hovernet_nuclei(inst_map, type_map):
     return nuc
 for i in range(n):
     features, label, rows, rank = [], np.zeros((h, w), dtype=np.uint32), [], [0] * 5
+    areas = []
     next_label = 0
     for c in range(5):
         ch = masks[i, :, :, c]
@@ -83,6 +86,7 @@ for i in range(n):
             polys = [g['coordinates'] for g, _ in rasterio.features.shapes(m.astype(np.uint8), mask=m, connectivity=4)]
             geometry = {'type': 'Polygon', 'coordinates': polys[0]} if len(polys) == 1 else {'type': 'MultiPolygon', 'coordinates': polys}
             features.append({'type': 'Feature', 'geometry': geometry, 'properties': {'objectType': 'detection', 'classification': {'name': NAMES[c], 'color': [255, 0, 0]}}})
+            areas.append(int(m.sum()))
             next_label += 1
             label[m] = next_label
             rows.append((next_label, c + 1))
@@ -114,6 +118,10 @@ for i in range(n):
         json.dump({'mag': None, 'nuc': nuc}, f)
     with open(os.path.join(out, 'cellvit', f'{name}_cells.json'), 'w') as f:
         json.dump({'cells': list(nuc.values())}, f)
+    # The Neoplastic nuclei given no class (type 0): binarize writes channel 0 first, as the untyped are.
+    untyped = {k: {**v, 'type': 0 if v['type'] == 1 else v['type']} for k, v in nuc.items()}
+    with open(os.path.join(out, 'hovernet-untyped', f'{name}.json'), 'w') as f:
+        json.dump({'mag': None, 'nuc': untyped}, f)
     hrank = [0] * 5
     for key in sorted(nuc, key=int):
         t = nuc[key]['type']
@@ -125,6 +133,28 @@ for i in range(n):
     hover_reference[i][~hover_reference[i, :, :, :5].any(axis=2), 5] = 1
     with open(os.path.join(out, 'geojson', f'{name}.geojson'), 'w') as f:
         json.dump({'type': 'FeatureCollection', 'features': features}, f)
+    # Overlaps of one class: the first nucleus again, moved 2 px right and down, and the second once more, both
+    # at the end (the second is then hidden whole); painting the label map, the later one wins.
+    extra, over = [], reference[i].copy()
+    owners = [(c, v) for c in range(5) for v in np.unique(masks[i, :, :, c][masks[i, :, :, c] != 0])]
+    for k, (dy, dx) in [(0, (2, 2)), (1, (0, 0))]:
+        if k >= len(owners): break
+        c, v = owners[k]
+        m = masks[i, :, :, c] == v
+        moved = np.zeros_like(m)
+        moved[dy:, dx:] = m[:h - dy, :w - dx]
+        if not moved.any(): continue
+        polys = [g['coordinates'] for g, _ in rasterio.features.shapes(moved.astype(np.uint8), mask=moved, connectivity=4)]
+        geometry = {'type': 'Polygon', 'coordinates': polys[0]} if len(polys) == 1 else {'type': 'MultiPolygon', 'coordinates': polys}
+        extra.append({'type': 'Feature', 'geometry': geometry, 'properties': {'classification': {'name': NAMES[c], 'color': [0, 0, 255]}}})
+        over[moved, c] = over[:, :, c].max() + 1
+        areas.append(int(moved.sum()))
+    overlap_areas[name] = areas
+    overlap_reference[i] = over
+    overlap_reference[i][:, :, 5] = 0
+    overlap_reference[i][~overlap_reference[i, :, :, :5].any(axis=2), 5] = 1
+    with open(os.path.join(out, 'geojson-overlap', f'{name}.geojson'), 'w') as f:
+        json.dump({'type': 'FeatureCollection', 'features': features + extra}, f)
     tifffile.imwrite(os.path.join(out, 'labels-tif', f'{name}.tif'), label)
     tifffile.imwrite(os.path.join(out, 'labels-agnostic', f'{name}.tif'), label, compression='zlib')
     Image.fromarray(label.astype(np.uint16)).save(os.path.join(out, 'labels-png', f'{name}_cp_masks.png'))
@@ -137,3 +167,11 @@ np.save(os.path.join(out, 'reference.npy'), reference)
 np.save(os.path.join(out, 'labels-reference.npy'), labels_reference)
 np.save(os.path.join(out, 'hovernet-reference.npy'), hover_reference)
 np.save(os.path.join(out, 'agnostic-reference.npy'), agnostic_reference)
+np.save(os.path.join(out, 'overlap-reference.npy'), overlap_reference)
+with open(os.path.join(out, 'overlap-areas.json'), 'w') as f:
+    json.dump(overlap_areas, f)
+# The untyped Neoplastic nuclei in no class channel: what the class figures stand for.
+no_neoplastic = hover_reference.copy()
+no_neoplastic[:, :, :, 0] = 0
+no_neoplastic[:, :, :, 5] = (~no_neoplastic[:, :, :, :5].any(axis=3)).astype(np.float64)
+np.save(os.path.join(out, 'hovernet-untyped-reference.npy'), no_neoplastic)

@@ -43,7 +43,45 @@ describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s pyth
     expect((await run(path.join(out, 'labels-reference.npy'), 'labels-reference')).code).toBe(0);
     expect((await run(path.join(out, 'hovernet-reference.npy'), 'hovernet-reference')).code).toBe(0);
     expect((await run(path.join(out, 'agnostic-reference.npy'), 'agnostic-reference')).code).toBe(0);
+    expect((await run(path.join(out, 'hovernet-untyped-reference.npy'), 'untyped-reference')).code).toBe(0);
+    expect((await run(path.join(out, 'overlap-reference.npy'), 'overlap-reference')).code).toBe(0);
   }, 120_000);
+
+  const rowsOf = (set: string, where = '') =>
+    new Database(db, { readonly: true }).prepare(`SELECT p.* FROM predicted_nuclei p JOIN prediction_sets s ON s.id = p.set_id WHERE s.name = ? ${where} ORDER BY p.image_id, p.id`).all(set) as { image_id: number; class_id: number | null; area: number }[];
+
+  it('untyped nuclei (HoVer-Net type 0): in the binary figures and detection, in no class; stored with class_id NULL', async () => {
+    const r = await run(path.join(out, 'hovernet-untyped'), 'untyped');
+    expect(r.code, r.err).toBe(0);
+    const files = fs.readdirSync(path.join(out, 'hovernet-untyped')).map((f) => JSON.parse(fs.readFileSync(path.join(out, 'hovernet-untyped', f), 'utf8')) as { nuc: Record<string, { type: number }> });
+    const untyped = files.reduce((n, f) => n + Object.values(f.nuc).filter((v) => v.type === 0).length, 0);
+    expect(untyped).toBeGreaterThan(0);
+    expect(r.err).toContain(`note: ${untyped} untyped nuclei (type 0 or no class)`);
+    const got = (await show('untyped')) as any, typed = (await show('hovernet-reference')) as any, classes = (await show('untyped-reference')) as any;
+    // The fixture's untyped nuclei are its Neoplastic ones, which binarize writes first as the untyped are:
+    // the binary figures are those of the fully typed masks, the class figures those of the masks without them.
+    for (const k of ['bPQ', 'bPQ_image_avg', 'bPQ_plus', 'binary', 'binary_plus']) expect(got[k], k).toEqual(typed[k]);
+    for (const k of ['F1', 'precision', 'recall', 'TP', 'FP', 'FN']) expect(got.detection[k], k).toEqual(typed.detection[k]);
+    for (const k of ['mPQ', 'mPQ_image_avg', 'mPQ_plus', 'class_PQ', 'classes', 'classes_plus']) expect(got[k], k).toEqual(classes[k]);
+    expect(got.class_agnostic).toBe(false);
+    expect(rowsOf('untyped', 'AND p.class_id IS NULL').length).toBe(untyped);
+    expect(rowsOf('untyped').length).toBe(files.reduce((n, f) => n + Object.keys(f.nuc).length, 0));
+  }, 60_000);
+
+  it('two overlapping nuclei of one class stay two rows, each measured whole; the label map they stand for (the later wins) gives the figures', async () => {
+    const r = await run(path.join(out, 'geojson-overlap'), 'overlap');
+    expect(r.code, r.err).toBe(0);
+    expect(await show('overlap')).toEqual(await show('overlap-reference'));
+    expect(r.err).toMatch(/note: [\d,]+ pixels of [1-9][\d,]* wholly and some partly hidden nuclei were painted over/);
+    // one row per Feature, with the Feature's own pixel count (numpy's, in the fixture), hidden ones included
+    const areas = JSON.parse(fs.readFileSync(path.join(out, 'overlap-areas.json'), 'utf8')) as Record<string, number[]>;
+    const ids = new Database(db, { readonly: true }).prepare('SELECT id FROM images WHERE fold = 1 ORDER BY fold_index').pluck().all() as number[];
+    const rows = rowsOf('overlap');
+    ids.forEach((id, i) => {
+      const mine = rows.filter((row) => row.image_id === id).map((row) => row.area).sort((a, b) => a - b);
+      expect(mine, `image 1_${i}`).toEqual([...(areas[`1_${i}`] as number[])].sort((a, b) => a - b));
+    });
+  }, 60_000);
 
   it('HoVer-Net JSON (its post_proc contouring, OpenCV) and the same in CellViT\'s cells list score exactly as the masks.npy OpenCV fills from them', async () => {
     for (const [folder, name, said] of [['hovernet', 'hover', 'HoVer-Net JSON'], ['cellvit', 'cellvit', 'CellViT JSON']] as const) {
@@ -112,7 +150,7 @@ describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s pyth
     const d = await run(deep, 'deep');
     expect([d.code, lines(d.err)]).toEqual([1, [expect.stringMatching(/1_0\.geojson: cannot tell the format of this file/)]]);
     const forced = await run(deep, 'deep', '--format', 'geojson');
-    expect([forced.code, lines(forced.err)]).toEqual([1, [expect.stringMatching(/1_0\.geojson: feature 0: the feature has no class/)]]);
+    expect([forced.code, lines(forced.err)]).toEqual([1, [expect.stringMatching(/1_0\.geojson: feature 0: not a GeoJSON Feature/)]]);
   }, 60_000);
 
   it('one GeoJSON for the fold: pannuke\'s own export of the prediction, read back, scores exactly as the npy', async () => {

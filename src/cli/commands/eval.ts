@@ -53,7 +53,7 @@ async function run(prediction: string, o: RunOptions, io: Io): Promise<void> {
     if (r.unmatched.length > 0) io.stderr.write(`warning: ${r.unmatched.length} file${r.unmatched.length > 1 ? 's' : ''} named no image of fold ${o.fold} and ${r.unmatched.length > 1 ? 'were' : 'was'} skipped (--ignore-unmatched), e.g. ${r.unmatched[0]}\n`);
     if (r.otherFolds > 0) io.stderr.write(`note: ${formatNumber(r.otherFolds)} features of other folds were left out\n`);
     if (r.painted.hiddenPixels > 0) io.stderr.write(`note: ${formatNumber(r.painted.hiddenPixels)} pixels of ${formatNumber(r.painted.hiddenNuclei)} wholly and some partly hidden nuclei were painted over by a later nucleus of the same class (a label map holds one id per pixel and class)\n`);
-    if (r.painted.untyped > 0) io.stderr.write(`note: ${formatNumber(r.painted.untyped)} nuclei of type 0 (no class) were left out: a masks.npy cannot hold a nucleus without a class\n`);
+    if (r.painted.untyped > 0) io.stderr.write(`note: ${formatNumber(r.painted.untyped)} untyped nuclei (type 0 or no class): counted in the binary figures and detection, in no class (stored with class_id NULL)\n`);
     if (r.painted.skipped > 0) io.stderr.write(`note: ${formatNumber(r.painted.skipped)} entries held no nucleus (no polygon, or no pixel centre inside) and were skipped\n`);
     io.stdout.write(`read as ${what}\n`);
     if (r.images === 0) {

@@ -1,0 +1,1 @@
+ALTER TABLE "predicted_nuclei" ALTER COLUMN "class_id" DROP NOT NULL;
