@@ -23,9 +23,10 @@ import { WorkerPool, workerEntry } from '../pipeline/pool.js';
 import type { GtNucleus } from './match.js';
 import type { EvalRequest, EvalResponse, PaintCounts } from './protocol.js';
 import { describeInput, filesFingerprint, matchFiles, type PredictionFormat, type PredictionInput } from '../formats/files.js';
-import { classCsvOf, parseJson } from '../formats/read.js';
-import { groupResults } from '../formats/coco.js';
-import { featuresByImage } from '../formats/geojson.js';
+import { classCsvOf } from '../formats/read.js';
+import { resultImage } from '../formats/coco.js';
+import { featureImage } from '../formats/geojson.js';
+import { indexEntries } from '../formats/json-entries.js';
 import { classMap } from '../formats/classes.js';
 import { createSet, deleteSet, EvalWriter, evaluatedImages, findSet, type EvaluatedImage, type PredictionSet } from './store.js';
 
@@ -178,8 +179,9 @@ async function prepareFiles(input: PredictionInput, o: EvalRunOptions, gtImages:
   const classes = o.classes;
   if (classes !== undefined) classMap(classes); // checked before any work
   const base = { channels: 6, close: () => undefined, options: { ...(o.names !== undefined && { names: o.names }), ...(classes !== undefined && { classes }) } };
+  // One file for the fold: streamed once for each entry's image and byte range; the workers read their own.
   if (input.format === 'coco') {
-    const grouped = groupResults(parseJson(await fs.promises.readFile(input.path, 'utf8'), input.path), input.path);
+    const grouped = await indexEntries(input.path, resultImage(input.path));
     const ids = new Set(gtImages.map((g) => g.id));
     const foreign = [...grouped.keys()].filter((id) => !ids.has(id));
     if (foreign.length > 0) {
@@ -189,16 +191,17 @@ async function prepareFiles(input: PredictionInput, o: EvalRunOptions, gtImages:
     return {
       ...base, source: path.resolve(input.path), bytes, fingerprint, file: input.path,
       withoutFile: gtImages.filter((g) => !grouped.has(g.id)).length,
-      prediction: (image) => ({ source: { format: 'coco', file: input.path, results: grouped.get(image.id) ?? [] } }),
+      prediction: (image) => ({ source: { format: 'coco', file: input.path, entries: grouped.get(image.id) ?? [] } }),
     };
   }
   if (input.format === 'geojson' && input.files.length === 0) {
-    const { byIndex, otherFolds } = featuresByImage(parseJson(await fs.promises.readFile(input.path, 'utf8'), input.path), o.fold, gtImages, input.path);
+    const counts = { otherFolds: 0 };
+    const byIndex = await indexEntries(input.path, featureImage(o.fold, gtImages, input.path, counts));
     const { bytes, fingerprint } = await filesFingerprint([input.path]);
     return {
-      ...base, source: path.resolve(input.path), bytes, fingerprint, file: input.path, otherFolds,
+      ...base, source: path.resolve(input.path), bytes, fingerprint, file: input.path, otherFolds: counts.otherFolds,
       withoutFile: gtImages.filter((g) => !byIndex.has(g.foldIndex)).length,
-      prediction: (image) => ({ source: { format: 'geojson-features', file: input.path, features: byIndex.get(image.foldIndex) ?? [] }, ...(classes !== undefined && { classes }) }),
+      prediction: (image) => ({ source: { format: 'geojson-features', file: input.path, entries: byIndex.get(image.foldIndex) ?? [] }, ...(classes !== undefined && { classes }) }),
     };
   }
   if (input.files.length === 0) throw new PannukeError('BAD_OPTION', `a ${input.format} prediction is a folder of per-image files`, { file: input.path, hint: 'give the folder that holds them' });

@@ -62,28 +62,25 @@ export function rlePixels(seg: unknown, width: number, height: number, file: str
   return Int32Array.from(out).sort();
 }
 
-/** Results grouped by image id, in file order; every entry checked for the fields used. */
-export function groupResults(doc: unknown, file: string): Map<number, CocoResult[]> {
-  if (!Array.isArray(doc)) throw new PannukeError('FOLD_MISMATCH', 'COCO results are a JSON array of {image_id, category_id, segmentation}', { file, position: 'top level' });
-  const out = new Map<number, CocoResult[]>();
-  doc.forEach((r: Partial<CocoResult>, k) => {
-    if (r === null || typeof r !== 'object' || typeof r.image_id !== 'number' || typeof r.category_id !== 'number') {
+/** A result's image id, the result checked for the fields used (called on each as the file is streamed). */
+export function resultImage(file: string): (r: unknown, k: number) => number {
+  return (r, k) => {
+    const e = r as Partial<CocoResult> | null;
+    if (e === null || typeof e !== 'object' || Array.isArray(e) || typeof e.image_id !== 'number' || typeof e.category_id !== 'number') {
       throw new PannukeError('FOLD_MISMATCH', 'expected {image_id, category_id, segmentation}', { file, position: `result ${k}` });
     }
-    let list = out.get(r.image_id);
-    if (list === undefined) out.set(r.image_id, (list = []));
-    list.push(r as CocoResult);
-  });
-  return out;
+    return e.image_id;
+  };
 }
 
-/** The nuclei of one image's results. */
-export function cocoShapes(results: readonly CocoResult[], width: number, height: number, file: string): PredictedShape[] {
+/** The nuclei of one image's results (`numbers`: each result's place in the file, for messages). */
+export function cocoShapes(results: readonly CocoResult[], width: number, height: number, file: string, numbers?: readonly number[]): PredictedShape[] {
   return results.map((r, k) => {
+    const where = `result ${numbers?.[k] ?? k} (image_id ${r.image_id})`;
     if (!Number.isInteger(r.category_id) || r.category_id < 1 || r.category_id > 5) {
-      throw new PannukeError('FOLD_MISMATCH', `category_id ${r.category_id} is not a PanNuke class (1..5)`, { file, position: `image_id ${r.image_id}, result ${k}` });
+      throw new PannukeError('FOLD_MISMATCH', `category_id ${r.category_id} is not a PanNuke class (1..5)`, { file, position: where });
     }
-    return { classId: r.category_id, pixels: rlePixels(r.segmentation, width, height, file, `image_id ${r.image_id}, result ${k}`) };
+    return { classId: r.category_id, pixels: rlePixels(r.segmentation, width, height, file, where) };
   });
 }
 

@@ -75,13 +75,13 @@ function ringsOf(polygon: unknown, width: number, height: number, file: string, 
 }
 
 /** The nuclei of one image's GeoJSON document. */
-export function readGeoJson(doc: unknown, width: number, height: number, classes: ClassMap, file: string): GeoJsonRead {
+export function readGeoJson(doc: unknown, width: number, height: number, classes: ClassMap, file: string, numbers?: readonly number[]): GeoJsonRead {
   const out: GeoJsonRead = { shapes: [], skipped: 0 };
   const unknown: string[] = [];
   const features = featuresOf(doc, file);
   const cellVit = isCellVitLayout(doc, features);
   features.forEach((f, k) => {
-    const where = `feature ${k}`;
+    const where = `feature ${numbers?.[k] ?? k}`;
     if (f === null || typeof f !== 'object' || Array.isArray(f) || (f as { type?: unknown }).type !== 'Feature') {
       throw new PannukeError('FOLD_MISMATCH', 'not a GeoJSON Feature (an object with "type": "Feature")', { file, position: where });
     }
@@ -134,27 +134,26 @@ function isCellVitLayout(doc: unknown, features: readonly Feature[]): boolean {
 
 /**
  * One GeoJSON for a whole fold (pannuke's own `export --format geojson`, or any file whose Features say their
- * image): Features grouped by image, by `properties.image_id` (images.id) or `properties.fold_index` (with
- * `properties.fold`, when present, naming the fold: Features of other folds are left out and counted).
+ * image): each Feature's image, by `properties.image_id` (images.id) or `properties.fold_index` (with
+ * `properties.fold`, when present, naming the fold: Features of other folds are left out, undefined, and
+ * counted). Called on each Feature as the file is streamed (./json-entries.ts).
  */
-export function featuresByImage(doc: unknown, fold: number, images: readonly { id: number; foldIndex: number }[], file: string): { byIndex: Map<number, unknown[]>; otherFolds: number } {
+export function featureImage(fold: number, images: readonly { id: number; foldIndex: number }[], file: string, counts: { otherFolds: number }): (f: unknown, k: number) => number | undefined {
   const byId = new Map(images.map((i) => [i.id, i.foldIndex]));
   const indexes = new Set(images.map((i) => i.foldIndex));
-  const byIndex = new Map<number, unknown[]>();
-  let otherFolds = 0;
-  featuresOf(doc, file).forEach((f, k) => {
-    const props = (f?.properties ?? {}) as Record<string, unknown>;
+  return (f, k) => {
+    if (f === null || typeof f !== 'object' || Array.isArray(f) || (f as { type?: unknown }).type !== 'Feature') {
+      throw new PannukeError('FOLD_MISMATCH', 'not a GeoJSON Feature (an object with "type": "Feature")', { file, position: `feature ${k}` });
+    }
+    const props = ((f as { properties?: unknown }).properties ?? {}) as Record<string, unknown>;
     if (typeof props.fold === 'number' && props.fold !== fold) {
-      otherFolds++;
-      return;
+      counts.otherFolds++;
+      return undefined;
     }
     const index = typeof props.image_id === 'number' ? byId.get(props.image_id) : typeof props.fold_index === 'number' && indexes.has(props.fold_index) ? props.fold_index : undefined;
     if (index === undefined) {
       throw new PannukeError('FOLD_MISMATCH', `the feature names no image of fold ${fold} (properties.image_id or fold_index: ${JSON.stringify(props.image_id ?? props.fold_index ?? null)})`, { file, position: `feature ${k}`, hint: 'one GeoJSON for a fold needs each Feature\'s image; or give a folder of one file per image' });
     }
-    let list = byIndex.get(index);
-    if (list === undefined) byIndex.set(index, (list = []));
-    list.push(f);
-  });
-  return { byIndex, otherFolds };
+    return index;
+  };
 }

@@ -10,6 +10,7 @@ import { classMap } from './classes.js';
 import { cocoShapes, type CocoResult } from './coco.js';
 import { readGeoJson } from './geojson.js';
 import { readContours } from './hovernet.js';
+import { readEntries } from './json-entries.js';
 import { decodeLabels, labelShapes, parseClassCsv } from './labels.js';
 import type { PredictedShape } from './shapes.js';
 
@@ -18,9 +19,8 @@ export type ImageSource =
   | { format: 'geojson' | 'hovernet' | 'cellvit'; file: string | undefined }
   /** Label images; `agnostic` when the prediction has no class CSVs (every nucleus then is untyped, class 0). */
   | { format: 'labels'; file: string | undefined; agnostic?: boolean }
-  | { format: 'coco'; file: string; results: CocoResult[] }
-  /** The image's Features out of one GeoJSON for the fold. */
-  | { format: 'geojson-features'; file: string; features: unknown[] };
+  /** One file for the fold (COCO results, or a GeoJSON's Features): the image's entries as byte ranges (./json-entries.ts). */
+  | { format: 'coco' | 'geojson-features'; file: string; entries: number[] };
 
 export interface ReadOptions {
   width: number;
@@ -92,12 +92,16 @@ export function classCsvOf(image: string): string {
 export async function readImage(source: ImageSource, o: ReadOptions): Promise<ImageRead> {
   const classes = classMap(o.classes);
   switch (source.format) {
-    case 'coco':
-      return { shapes: cocoShapes(source.results, o.width, o.height, source.file), skipped: 0 };
+    case 'coco': {
+      const entries = readEntries(source.file, source.entries);
+      return { shapes: cocoShapes(entries.map((e) => e.value as CocoResult), o.width, o.height, source.file, entries.map((e) => e.number)), skipped: 0 };
+    }
     case 'geojson':
       return source.file === undefined ? { shapes: [], skipped: 0 } : readGeoJson(parseJson(readText(source.file), source.file), o.width, o.height, classes, source.file);
-    case 'geojson-features':
-      return readGeoJson({ type: 'FeatureCollection', features: source.features }, o.width, o.height, classes, source.file);
+    case 'geojson-features': {
+      const entries = readEntries(source.file, source.entries);
+      return readGeoJson({ type: 'FeatureCollection', features: entries.map((e) => e.value) }, o.width, o.height, classes, source.file, entries.map((e) => e.number));
+    }
     case 'hovernet':
     case 'cellvit':
       return source.file === undefined ? { shapes: [], skipped: 0 } : readContours(parseJson(readText(source.file), source.file), source.format, o.width, o.height, source.file);

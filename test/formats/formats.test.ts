@@ -173,6 +173,56 @@ describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s pyth
     expect([o.code, lines(o.err)]).toEqual([1, [expect.stringMatching(/orphan\.geojson: feature 0: the feature names no image of fold 1/)]]);
   }, 60_000);
 
+  it('one GeoJSON for the fold larger than a JavaScript string can hold (560 MB): streamed in ≤ 256 MB, the same figures', async () => {
+    // pannuke's export of the prediction (the test above), its Features between 560 MB of QuPath-like
+    // Features of fold 2, which are left out and counted
+    const small = JSON.parse(fs.readFileSync(path.join(dir, 'prediction.geojson'), 'utf8')) as { features: unknown[] };
+    const big = path.join(dir, 'big.geojson');
+    const measurements = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`Nucleus: measurement ${i}`, Math.PI * i]));
+    const padding = Array.from({ length: 1000 }, (_, k) => JSON.stringify({ type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[k % 90, 1], [k % 90 + 5, 1], [k % 90 + 5, 6], [k % 90, 1]]] }, properties: { fold: 2, fold_index: k % 16, objectType: 'detection', classification: { name: 'Dead', color: [1, 2, 3] }, measurements } })).join(',\n');
+    const fd = fs.openSync(big, 'w');
+    let paddingFeatures = 0;
+    fs.writeSync(fd, '{"type": "FeatureCollection", "features": [\n');
+    const real = small.features.map((f) => JSON.stringify(f)).join(',\n');
+    for (let written = 0, placed = false; written < 560e6; ) {
+      fs.writeSync(fd, `${written > 0 ? ',\n' : ''}${padding}`);
+      written += padding.length;
+      paddingFeatures += 1000;
+      if (!placed && written >= 250e6) {
+        fs.writeSync(fd, `,\n${real}`);
+        placed = true;
+      }
+    }
+    fs.writeSync(fd, ']}\n');
+    fs.closeSync(fd);
+    try {
+      expect(fs.statSync(big).size).toBeGreaterThan(0x1fffffe8); // V8's longest string
+      const entry = path.resolve(import.meta.dirname, '../../src/cli/entry.ts');
+      const rusage = path.resolve(import.meta.dirname, '../../bench/rusage.mjs');
+      const r = spawnSync(process.execPath, ['--import', rusage, '--import', 'tsx', entry, 'eval', 'run', big, '--db', db, '--name', 'big-file', '--fold', '1'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`note: ${paddingFeatures.toLocaleString('en-US')} features of other folds were left out`);
+      const rssKb = Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(r.stderr)?.[1]);
+      expect(rssKb).toBeGreaterThan(0);
+      expect(rssKb).toBeLessThan(256 * 1024);
+      expect(await show('big-file')).toEqual(await show('reference'));
+    } finally {
+      fs.rmSync(big, { force: true });
+    }
+  }, 180_000);
+
+  it('one file for the fold, malformed: one line with its line, column and byte; an entry that is not a result names its place', async () => {
+    const bad = path.join(dir, 'bad-results.json');
+    const text = '[\n  {"image_id": 1, "category_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]], "score": 1},\n  {"image_id": 1, "category_id": 1 "score": 1}\n]\n';
+    fs.writeFileSync(bad, text);
+    const r = await run(bad, 'bad-results', '--format', 'coco');
+    const byte = text.lastIndexOf('"score"'); // the missing comma's place: line 3, column 36
+    expect([r.code, lines(r.err)]).toEqual([1, [expect.stringMatching(new RegExp(`bad-results\\.json: line 3, column 36 \\(byte ${byte}\\): malformed JSON`))]]);
+    fs.writeFileSync(bad, '[{"image_id": 1, "category_id": 1, "segmentation": []}, 7]');
+    const e = await run(bad, 'bad-results', '--format', 'coco');
+    expect([e.code, lines(e.err)]).toEqual([1, [expect.stringMatching(/bad-results\.json: result 1: expected \{image_id, category_id, segmentation\}/)]]);
+  }, 60_000);
+
   it('label images without classes (zlib TIFFs, no CSVs): a class-agnostic set, its binary figures and untyped detection exact, every class figure null', async () => {
     const r = await run(path.join(out, 'labels-agnostic'), 'agnostic');
     expect(r.code, r.err).toBe(0);
