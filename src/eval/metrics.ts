@@ -51,7 +51,35 @@ export interface EvalReport {
   binary_plus: PqFigures;
   tissues: Record<string, { images: number; mPQ: N; bPQ: N; mPQ_plus: N }>;
   detection: { F1: N; precision: N; recall: N; TP: number; FP: number; FN: number; type_accuracy: N; radius: number; types: Record<string, DetectionType> };
+  /**
+   * Ground-truth class (rows) × predicted class (columns) over the binary matches (mode 0); column `missed`:
+   * ground-truth nuclei of the evaluated images with no binary match; row `false_positive`: predicted nuclei
+   * evaluated with no binary match; column `untyped`: predicted nuclei without a class. A nucleus wholly
+   * hidden by binarize has no binary match: it is counted missed (false positive), not in binary FN (FP).
+   */
+  confusion: Record<string, Record<string, number>>;
   official_script_would_fail: number;
+}
+
+export const CONFUSION_ROWS = [...CLASS_NAMES, 'false_positive'] as const;
+export const CONFUSION_COLUMNS = [...CLASS_NAMES, 'untyped', 'missed'] as const;
+
+/** The confusion matrix of a set (see EvalReport.confusion). */
+export async function confusionOf(store: Store, setId: number): Promise<EvalReport['confusion']> {
+  const out: EvalReport['confusion'] = Object.fromEntries(CONFUSION_ROWS.map((r) => [r, Object.fromEntries(CONFUSION_COLUMNS.map((c) => [c, 0]))]));
+  const name = (classId: number | null) => (classId === null || classId === 0 ? 'untyped' : (CLASS_NAMES[classId - 1] as string));
+  const add = (row: string, column: string, n: unknown) => {
+    (out[row] as Record<string, number>)[column] = ((out[row] as Record<string, number>)[column] as number) + Number(n);
+  };
+  for (const [g, q, n] of (await store.all(`SELECT g.class_id, p.class_id, count(*) FROM eval_matches m JOIN nuclei g ON g.id = m.gt_nucleus_id
+      JOIN predicted_nuclei p ON p.id = m.pred_nucleus_id WHERE m.set_id = ? AND m.mode = 0 GROUP BY g.class_id, p.class_id`, [setId])).rows) add(name(g as number), name(q as number | null), n);
+  for (const [g, n] of (await store.all(`SELECT n.class_id, count(*) FROM nuclei n WHERE n.image_id IN (SELECT image_id FROM eval_counts WHERE set_id = ? AND mode = 0)
+      AND NOT EXISTS (SELECT 1 FROM eval_matches m WHERE m.set_id = ? AND m.mode = 0 AND m.gt_nucleus_id = n.id) GROUP BY n.class_id`, [setId, setId])).rows) add(name(g as number), 'missed', n);
+  // the predicted nuclei evaluated (every one has a detection entry; a row painted over whole has none)
+  for (const [q, n] of (await store.all(`SELECT p.class_id, count(*) FROM predicted_nuclei p WHERE p.set_id = ?
+      AND EXISTS (SELECT 1 FROM eval_detections d WHERE d.set_id = p.set_id AND d.pred_nucleus_id = p.id)
+      AND NOT EXISTS (SELECT 1 FROM eval_matches m WHERE m.set_id = p.set_id AND m.mode = 0 AND m.pred_nucleus_id = p.id) GROUP BY p.class_id`, [setId])).rows) add('false_positive', name(q as number | null), n);
+  return out;
 }
 
 const div = (a: number, b: number): N => (b === 0 ? null : a / b);
@@ -114,7 +142,7 @@ async function reportOf(store: Store, set: PredictionSet): Promise<EvalReport> {
     mPQ_plus: mPQPlus, bPQ_plus: sums.get(0)?.PQ ?? null,
     class_PQ: Object.fromEntries(CLASS_NAMES.map((c) => [c, classes[c]?.PQ ?? null])),
     classes, classes_plus: classesPlus, binary: official.get(0) ?? empty, binary_plus: sums.get(0) ?? empty,
-    tissues, detection: await detection(store, set), official_script_would_fail: imageAvg.fails ?? 0,
+    tissues, detection: await detection(store, set), confusion: await confusionOf(store, set.id), official_script_would_fail: imageAvg.fails ?? 0,
   };
   return (JSON.parse(set.options) as { classAgnostic?: boolean }).classAgnostic === true || (await untypedOnly(store, set)) ? withoutClasses(report) : report;
 }
