@@ -14,6 +14,7 @@ import { registerQc } from './commands/qc.js';
 import { registerQuery } from './commands/query.js';
 import { registerReport } from './commands/report.js';
 import { registerSchema } from './commands/schema.js';
+import { registerServe } from './commands/serve.js';
 import { registerStats } from './commands/stats.js';
 import { registerSubset } from './commands/subset.js';
 import { registerSynth } from './commands/synth.js';
@@ -43,6 +44,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
   registerReport(program, io);
   registerVerify(program, io);
   registerEval(program, io);
+  registerServe(program, io);
   registerSchema(program, io);
   registerCopy(program, io);
   registerUpgrade(program, io);

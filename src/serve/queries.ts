@@ -1,0 +1,269 @@
+/**
+ * What the explorer's pages show, read through the Store (either backend) with the filter's SQL
+ * (./filter.ts): counts, lists of images and nuclei (paged, sorted), one image with its nuclei and a
+ * prediction's, histograms. Reads only.
+ */
+import { CLASS_NAMES } from '../db/schema.js';
+import type { Store } from '../db/store.js';
+import { PannukeError } from '../errors.js';
+import { findSet } from '../eval/store.js';
+import { findSubsetId } from '../subset/store.js';
+import { hasNucleusFilter, imageConditions, NUMERIC_COLUMNS, nucleusConditions, type Filter, type NumericColumn } from './filter.js';
+
+export const PAGE_IMAGES = 48;
+export const PAGE_NUCLEI = 96;
+
+/** The filter's stored things, looked up: the subset's id and the prediction set's. */
+export interface Resolved {
+  subsetId?: number;
+  setId?: number;
+}
+
+export async function resolve(store: Store, f: Filter): Promise<Resolved> {
+  const out: Resolved = {};
+  if (f.subset !== undefined) out.subsetId = await findSubsetId(store, f.subset);
+  if (f.set !== undefined) {
+    const set = await findSet(store, f.set);
+    if (set === undefined) throw new PannukeError('BAD_OPTION', `no prediction set named '${f.set}'`);
+    out.setId = set.id;
+  }
+  return out;
+}
+
+const num = (v: unknown) => (typeof v === 'bigint' ? Number(v) : (v as number));
+
+export interface Overview {
+  images: number;
+  nuclei: number;
+  tissues: string[];
+  /** Per tissue, nuclei per class id 1..5, and images. */
+  byTissue: { tissue: string; images: number; perClass: number[] }[];
+  folds: { fold: number; images: number; nuclei: number }[];
+  quirks: { quirk: string; nuclei: number; images: number }[];
+  sets: { name: string; fold: number; images: number }[];
+  subsets: { name: string; nuclei: number; images: number }[];
+}
+
+export async function overview(store: Store, f: Filter, r: Resolved): Promise<Overview> {
+  const img = imageConditions(f), nuc = nucleusConditions(f, r.subsetId);
+  const rows = (await store.all(`SELECT t.name, i.fold, n.class_id, count(n.id), count(DISTINCT i.id)
+      FROM images i JOIN tissues t ON t.id = i.tissue_id JOIN nuclei n ON n.image_id = i.id
+     WHERE ${img.sql} AND ${nuc.sql} GROUP BY t.name, i.fold, n.class_id`, [...img.params, ...nuc.params])).rows;
+  const imageRows = hasNucleusFilter(f)
+    ? (await store.all(`SELECT t.name, i.fold, count(DISTINCT i.id) FROM images i JOIN tissues t ON t.id = i.tissue_id JOIN nuclei n ON n.image_id = i.id WHERE ${img.sql} AND ${nuc.sql} GROUP BY t.name, i.fold`, [...img.params, ...nuc.params])).rows
+    : (await store.all(`SELECT t.name, i.fold, count(*) FROM images i JOIN tissues t ON t.id = i.tissue_id WHERE ${img.sql} GROUP BY t.name, i.fold`, img.params)).rows;
+  const tissues = (await store.all('SELECT name FROM tissues ORDER BY name')).rows.map((row) => row[0] as string);
+  const byTissue = new Map<string, { tissue: string; images: number; perClass: number[] }>();
+  const folds = new Map<number, { fold: number; images: number; nuclei: number }>();
+  for (const [t, fold, imgs] of imageRows) {
+    const e = byTissue.get(t as string) ?? { tissue: t as string, images: 0, perClass: [0, 0, 0, 0, 0] };
+    e.images += num(imgs);
+    byTissue.set(t as string, e);
+    const fe = folds.get(num(fold)) ?? { fold: num(fold), images: 0, nuclei: 0 };
+    fe.images += num(imgs);
+    folds.set(num(fold), fe);
+  }
+  for (const [t, fold, c, n] of rows) {
+    const e = byTissue.get(t as string);
+    if (e !== undefined) e.perClass[num(c) - 1] = (e.perClass[num(c) - 1] as number) + num(n);
+    const fe = folds.get(num(fold));
+    if (fe !== undefined) fe.nuclei += num(n);
+  }
+  const quirks: Overview['quirks'] = [];
+  for (const [quirk, cond] of [['shared_id', 'n.shared_id = 1'], ['overlap', 'n.overlap_area > 0'], ['fragmented', 'n.parts > 1'], ['holes', 'n.holes > 0'], ['tiny', 'n.area < 10']] as const) {
+    const [row] = (await store.all(`SELECT count(n.id), count(DISTINCT n.image_id) FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id
+       WHERE ${img.sql} AND ${nuc.sql} AND ${cond}`, [...img.params, ...nuc.params])).rows;
+    quirks.push({ quirk, nuclei: num(row?.[0]), images: num(row?.[1]) });
+  }
+  const sets = (await store.all('SELECT name, fold, images FROM prediction_sets ORDER BY name')).rows.map(([name, fold, images]) => ({ name: name as string, fold: num(fold), images: num(images) }));
+  const subsets = (await store.all('SELECT name, nuclei, images FROM subsets ORDER BY name')).rows.map(([name, nuclei, images]) => ({ name: name as string, nuclei: num(nuclei), images: num(images) }));
+  const list = [...byTissue.values()].sort((a, b) => (a.tissue < b.tissue ? -1 : 1));
+  return {
+    images: list.reduce((s, t) => s + t.images, 0), nuclei: list.reduce((s, t) => s + t.perClass.reduce((a, b) => a + b, 0), 0),
+    tissues, byTissue: list, folds: [...folds.values()].sort((a, b) => a.fold - b.fold), quirks, sets, subsets,
+  };
+}
+
+export interface ImageRow {
+  id: number;
+  fold: number;
+  foldIndex: number;
+  tissue: string;
+  /** Nuclei passing the filter, and per class id 1..5. */
+  nuclei: number;
+  perClass: number[];
+  /** With a prediction set: the image's figures (null: not evaluated, or NaN by the official rule). */
+  mpq?: number | null;
+  bpq?: number | null;
+  misses?: number | null;
+  falsePositives?: number | null;
+}
+
+/** Sort keys of the image list: column, or with a set the figures (worst first by default). */
+export const IMAGE_SORTS = ['id', 'nuclei', 'tissue', ...CLASS_NAMES.map((c) => c.toLowerCase()), 'mpq', 'bpq', 'misses', 'false_positives'] as const;
+
+function imageOrder(sort: string | undefined, withSet: boolean): string {
+  const desc = sort?.startsWith('-') === true;
+  const key = (sort ?? (withSet ? 'mpq' : 'id')).replace(/^-/, '');
+  const k = CLASS_NAMES.findIndex((c) => c.toLowerCase() === key);
+  const column = key === 'id' ? 'i.id' : key === 'nuclei' ? 'nuclei' : key === 'tissue' ? 't.name' : k >= 0 ? `c${k + 1}`
+    : withSet && key === 'mpq' ? 'mpq' : withSet && key === 'bpq' ? 'bpq' : withSet && key === 'misses' ? 'misses' : withSet && key === 'false_positives' ? 'fps' : undefined;
+  if (column === undefined) throw new PannukeError('BAD_OPTION', `sort: '${sort}' is not one of ${IMAGE_SORTS.filter((s) => withSet || !['mpq', 'bpq', 'misses', 'false_positives'].includes(s)).join(', ')} (prefix '-' for descending)`);
+  // NULLs (not evaluated, NaN) last whichever the direction; the id breaks ties, so pages never overlap
+  const nulls = ['mpq', 'bpq', 'misses', 'fps'].includes(column) ? `CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END, ` : '';
+  const defaultDesc = ['nuclei', 'misses', 'fps'].includes(column) || column.startsWith('c');
+  return `${nulls}${column} ${desc !== defaultDesc ? 'DESC' : 'ASC'}, i.id`;
+}
+
+function imageListSql(f: Filter, r: Resolved): { sql: string; params: unknown[] } {
+  const img = imageConditions(f), nuc = nucleusConditions(f, r.subsetId);
+  const perClass = CLASS_NAMES.map((_, k) => `count(n.id) FILTER (WHERE n.class_id = ${k + 1}) AS c${k + 1}`).join(', ');
+  const figures = r.setId === undefined ? '' : `, (SELECT s.mpq FROM eval_image_summary s WHERE s.set_id = ${r.setId} AND s.image_id = i.id) AS mpq,
+      (SELECT s.bpq FROM eval_image_summary s WHERE s.set_id = ${r.setId} AND s.image_id = i.id) AS bpq,
+      (SELECT c.fn FROM eval_counts c WHERE c.set_id = ${r.setId} AND c.image_id = i.id AND c.mode = 0) AS misses,
+      (SELECT c.fp FROM eval_counts c WHERE c.set_id = ${r.setId} AND c.image_id = i.id AND c.mode = 0) AS fps`;
+  const setImages = r.setId === undefined ? '' : ` AND i.fold = (SELECT fold FROM prediction_sets WHERE id = ${r.setId})`;
+  return {
+    sql: `SELECT i.id, i.fold, i.fold_index, t.name AS tissue, count(n.id) AS nuclei, ${perClass}${figures}
+            FROM images i JOIN tissues t ON t.id = i.tissue_id LEFT JOIN nuclei n ON n.image_id = i.id AND ${nuc.sql}
+           WHERE ${img.sql}${setImages} GROUP BY i.id, i.fold, i.fold_index, t.name${hasNucleusFilter(f) ? ' HAVING count(n.id) > 0' : ''}`,
+    params: [...nuc.params, ...img.params],
+  };
+}
+
+export async function listImages(store: Store, f: Filter, r: Resolved, pageSize = PAGE_IMAGES): Promise<{ total: number; rows: ImageRow[] }> {
+  const { sql, params } = imageListSql(f, r);
+  const order = imageOrder(f.sort, r.setId !== undefined);
+  const total = num((await store.all(`SELECT count(*) FROM (${sql}) x`, params)).rows[0]?.[0]);
+  const paged = pageSize > 0 ? ` LIMIT ${pageSize} OFFSET ${(f.page - 1) * pageSize}` : '';
+  const rows = (await store.all(`${sql} ORDER BY ${order}${paged}`, params)).rows.map((row): ImageRow => ({
+    id: num(row[0]), fold: num(row[1]), foldIndex: num(row[2]), tissue: row[3] as string, nuclei: num(row[4]), perClass: row.slice(5, 10).map(num),
+    ...(r.setId !== undefined && { mpq: row[10] as number | null, bpq: row[11] as number | null, misses: row[12] === null ? null : num(row[12]), falsePositives: row[13] === null ? null : num(row[13]) }),
+  }));
+  return { total, rows };
+}
+
+/** The image before and after `id` in the list the filter and sort make (arrow keys on the image page). */
+export async function neighbours(store: Store, f: Filter, r: Resolved, id: number): Promise<{ previous?: number; next?: number; position?: number; total: number }> {
+  const { sql, params } = imageListSql(f, r);
+  const ids = (await store.all(`SELECT x.id FROM (${sql} ORDER BY ${imageOrder(f.sort, r.setId !== undefined)}) x`, params)).rows.map((row) => num(row[0]));
+  const k = ids.indexOf(id);
+  if (k < 0) return { total: ids.length };
+  return { position: k + 1, total: ids.length, ...(k > 0 && { previous: ids[k - 1] }), ...(k + 1 < ids.length && { next: ids[k + 1] }) };
+}
+
+/** Every column of nucleus_facts, in order (the row a hover shows). */
+export const FACT_COLUMNS = ['nucleus_id', 'fold', 'image_id', 'fold_index', 'tissue', 'class', 'class_id', 'instance_id', 'area', 'bbox_x0', 'bbox_y0', 'bbox_x1', 'bbox_y1', 'centroid_x', 'centroid_y', 'perimeter', 'major_axis_length', 'minor_axis_length', 'eccentricity', 'orientation', 'parts', 'holes', 'overlap_area', 'shared_id'] as const;
+
+export interface NucleusRow {
+  facts: Record<string, unknown>;
+  contour: Uint8Array;
+}
+
+export interface PredictedRow {
+  id: number;
+  classId: number | null;
+  area: number;
+  centroid: [number, number];
+  contour: Uint8Array;
+}
+
+export interface ImageDetail {
+  image: { id: number; fold: number; foldIndex: number; tissue: string; width: number; height: number };
+  nuclei: NucleusRow[];
+  predicted: PredictedRow[];
+  /** Binary matches (mode 0) and class matches: gt nucleus id → {pred id, iou}. */
+  matches: { mode: number; gt: number; pred: number; iou: number }[];
+  /** The set evaluated this image. */
+  evaluated: boolean;
+}
+
+export async function imageDetail(store: Store, id: number, setId?: number): Promise<ImageDetail | undefined> {
+  const [im] = (await store.all('SELECT i.id, i.fold, i.fold_index, t.name, i.width, i.height FROM images i JOIN tissues t ON t.id = i.tissue_id WHERE i.id = ?', [id])).rows;
+  if (im === undefined) return undefined;
+  const facts = await store.all(`SELECT ${FACT_COLUMNS.map((c) => `f.${c}`).join(', ')}, n.contour FROM nucleus_facts f JOIN nuclei n ON n.id = f.nucleus_id WHERE f.image_id = ? ORDER BY f.nucleus_id`, [id]);
+  const nuclei = facts.rows.map((row) => ({ facts: Object.fromEntries(FACT_COLUMNS.map((c, k) => [c, typeof row[k] === 'bigint' ? Number(row[k]) : row[k]])), contour: row[FACT_COLUMNS.length] as Uint8Array }));
+  let predicted: PredictedRow[] = [];
+  let matches: ImageDetail['matches'] = [];
+  let evaluated = false;
+  if (setId !== undefined) {
+    predicted = (await store.all('SELECT id, class_id, area, centroid_x, centroid_y, contour FROM predicted_nuclei WHERE set_id = ? AND image_id = ? ORDER BY id', [setId, id])).rows
+      .map(([pid, c, area, x, y, contour]) => ({ id: num(pid), classId: c === null ? null : num(c), area: num(area), centroid: [x as number, y as number], contour: contour as Uint8Array }));
+    matches = (await store.all(`SELECT m.mode, m.gt_nucleus_id, m.pred_nucleus_id, m.iou FROM eval_matches m JOIN nuclei n ON n.id = m.gt_nucleus_id WHERE m.set_id = ? AND n.image_id = ?`, [setId, id])).rows
+      .map(([mode, g, q, iou]) => ({ mode: num(mode), gt: num(g), pred: num(q), iou: iou as number }));
+    evaluated = (await store.all('SELECT 1 FROM eval_counts WHERE set_id = ? AND image_id = ? AND mode = 0', [setId, id])).rows.length > 0;
+  }
+  return { image: { id: num(im[0]), fold: num(im[1]), foldIndex: num(im[2]), tissue: im[3] as string, width: num(im[4]), height: num(im[5]) }, nuclei, predicted, matches, evaluated };
+}
+
+export interface NucleusListRow {
+  id: number;
+  imageId: number;
+  fold: number;
+  foldIndex: number;
+  tissue: string;
+  classId: number;
+  values: Record<NumericColumn, number>;
+  contour: Uint8Array;
+  /** With a set: the IoU of its binary match (null: missed). */
+  iou?: number | null;
+}
+
+/** Sort keys of the nuclei list: a numeric column, or `iou` with a set. */
+function nucleusOrder(sort: string | undefined, withSet: boolean): string {
+  const desc = sort?.startsWith('-') === true;
+  const key = (sort ?? 'id').replace(/^-/, '');
+  if (key === 'id') return `n.id ${desc ? 'DESC' : 'ASC'}`;
+  if (key === 'iou' && withSet) return `CASE WHEN iou IS NULL THEN 0 ELSE 1 END, iou ${desc ? 'DESC' : 'ASC'}, n.id`;
+  if (!(NUMERIC_COLUMNS as readonly string[]).includes(key)) throw new PannukeError('BAD_OPTION', `sort: '${sort}' is not id${withSet ? ', iou' : ''} or a numeric column (${NUMERIC_COLUMNS.join(', ')})`);
+  return `n.${key} ${desc ? 'DESC' : 'ASC'}, n.id`;
+}
+
+/** Nuclei the filter selects; `match` narrows to a confusion cell of the set (gt class × predicted class or missed). */
+export async function listNuclei(store: Store, f: Filter, r: Resolved, match?: { gt?: number; pred?: number | 'untyped' | 'missed' }, pageSize = PAGE_NUCLEI): Promise<{ total: number; rows: NucleusListRow[] }> {
+  const img = imageConditions(f), nuc = nucleusConditions(f, r.subsetId);
+  const set = r.setId;
+  const iou = set === undefined ? '' : `, (SELECT m.iou FROM eval_matches m WHERE m.set_id = ${set} AND m.mode = 0 AND m.gt_nucleus_id = n.id) AS iou`;
+  const extra: string[] = [];
+  const params: unknown[] = [...img.params, ...nuc.params];
+  if (set !== undefined) extra.push(`n.image_id IN (SELECT image_id FROM eval_counts WHERE set_id = ${set} AND mode = 0)`);
+  if (set !== undefined && match?.pred !== undefined) {
+    if (match.pred === 'missed') extra.push(`NOT EXISTS (SELECT 1 FROM eval_matches m WHERE m.set_id = ${set} AND m.mode = 0 AND m.gt_nucleus_id = n.id)`);
+    else extra.push(`EXISTS (SELECT 1 FROM eval_matches m JOIN predicted_nuclei p ON p.id = m.pred_nucleus_id WHERE m.set_id = ${set} AND m.mode = 0 AND m.gt_nucleus_id = n.id AND ${match.pred === 'untyped' ? 'p.class_id IS NULL' : `p.class_id = ${Number(match.pred)}`})`);
+  }
+  if (match?.gt !== undefined) extra.push(`n.class_id = ${Number(match.gt)}`);
+  const where = [img.sql, nuc.sql, ...extra].join(' AND ');
+  const base = `FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id WHERE ${where}`;
+  const total = num((await store.all(`SELECT count(*) ${base}`, params)).rows[0]?.[0]);
+  const columns = NUMERIC_COLUMNS.map((c) => `n.${c}`).join(', ');
+  const order = nucleusOrder(f.sort, set !== undefined);
+  const sql = set === undefined
+    ? `SELECT n.id, n.image_id, i.fold, i.fold_index, t.name, n.class_id, ${columns}, n.contour ${base} ORDER BY ${order}`
+    : `SELECT * FROM (SELECT n.id, n.image_id, i.fold, i.fold_index, t.name, n.class_id, ${columns}, n.contour${iou} ${base}) n ORDER BY ${order.replaceAll('n.', '')}`;
+  const paged = pageSize > 0 ? ` LIMIT ${pageSize} OFFSET ${(f.page - 1) * pageSize}` : '';
+  const rows = (await store.all(`${sql}${paged}`, params)).rows.map((row): NucleusListRow => ({
+    id: num(row[0]), imageId: num(row[1]), fold: num(row[2]), foldIndex: num(row[3]), tissue: row[4] as string, classId: num(row[5]),
+    values: Object.fromEntries(NUMERIC_COLUMNS.map((c, k) => [c, num(row[6 + k])])) as Record<NumericColumn, number>,
+    contour: row[6 + NUMERIC_COLUMNS.length] as Uint8Array,
+    ...(set !== undefined && { iou: (row[7 + NUMERIC_COLUMNS.length] ?? null) as number | null }),
+  }));
+  return { total, rows };
+}
+
+/** Counts of the filtered nuclei in `bins` equal bins of `column` between its filtered min and max. */
+export async function histogram(store: Store, f: Filter, r: Resolved, column: NumericColumn, bins = 30): Promise<{ column: NumericColumn; min: number; max: number; counts: number[] }> {
+  const img = imageConditions(f), nuc = nucleusConditions(f, r.subsetId);
+  const base = `FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id WHERE ${img.sql} AND ${nuc.sql}`;
+  const params = [...img.params, ...nuc.params];
+  const [range] = (await store.all(`SELECT min(n.${column}), max(n.${column}) ${base}`, params)).rows;
+  const min = range?.[0] === null || range === undefined ? 0 : Number(range[0]), max = range?.[1] === null || range === undefined ? 0 : Number(range[1]);
+  const counts = new Array<number>(bins).fill(0);
+  if (max > min) {
+    const width = (max - min) / bins;
+    const rows = (await store.all(`SELECT CAST((n.${column} - CAST(? AS DOUBLE PRECISION)) / CAST(? AS DOUBLE PRECISION) AS INTEGER) AS b, count(*) ${base} GROUP BY 1`, [min, width, ...params])).rows;
+    for (const [b, n] of rows) counts[Math.min(bins - 1, Math.max(0, num(b)))]! += num(n);
+  } else if (range?.[0] !== null && range !== undefined) {
+    counts[0] = num((await store.all(`SELECT count(*) ${base}`, params)).rows[0]?.[0]);
+  }
+  return { column, min, max, counts };
+}
