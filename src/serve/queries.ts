@@ -106,13 +106,14 @@ function imageOrder(sort: string | undefined, withSet: boolean): string {
   const desc = sort?.startsWith('-') === true;
   const key = (sort ?? (withSet ? 'mpq' : 'id')).replace(/^-/, '');
   const k = CLASS_NAMES.findIndex((c) => c.toLowerCase() === key);
-  const column = key === 'id' ? 'i.id' : key === 'nuclei' ? 'nuclei' : key === 'tissue' ? 't.name' : k >= 0 ? `c${k + 1}`
+  const column = key === 'id' ? 'id' : key === 'nuclei' ? 'nuclei' : key === 'tissue' ? 'tissue' : k >= 0 ? `c${k + 1}`
     : withSet && key === 'mpq' ? 'mpq' : withSet && key === 'bpq' ? 'bpq' : withSet && key === 'misses' ? 'misses' : withSet && key === 'false_positives' ? 'fps' : undefined;
   if (column === undefined) throw new PannukeError('BAD_OPTION', `sort: '${sort}' is not one of ${IMAGE_SORTS.filter((s) => withSet || !['mpq', 'bpq', 'misses', 'false_positives'].includes(s)).join(', ')} (prefix '-' for descending)`);
-  // NULLs (not evaluated, NaN) last whichever the direction; the id breaks ties, so pages never overlap
+  // Over the list as a subquery (PostgreSQL takes no output alias inside an ORDER BY expression). NULLs (not
+  // evaluated, NaN) last whichever the direction; the id breaks ties, so pages never overlap.
   const nulls = ['mpq', 'bpq', 'misses', 'fps'].includes(column) ? `CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END, ` : '';
   const defaultDesc = ['nuclei', 'misses', 'fps'].includes(column) || column.startsWith('c');
-  return `${nulls}${column} ${desc !== defaultDesc ? 'DESC' : 'ASC'}, i.id`;
+  return `${nulls}${column} ${desc !== defaultDesc ? 'DESC' : 'ASC'}, id`;
 }
 
 function imageListSql(f: Filter, r: Resolved): { sql: string; params: unknown[] } {
@@ -136,7 +137,7 @@ export async function listImages(store: Store, f: Filter, r: Resolved, pageSize 
   const order = imageOrder(f.sort, r.setId !== undefined);
   const total = num((await store.all(`SELECT count(*) FROM (${sql}) x`, params)).rows[0]?.[0]);
   const paged = pageSize > 0 ? ` LIMIT ${pageSize} OFFSET ${(f.page - 1) * pageSize}` : '';
-  const rows = (await store.all(`${sql} ORDER BY ${order}${paged}`, params)).rows.map((row): ImageRow => ({
+  const rows = (await store.all(`SELECT * FROM (${sql}) x ORDER BY ${order}${paged}`, params)).rows.map((row): ImageRow => ({
     id: num(row[0]), fold: num(row[1]), foldIndex: num(row[2]), tissue: row[3] as string, nuclei: num(row[4]), perClass: row.slice(5, 10).map(num),
     ...(r.setId !== undefined && { mpq: row[10] as number | null, bpq: row[11] as number | null, misses: row[12] === null ? null : num(row[12]), falsePositives: row[13] === null ? null : num(row[13]) }),
   }));
@@ -146,7 +147,7 @@ export async function listImages(store: Store, f: Filter, r: Resolved, pageSize 
 /** The image before and after `id` in the list the filter and sort make (arrow keys on the image page). */
 export async function neighbours(store: Store, f: Filter, r: Resolved, id: number): Promise<{ previous?: number; next?: number; position?: number; total: number }> {
   const { sql, params } = imageListSql(f, r);
-  const ids = (await store.all(`SELECT x.id FROM (${sql} ORDER BY ${imageOrder(f.sort, r.setId !== undefined)}) x`, params)).rows.map((row) => num(row[0]));
+  const ids = (await store.all(`SELECT x.id FROM (${sql}) x ORDER BY ${imageOrder(f.sort, r.setId !== undefined)}`, params)).rows.map((row) => num(row[0]));
   const k = ids.indexOf(id);
   if (k < 0) return { total: ids.length };
   return { position: k + 1, total: ids.length, ...(k > 0 && { previous: ids[k - 1] }), ...(k + 1 < ids.length && { next: ids[k + 1] }) };
@@ -250,7 +251,10 @@ export async function listNuclei(store: Store, f: Filter, r: Resolved, match?: {
   return { total, rows };
 }
 
-/** Counts of the filtered nuclei in `bins` equal bins of `column` between its filtered min and max. */
+/**
+ * Counts of the filtered nuclei in `bins` equal bins of `column` between its filtered min and max (bin k:
+ * floor((v − min) / width) = k, the maximum in the last; floor, because PostgreSQL's CAST to integer rounds).
+ */
 export async function histogram(store: Store, f: Filter, r: Resolved, column: NumericColumn, bins = 30): Promise<{ column: NumericColumn; min: number; max: number; counts: number[] }> {
   const img = imageConditions(f), nuc = nucleusConditions(f, r.subsetId);
   const base = `FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id WHERE ${img.sql} AND ${nuc.sql}`;
@@ -260,7 +264,7 @@ export async function histogram(store: Store, f: Filter, r: Resolved, column: Nu
   const counts = new Array<number>(bins).fill(0);
   if (max > min) {
     const width = (max - min) / bins;
-    const rows = (await store.all(`SELECT CAST((n.${column} - CAST(? AS DOUBLE PRECISION)) / CAST(? AS DOUBLE PRECISION) AS INTEGER) AS b, count(*) ${base} GROUP BY 1`, [min, width, ...params])).rows;
+    const rows = (await store.all(`SELECT CAST(floor((n.${column} - CAST(? AS DOUBLE PRECISION)) / CAST(? AS DOUBLE PRECISION)) AS INTEGER) AS b, count(*) ${base} GROUP BY 1`, [min, width, ...params])).rows;
     for (const [b, n] of rows) counts[Math.min(bins - 1, Math.max(0, num(b)))]! += num(n);
   } else if (range?.[0] !== null && range !== undefined) {
     counts[0] = num((await store.all(`SELECT count(*) ${base}`, params)).rows[0]?.[0]);
