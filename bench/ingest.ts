@@ -28,6 +28,7 @@ import { packImage } from '../src/handoff/packed.js';
 import { decodeNumeric } from '../src/npy/decode.js';
 import type { NpyFile } from '../src/npy/reader.js';
 import { synthesize } from '../src/synth/generator.js';
+import { serveNote, serveTiming, tenfold } from './serve.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -284,7 +285,7 @@ async function zipRows(z: { scale: number; dir: string; dbFile: string; folders:
  * cache) from the folders and from the zips, each against its floor, with the page cache dropped before each
  * run when the bench runs as root. Needs ~40 GB free beside bench/data; the reason when it cannot run.
  */
-async function fullRelease(size: number, seed: number, dbFile: string, repeat: number, imagesAtScale1: number, dirs: string[]): Promise<{ rows: Row[]; note: string } | string> {
+async function fullRelease(size: number, seed: number, dbFile: string, repeat: number, imagesAtScale1: number, dirs: string[], serveNotes: string[]): Promise<{ rows: Row[]; note: string } | string> {
   if (generic) return 'it is release-like data only (drop --generic)';
   const dataRoot = path.join(ROOT, 'bench', 'data');
   fs.mkdirSync(dataRoot, { recursive: true });
@@ -312,6 +313,13 @@ async function fullRelease(size: number, seed: number, dbFile: string, repeat: n
     { scale, stage: `whole release: ingest from the folders, CLI (${state}), ${folders.cpuSeconds.toFixed(1)} CPU-s`, seconds: folders.seconds, range: folders.range, images: floor.images, nuclei, ratio: folders.seconds / floor.seconds, rssMb: peakRss(folders.runs), bytesPerNucleus: folders.dbBytes / nuclei },
     ...(await zipRows({ scale, dir, dbFile, folders, floorSeconds: floor.seconds, images: floor.images, nuclei, repeat, dirs, ...(drop !== undefined && { drop }) })).map((r) => ({ ...r, stage: `whole release: ${r.stage}` })),
   ];
+  // the explorer over the whole release (ingested from the folders, whose patches it reads) and a 10× copy
+  ingestCli(dir, dbFile);
+  serveNotes.push(serveNote(await serveTiming(ROOT, dbFile, dir, 'the whole release-like database')));
+  const ten = `${dbFile}-x10`;
+  tenfold(dbFile, ten);
+  serveNotes.push(serveNote(await serveTiming(ROOT, ten, dir, 'a 10× copy of the whole release (the copies\' patches are placeholders)')));
+  for (const x of ['', '-wal', '-shm']) fs.rmSync(ten + x, { force: true });
   const zip = rows.at(-1) as Row;
   const note = `Whole release-like set (${floor.images.toLocaleString('en-US')} images, ${nuclei.toLocaleString('en-US')} nuclei, ${state}): from the zips ${zip.seconds.toFixed(1)} s against ${folders.seconds.toFixed(1)} s from the folders (${(zip.seconds / folders.seconds).toFixed(2)}×).`;
   return { rows, note };
@@ -428,6 +436,7 @@ async function main(): Promise<void> {
   let stats: Awaited<ReturnType<typeof statsTiming>> | undefined;
   let startup: Awaited<ReturnType<typeof startupCost>> | undefined;
   let postgresNote = '';
+  const serveNotes: string[] = [];
   const dbFile = path.join(os.tmpdir(), `pannuke-bench-${process.pid}.sqlite`);
   const dirs: string[] = [];
   for (const scale of opts.scale) {
@@ -520,6 +529,11 @@ async function main(): Promise<void> {
     rows.push(...(await zipRows({ scale, dir, dbFile, folders: warm, floorSeconds: floor.seconds, images: extract.images, nuclei, repeat: opts.repeat, dirs })));
     if (scale === opts.scale[0]) {
       ingestCli(dir, dbFile);
+      serveNotes.push(serveNote(await serveTiming(ROOT, dbFile, dir, `the scale-${scale} database`)));
+      const ten = `${dbFile}-x10`;
+      tenfold(dbFile, ten);
+      serveNotes.push(serveNote(await serveTiming(ROOT, ten, dir, `a 10× copy of it (the copies' patches are placeholders)`)));
+      for (const x of ['', '-wal', '-shm']) fs.rmSync(ten + x, { force: true });
       stats = await statsTiming(dbFile, 200_000);
       startup = await startupCost(opts.size, opts.seed, dbFile);
       dirs.push(startup.dir);
@@ -542,7 +556,7 @@ async function main(): Promise<void> {
   }
   let fullNote = '';
   if (opts.fullRelease === true) {
-    const result = await fullRelease(opts.size, opts.seed, dbFile, opts.repeat, 3 * opts.imagesPerFold, dirs);
+    const result = await fullRelease(opts.size, opts.seed, dbFile, opts.repeat, 3 * opts.imagesPerFold, dirs, serveNotes);
     if (typeof result === 'string') fullNote = `Whole release-like set skipped: ${result}.`;
     else {
       rows.push(...result.rows);
@@ -571,6 +585,8 @@ async function main(): Promise<void> {
     rssSummary(rows),
     '',
     postgresNote,
+    '',
+    serveNotes.join('\n\n'),
     '',
     marginalRate(rows),
     '',

@@ -15,6 +15,15 @@ export function onInterrupt(cleanup: Cleanup): () => void {
   return () => cleanups.delete(cleanup);
 }
 
+let stopNote = 'run the same command again to resume or redo it';
+
+/** What the line printed on a stop says after the signal (a server's stop is its normal end, not a loss). */
+export function setStopNote(note: string): void {
+  stopNote = note;
+}
+
+export const currentStopNote = (): string => stopNote;
+
 /** Runs every registered cleanup, newest first; a failing one does not stop the others. */
 export function runInterruptCleanups(): void {
   for (const cleanup of [...cleanups].reverse()) {

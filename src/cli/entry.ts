@@ -1,5 +1,5 @@
 /** The process entry of the `pannuke` command (bin/pannuke.mjs runs the built copy of this file). */
-import { runInterruptCleanups } from '../interrupt.js';
+import { currentStopNote, runInterruptCleanups } from '../interrupt.js';
 import { EXIT } from './io.js';
 import { runCli } from './main.js';
 import { describeFailure } from './failure.js';
@@ -14,7 +14,7 @@ for (const [signal, code] of Object.entries(SIGNALS)) {
     runInterruptCleanups();
     const what = signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`;
     try {
-      process.stderr.write(`${process.stderr.isTTY ? '\x1b[?25h\n' : ''}pannuke: ${what} (run the same command again to resume or redo it)\n`);
+      process.stderr.write(`${process.stderr.isTTY ? '\x1b[?25h\n' : ''}pannuke: ${what} (${currentStopNote()})\n`);
     } catch {
       // A hung-up terminal cannot take the line.
     }

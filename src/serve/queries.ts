@@ -69,12 +69,11 @@ export async function overview(store: Store, f: Filter, r: Resolved): Promise<Ov
     const fe = folds.get(num(fold));
     if (fe !== undefined) fe.nuclei += num(n);
   }
-  const quirks: Overview['quirks'] = [];
-  for (const [quirk, cond] of [['shared_id', 'n.shared_id = 1'], ['overlap', 'n.overlap_area > 0'], ['fragmented', 'n.parts > 1'], ['holes', 'n.holes > 0'], ['tiny', 'n.area < 10']] as const) {
-    const [row] = (await store.all(`SELECT count(n.id), count(DISTINCT n.image_id) FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id
-       WHERE ${img.sql} AND ${nuc.sql} AND ${cond}`, [...img.params, ...nuc.params])).rows;
-    quirks.push({ quirk, nuclei: num(row?.[0]), images: num(row?.[1]) });
-  }
+  // every quirk in one scan
+  const kinds = [['shared_id', 'n.shared_id = 1'], ['overlap', 'n.overlap_area > 0'], ['fragmented', 'n.parts > 1'], ['holes', 'n.holes > 0'], ['tiny', 'n.area < 10']] as const;
+  const [counts] = (await store.all(`SELECT ${kinds.map(([, cond]) => `count(n.id) FILTER (WHERE ${cond}), count(DISTINCT CASE WHEN ${cond} THEN n.image_id END)`).join(', ')}
+      FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id WHERE ${img.sql} AND ${nuc.sql}`, [...img.params, ...nuc.params])).rows;
+  const quirks: Overview['quirks'] = kinds.map(([quirk], k) => ({ quirk, nuclei: num(counts?.[2 * k] ?? 0), images: num(counts?.[2 * k + 1] ?? 0) }));
   const sets = (await store.all('SELECT name, fold, images FROM prediction_sets ORDER BY name')).rows.map(([name, fold, images]) => ({ name: name as string, fold: num(fold), images: num(images) }));
   const subsets = (await store.all('SELECT name, nuclei, images FROM subsets ORDER BY name')).rows.map(([name, nuclei, images]) => ({ name: name as string, nuclei: num(nuclei), images: num(images) }));
   const list = [...byTissue.values()].sort((a, b) => (a.tissue < b.tissue ? -1 : 1));

@@ -47,7 +47,7 @@ export async function runDemo(opts: DemoOptions, io: Io): Promise<void> {
   io.stdout.write('\nEvaluating a model-like prediction of fold 1 (pannuke synth --prediction-of, then pannuke eval run):\n');
   await runEvalDemo({ sample, prediction: path.join(opts.dir, 'prediction'), db }, io);
   const written = await runReport({ db, data: sample, out: report, perTissue: 3, force: true, eval: 'demo-model' }, io);
-  io.stdout.write(`\nDatabase: ${path.resolve(db)}\nReport:   ${written} (open it in a browser)\nTry: sqlite3 ${shellQuote(db)} "SELECT class, count(*), avg(area) FROM nucleus_facts GROUP BY class"\n     pannuke eval show demo-model --db ${shellQuote(db)} --format json\n`);
+  io.stdout.write(`\nDatabase: ${path.resolve(db)}\nReport:   ${written} (open it in a browser)\nTry: sqlite3 ${shellQuote(db)} "SELECT class, count(*), avg(area) FROM nucleus_facts GROUP BY class"\n     pannuke eval show demo-model --db ${shellQuote(db)} --format json\nExplore: pannuke serve --db ${shellQuote(db)}   (then open http://127.0.0.1:8737/)\n`);
 }
 
 export function registerDemo(program: Command, io: Io): void {

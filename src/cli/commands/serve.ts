@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openFolds, type OpenFold } from '../../dataset/fold.js';
 import { openRecordedFolds } from '../../dataset/recorded.js';
 import { PannukeError } from '../../errors.js';
-import { onInterrupt } from '../../interrupt.js';
+import { onInterrupt, setStopNote } from '../../interrupt.js';
 import { recordedSources } from '../../query/sources.js';
 import { isLoopbackName } from '../../serve/guard.js';
 import { Explorer } from '../../serve/server.js';
@@ -52,6 +52,7 @@ async function runServe(o: ServeOptions, io: Io): Promise<void> {
   const port = parsePort(o.port);
   const host = o.host;
   const loopback = isLoopbackName(host.toLowerCase()) || host === '::1';
+  setStopNote('the explorer stopped; nothing was left half done');
   await withStore(o, o.allowWrite === true ? 'write' : 'read', async (store) => {
     const tiles = new Tiles(await foldsForTiles(store, o.data, io));
     const explorer = new Explorer({ store, tiles, host, port, writable: o.allowWrite === true, ...(!loopback && { extraHost: host }) });
