@@ -25,6 +25,6 @@ export interface EvalRequest {
 
 /** The predicted nuclei come back packed (as ingest's), with the evaluation against the ground truth. */
 /** What painting a non-npy prediction counted (./predicted.ts), with the file's entries skipped (no nucleus in them) and its untyped nuclei. */
-export type PaintCounts = PaintSummary & { skipped: number; untyped: number };
+export type PaintCounts = PaintSummary & { skipped: number; untyped: number; invalid: number };
 
 export type EvalResponse = { ok: true; image: PackedImage; evaluation: ImageEvaluation; painted?: PaintCounts } | { ok: false; error: SerializedError };

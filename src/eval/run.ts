@@ -102,7 +102,7 @@ export async function runEvaluation(store: Store, o: EvalRunOptions): Promise<Ev
     const writer = new EvalWriter(store, set.id);
     const summary: EvalRunSummary = {
       set, format: input.format, images: 0, skipped: gtImages.length - todo.length, predictedNuclei: 0, replaced, seconds: 0,
-      painted: { nuclei: 0, hiddenPixels: 0, hiddenNuclei: 0, skipped: 0, untyped: 0 }, withoutFile: prepared.withoutFile ?? 0, unmatched: prepared.unmatched ?? [], otherFolds: prepared.otherFolds ?? 0,
+      painted: { nuclei: 0, hiddenPixels: 0, hiddenNuclei: 0, skipped: 0, untyped: 0, invalid: 0 }, withoutFile: prepared.withoutFile ?? 0, unmatched: prepared.unmatched ?? [], otherFolds: prepared.otherFolds ?? 0,
     };
     const { height, width } = gtImages[0] as (typeof gtImages)[number];
     try {
@@ -265,7 +265,7 @@ async function evaluateImages(store: Store, o: EvalRunOptions, prepared: Prepare
         batch.push({ imageId: image.id, gtIds: rows.map((r) => r.id), predicted: response.image, evaluation: response.evaluation });
         summary.images++;
         summary.predictedNuclei += response.image.nucleusCount;
-        if (response.painted !== undefined) for (const k of ['nuclei', 'hiddenPixels', 'hiddenNuclei', 'skipped', 'untyped'] as const) summary.painted[k] += response.painted[k];
+        if (response.painted !== undefined) for (const k of ['nuclei', 'hiddenPixels', 'hiddenNuclei', 'skipped', 'untyped', 'invalid'] as const) summary.painted[k] += response.painted[k];
         o.onProgress?.(summary.images, todo.length, summary.predictedNuclei);
         // A promise only when a batch is written: the other images are delivered synchronously.
         return batch.length >= (o.batchSize ?? 32) ? flush() : undefined;

@@ -44,7 +44,7 @@ async function predictionOf(request: EvalRequest): Promise<{ evaluated: Extracte
   }
   const read = await readImage(prediction.source, { width: layout.width, height: layout.height, ...(prediction.classes !== undefined && { classes: prediction.classes }) });
   const { evaluated, stored, summary } = predictedImage(read.shapes, layout, context, predictedScratch);
-  return { evaluated, stored, painted: { ...summary, skipped: read.skipped } };
+  return { evaluated, stored, painted: { ...summary, skipped: read.skipped, invalid: read.invalid ?? 0 } };
 }
 
 const predictedScratch: PredictedScratch = { extract: scratch };

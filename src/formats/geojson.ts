@@ -13,6 +13,7 @@
 import { PannukeError } from '../errors.js';
 import { classOf, unknownClasses, type ClassMap } from './classes.js';
 import { fillPolygons } from '../extract/raster.js';
+import { hasCrossingEdges } from './validity.js';
 import type { PredictedShape } from './shapes.js';
 
 interface Feature {
@@ -26,6 +27,8 @@ export interface GeoJsonRead {
   shapes: PredictedShape[];
   /** Features without a polygon (points, lines) or without any pixel centre inside. */
   skipped: number;
+  /** Nuclei whose polygon had edges crossing or overlapping (./validity.ts): read by the even-odd rule all the same. */
+  invalid: number;
 }
 
 /** The Features of a parsed GeoJSON document. */
@@ -76,7 +79,7 @@ function ringsOf(polygon: unknown, width: number, height: number, file: string, 
 
 /** The nuclei of one image's GeoJSON document. */
 export function readGeoJson(doc: unknown, width: number, height: number, classes: ClassMap, file: string, numbers?: readonly number[]): GeoJsonRead {
-  const out: GeoJsonRead = { shapes: [], skipped: 0 };
+  const out: GeoJsonRead = { shapes: [], skipped: 0, invalid: 0 };
   const unknown: string[] = [];
   const features = featuresOf(doc, file);
   const cellVit = isCellVitLayout(doc, features);
@@ -106,6 +109,7 @@ export function readGeoJson(doc: unknown, width: number, height: number, classes
     const groups = perNucleus ? polygons.map((p) => [p]) : [polygons];
     for (const [g, group] of groups.entries()) {
       const rings = group.flatMap((p, i) => ringsOf(p, width, height, file, `${where}${perNucleus ? `, polygon ${g}` : polygons.length > 1 ? `, polygon ${i}` : ''}`));
+      if (hasCrossingEdges(rings)) out.invalid++;
       const filled: number[] = [];
       fillPolygons([rings], width, height, (row, col) => filled.push(row * width + col));
       const pixels = Int32Array.from(filled);

@@ -33,6 +33,8 @@ export interface ImageRead {
   shapes: PredictedShape[];
   /** Entries that hold no nucleus (a point, a polygon around no pixel centre, a contour of < 3 points). */
   skipped: number;
+  /** Polygons with edges crossing or overlapping, read by the even-odd rule (GeoJSON). */
+  invalid?: number;
 }
 
 /** JSON.parse; a syntax error is reported with its line and column. */

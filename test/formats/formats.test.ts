@@ -99,7 +99,32 @@ describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s pyth
     const r = await run(path.join(out, 'geojson'), 'geo');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('read as GeoJSON');
+    expect(r.err).not.toMatch(/invalid/); // rasterio's outlines are valid polygons
     expect(await show('geo')).toEqual(await show('reference'));
+  }, 60_000);
+
+  it('an invalid polygon (a bow tie) is read by the even-odd rule and counted in a warning', async () => {
+    const folder = path.join(dir, 'bowtie');
+    fs.mkdirSync(folder);
+    const bowtie = [[2, 2], [30, 30], [30, 2], [2, 30], [2, 2]];
+    const square = [[40, 40], [50, 40], [50, 50], [40, 50], [40, 40]];
+    fs.writeFileSync(path.join(folder, '1_0.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [bowtie, square].map((ring) => ({ type: 'Feature', geometry: { type: 'Polygon', coordinates: [ring] }, properties: { classification: { name: 'Dead' } } })) }));
+    const r = await run(folder, 'bowtie');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('warning: 1 polygon was invalid (edges crossing or overlapping): read by the even-odd rule');
+    // the pixel centres inside by a ray-crossing count, written here
+    const inside = (x: number, y: number, poly: number[][]) => {
+      let c = false;
+      for (let i = 0, j = poly.length - 2; i < poly.length - 1; j = i++) {
+        const [xi, yi] = poly[i] as [number, number], [xj, yj] = poly[j] as [number, number];
+        if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) c = !c;
+      }
+      return c;
+    };
+    let want = 0;
+    for (let row = 0; row < 96; row++) for (let col = 0; col < 96; col++) if (inside(col + 0.5, row + 0.5, bowtie)) want++;
+    const areas = new Database(db, { readonly: true }).prepare("SELECT p.area FROM predicted_nuclei p JOIN prediction_sets s ON s.id = p.set_id WHERE s.name = 'bowtie' ORDER BY p.id").pluck().all();
+    expect(areas).toEqual([want, 100]);
   }, 60_000);
 
   it('COCO results with compressed RLE score exactly as the masks.npy', async () => {

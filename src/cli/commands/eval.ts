@@ -54,6 +54,7 @@ async function run(prediction: string, o: RunOptions, io: Io): Promise<void> {
     if (r.otherFolds > 0) io.stderr.write(`note: ${formatNumber(r.otherFolds)} features of other folds were left out\n`);
     if (r.painted.hiddenPixels > 0) io.stderr.write(`note: ${formatNumber(r.painted.hiddenPixels)} pixels of ${formatNumber(r.painted.hiddenNuclei)} wholly and some partly hidden nuclei were painted over by a later nucleus of the same class (a label map holds one id per pixel and class)\n`);
     if (r.painted.untyped > 0) io.stderr.write(`note: ${formatNumber(r.painted.untyped)} untyped nuclei (type 0 or no class): counted in the binary figures and detection, in no class (stored with class_id NULL)\n`);
+    if (r.painted.invalid > 0) io.stderr.write(`warning: ${formatNumber(r.painted.invalid)} polygon${r.painted.invalid > 1 ? 's were' : ' was'} invalid (edges crossing or overlapping): read by the even-odd rule over all rings, as stated in the README\n`);
     if (r.painted.skipped > 0) io.stderr.write(`note: ${formatNumber(r.painted.skipped)} entries held no nucleus (no polygon, or no pixel centre inside) and were skipped\n`);
     io.stdout.write(`read as ${what}\n`);
     if (r.images === 0) {
