@@ -121,10 +121,11 @@ export function nucleiPage(list: { total: number; rows: NucleusListRow[] }, size
     const half = 24, cx = Math.round((n.values.bbox_x0 + n.values.bbox_x1) / 2), cy = Math.round((n.values.bbox_y0 + n.values.bbox_y1) / 2);
     const span = Math.max(2 * half, n.values.bbox_x1 - n.values.bbox_x0 + 8, n.values.bbox_y1 - n.values.bbox_y0 + 8);
     const d = pathData(decodeWkb(n.contour));
-    return `<div class="card"><a href="/image/${n.imageId}${esc(filterQuery({ page: 1, ranges: [], ...(f.set !== undefined && { set: f.set }) }))}#n${n.id}"><svg viewBox="${cx - span / 2} ${cy - span / 2} ${span} ${span}" width="112" height="112"><image href="/tile/${n.imageId}.png" width="${size.width}" height="${size.height}"/><path class="halo" d="${d}"/><path class="gt ${cls(n.classId)}" d="${d}" data-nucleus-id="${n.id}"/></svg></a>
-<div class="caption">${esc(CLASS_NAMES[n.classId - 1])} · ${n.values.area} px · ecc ${fmt(n.values.eccentricity, 3)}${n.iou !== undefined ? ` · IoU ${n.iou === null ? 'missed' : fmt(n.iou, 3)}` : ''}<br>${esc(n.tissue)} · image ${n.imageId}</div></div>`;
+    const outline = n.predicted === true ? `<path class="pred ${cls(n.classId)}" d="${d}" data-predicted-id="${n.id}"/>` : `<path class="gt ${cls(n.classId)}" d="${d}" data-nucleus-id="${n.id}"/>`;
+    return `<div class="card"><a href="/image/${n.imageId}${esc(filterQuery({ page: 1, ranges: [], ...(f.set !== undefined && { set: f.set }) }))}${n.predicted === true ? '' : `#n${n.id}`}"><svg viewBox="${cx - span / 2} ${cy - span / 2} ${span} ${span}" width="112" height="112"><image href="/tile/${n.imageId}.png" width="${size.width}" height="${size.height}"/><path class="halo" d="${d}"/>${outline}</svg></a>
+<div class="caption">${n.predicted === true ? 'predicted ' : ''}${n.classId === null ? 'untyped' : esc(CLASS_NAMES[n.classId - 1])} · ${n.values.area} px · ecc ${fmt(n.values.eccentricity, 3)}${n.iou !== undefined ? ` · IoU ${n.iou === null ? 'missed' : fmt(n.iou, 3)}` : ''}<br>${esc(n.tissue)} · image ${n.imageId}</div></div>`;
   }).join('');
-  const cell = match.gt_class !== undefined || match.pred_class !== undefined ? `<p>Confusion cell of <a href="/eval/${encodeURIComponent(f.set ?? '')}">${esc(f.set)}</a>: ground truth ${esc(match.gt_class ?? 'any')} × predicted ${esc(match.pred_class ?? 'any')}.</p>` : '';
+  const cell = match.gt_class !== undefined || match.pred_class !== undefined ? `<p>Confusion cell of <a href="/eval/${encodeURIComponent(f.set ?? '')}">${esc(f.set)}</a>: ${match.gt_class === 'false_positive' ? `false positives predicted ${esc(match.pred_class ?? 'any class')} (predicted nuclei, drawn dashed)` : `ground truth ${esc(match.gt_class ?? 'any')} × predicted ${esc(match.pred_class ?? 'any')}`}.</p>` : '';
   return layout('Nuclei', `<h1>Nuclei <span class="muted" id="total">${fmt(list.total)}</span></h1>${filterForm('/nuclei', c, match)}${cell}${sortSelect}
 ${pager('/nuclei', f, list.total, PAGE_NUCLEI, match)}<div class="crops">${crops}</div>${pager('/nuclei', f, list.total, PAGE_NUCLEI, match)}${saveForm(c)}`, 'Nuclei');
 }
@@ -178,7 +179,6 @@ function bars(values: [string, number | null][], max = 1): string {
 
 function confusionTable(r: EvalReport, set: string): string {
   const link = (row: string, column: string) => {
-    if (row === 'false_positive') return `/images?set=${encodeURIComponent(set)}&sort=false_positives`;
     const q = new URLSearchParams({ set, gt_class: row, pred_class: column });
     return `/nuclei?${q.toString()}`;
   };

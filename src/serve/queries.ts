@@ -202,7 +202,10 @@ export interface NucleusListRow {
   fold: number;
   foldIndex: number;
   tissue: string;
-  classId: number;
+  /** null: an untyped predicted nucleus. */
+  classId: number | null;
+  /** A row of predicted_nuclei (the false positives of a set), not of nuclei. */
+  predicted?: boolean;
   values: Record<NumericColumn, number>;
   contour: Uint8Array;
   /** With a set: the IoU of its binary match (null: missed). */
@@ -269,4 +272,28 @@ export async function histogram(store: Store, f: Filter, r: Resolved, column: Nu
     counts[0] = num((await store.all(`SELECT count(*) ${base}`, params)).rows[0]?.[0]);
   }
   return { column, min, max, counts };
+}
+
+/**
+ * The false positives of a set: its evaluated predicted nuclei with no binary match, of one predicted class
+ * (or untyped), under the filter's folds and tissues (the confusion matrix's row `false_positive`).
+ */
+export async function listFalsePositives(store: Store, f: Filter, r: Resolved, predClass: number | 'untyped' | undefined, pageSize = PAGE_NUCLEI): Promise<{ total: number; rows: NucleusListRow[] }> {
+  if (r.setId === undefined) throw new PannukeError('BAD_OPTION', 'false positives need set=<prediction set>');
+  const img = imageConditions(f);
+  const set = r.setId;
+  const cls = predClass === undefined ? '' : predClass === 'untyped' ? ' AND n.class_id IS NULL' : ` AND n.class_id = ${Number(predClass)}`;
+  const base = `FROM predicted_nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id
+    WHERE n.set_id = ${set}${cls} AND ${img.sql}
+      AND EXISTS (SELECT 1 FROM eval_detections d WHERE d.set_id = n.set_id AND d.pred_nucleus_id = n.id)
+      AND NOT EXISTS (SELECT 1 FROM eval_matches m WHERE m.set_id = n.set_id AND m.mode = 0 AND m.pred_nucleus_id = n.id)`;
+  const total = num((await store.all(`SELECT count(*) ${base}`, img.params)).rows[0]?.[0]);
+  const columns = NUMERIC_COLUMNS.map((c) => `n.${c}`).join(', ');
+  const paged = pageSize > 0 ? ` LIMIT ${pageSize} OFFSET ${(f.page - 1) * pageSize}` : '';
+  const rows = (await store.all(`SELECT n.id, n.image_id, i.fold, i.fold_index, t.name, n.class_id, ${columns}, n.contour ${base} ORDER BY ${nucleusOrder(f.sort, false)}${paged}`, img.params)).rows.map((row): NucleusListRow => ({
+    id: num(row[0]), imageId: num(row[1]), fold: num(row[2]), foldIndex: num(row[3]), tissue: row[4] as string, classId: row[5] === null ? null : num(row[5]), predicted: true,
+    values: Object.fromEntries(NUMERIC_COLUMNS.map((c, k) => [c, num(row[6 + k])])) as Record<NumericColumn, number>,
+    contour: row[6 + NUMERIC_COLUMNS.length] as Uint8Array,
+  }));
+  return { total, rows };
 }

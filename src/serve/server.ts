@@ -24,7 +24,7 @@ import { CSS, SCRIPT } from './assets.js';
 import { factsCondition, imageConditions, NUMERIC_COLUMNS, nucleusConditions, parseFilter, type Filter, type NumericColumn } from './filter.js';
 import { refusal } from './guard.js';
 import { comparePage, evalListPage, evalPage, imagePage, imagesPage, messagePage, nucleiPage, overviewPage, type PageContext } from './pages.js';
-import { histogram, imageDetail, listImages, listNuclei, neighbours, overview, resolve, type Resolved } from './queries.js';
+import { histogram, imageDetail, listFalsePositives, listImages, listNuclei, neighbours, overview, resolve, type Resolved } from './queries.js';
 import type { Tiles } from './tiles.js';
 
 export interface ServeOptions {
@@ -70,8 +70,12 @@ async function outlinesOf(store: Store, ids: number[]): Promise<Map<number, { cl
   return out;
 }
 
-/** The confusion cell a nuclei list narrows to (links from the evaluation page). */
-function matchOf(query: URLSearchParams): { gt?: number; pred?: number | 'untyped' | 'missed' } | undefined {
+/**
+ * The confusion cell a nuclei list narrows to (links from the evaluation page): ground-truth class × the
+ * predicted class of its binary match (or `missed`), or, with gt_class=false_positive, the set's false
+ * positives of a predicted class (or `untyped`).
+ */
+function matchOf(query: URLSearchParams): { gt?: number; pred?: number | 'untyped' | 'missed'; falsePositives?: true } | undefined {
   const gt = query.get('gt_class') ?? undefined, pred = query.get('pred_class') ?? undefined;
   if (gt === undefined && pred === undefined) return undefined;
   const id = (name: string) => {
@@ -79,7 +83,12 @@ function matchOf(query: URLSearchParams): { gt?: number; pred?: number | 'untype
     if (k < 0) throw new HttpError(400, `'${name}' is not a class`);
     return k + 1;
   };
-  return { ...(gt !== undefined && { gt: id(gt) }), ...(pred !== undefined && { pred: pred === 'missed' || pred === 'untyped' ? pred : id(pred) }) };
+  const predicted = pred === undefined ? undefined : pred === 'missed' || pred === 'untyped' ? pred : id(pred);
+  if (gt === 'false_positive') {
+    if (predicted === 'missed') throw new HttpError(400, 'false_positive × missed is no cell');
+    return { falsePositives: true, ...(predicted !== undefined && { pred: predicted }) };
+  }
+  return { ...(gt !== undefined && { gt: id(gt) }), ...(predicted !== undefined && { pred: predicted }) };
 }
 
 const csvCell = (v: unknown) => {
@@ -217,7 +226,7 @@ export class Explorer {
       const match = matchOf(url.searchParams);
       if (match !== undefined && r.setId === undefined) throw new HttpError(400, 'gt_class and pred_class need set=<prediction set>');
       if (path.endsWith('.csv')) return this.nucleiCsv(res, f, r, match);
-      const list = await listNuclei(store, f, r, match);
+      const list = match?.falsePositives === true ? await listFalsePositives(store, f, r, match.pred as number | 'untyped' | undefined) : await listNuclei(store, f, r, match);
       if (api) return this.json(res, { total: list.total, rows: list.rows.map((n) => ({ ...n, contour: decodeWkb(n.contour) })) });
       const keep = { gt_class: url.searchParams.get('gt_class') ?? undefined, pred_class: url.searchParams.get('pred_class') ?? undefined };
       return this.send(res, 'text/html; charset=utf-8', nucleiPage(list, this.size, await this.context(f), keep));
@@ -265,7 +274,7 @@ export class Explorer {
   /** Every nucleus the filter selects, streamed in batches (memory stays flat over the whole release). */
   private async nucleiCsv(res: http.ServerResponse, f: Filter, r: Resolved, match: ReturnType<typeof matchOf>): Promise<void> {
     if (match !== undefined) {
-      const list = await listNuclei(this.o.store, f, r, match, 0);
+      const list = match.falsePositives === true ? await listFalsePositives(this.o.store, f, r, match.pred as number | 'untyped' | undefined, 0) : await listNuclei(this.o.store, f, r, match, 0);
       const head = ['nucleus_id', 'image_id', 'fold', 'fold_index', 'tissue', 'class_id', ...NUMERIC_COLUMNS];
       this.send(res, 'text/csv; charset=utf-8', `${head.join(',')}\n${list.rows.map((n) => [n.id, n.imageId, n.fold, n.foldIndex, n.tissue, n.classId, ...NUMERIC_COLUMNS.map((c) => n.values[c])].map(csvCell).join(',')).join('\n')}\n`);
       return;

@@ -228,6 +228,17 @@ describe.skipIf(skipBecause(!browserAvailable, `the explorer's browser test need
       await Promise.all([page.waitForNavigation(), page.click('[data-cell="Neoplastic|missed"] a')]);
       expect(await total()).toBe(report.confusion.Neoplastic?.missed);
     }
+    // a false-positive cell lists those predicted nuclei: evaluated, of that class, with no binary match
+    const fpClass = classes.find((c) => (report.confusion.false_positive?.[c] ?? 0) > 0) as string;
+    expect(fpClass).toBeDefined();
+    await open('/eval/model-a');
+    await Promise.all([page.waitForNavigation(), page.click(`[data-cell="false_positive|${fpClass}"] a`)]);
+    expect(await total()).toBe(report.confusion.false_positive?.[fpClass]);
+    const shown = await page.$$eval('.crops [data-predicted-id]', (els) => els.map((e) => Number(e.getAttribute('data-predicted-id'))));
+    const want = sql<number>(`SELECT p.id FROM predicted_nuclei p JOIN prediction_sets s ON s.id = p.set_id WHERE s.name = 'model-a' AND p.class_id = ?
+        AND NOT EXISTS (SELECT 1 FROM eval_matches m WHERE m.set_id = p.set_id AND m.mode = 0 AND m.pred_nucleus_id = p.id) ORDER BY p.id`, classes.indexOf(fpClass) + 1);
+    expect(shown).toEqual(want.slice(0, shown.length));
+    expect(shown.length).toBe(Math.min(want.length, 96));
   }, 60_000);
 });
 
