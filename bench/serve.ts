@@ -61,6 +61,7 @@ export async function serveTiming(root: string, db: string, data: string | undef
     ['image grid page (/images?sort=-nuclei)', '/images?sort=-nuclei'],
     ['nuclei grid page (/nuclei?class=Dead&sort=-area)', '/nuclei?class=Dead&sort=-area'],
     ['one image (/image/<id>)', `/image/${some[0] ?? 1}`],
+    ['the overview\'s histograms and quirks, loaded after its first paint', '/fragment/overview-extras'],
   ];
   const ms: Record<string, number> = {};
   try {

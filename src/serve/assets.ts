@@ -101,7 +101,7 @@ export const SCRIPT = `
     if (link) { e.preventDefault(); window.location.href = link.href; }
   });
   // histogram brushing: a dragged range becomes min_/max_ of its column
-  $$('.hist svg').forEach((svg) => {
+  const bindBrushes = (root) => $$('.hist svg', root).forEach((svg) => {
     const brush = $('rect.brush', svg);
     const x0 = Number(svg.dataset.x0), x1 = Number(svg.dataset.x1), w = Number(svg.getAttribute('width'));
     let from = null;
@@ -120,6 +120,18 @@ export const SCRIPT = `
       u.searchParams.delete('page');
       window.location.href = u.toString();
     });
+  });
+  bindBrushes(document);
+  // what a page loads after its first paint (the overview's histograms and quirks: passes over every nucleus)
+  $$('[data-src]').forEach(async (box) => {
+    try {
+      const r = await fetch(box.dataset.src);
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      box.innerHTML = await r.text();
+      bindBrushes(box);
+    } catch (e) {
+      box.innerHTML = '<p class="warn">could not load: ' + String(e) + '</p>';
+    }
   });
   // save the current filter as a subset
   const save = $('form#save-subset');

@@ -70,7 +70,7 @@ function saveForm(c: PageContext): string {
     : '<p class="muted">Saving the filter as a subset needs <code>pannuke serve --allow-write</code> (the database is open read-only).</p>';
 }
 
-export function overviewPage(o: Overview, hists: Parameters<typeof histograms>[0], c: PageContext): string {
+export function overviewPage(o: Overview, c: PageContext): string {
   const q = (extra: Record<string, string | number | undefined>) => esc(filterQuery(c.filter, extra));
   const merge = (key: 'class' | 'tissue' | 'fold', value: string | number) => {
     const f = { ...c.filter, ranges: c.filter.ranges, page: 1 } as Filter;
@@ -81,15 +81,25 @@ export function overviewPage(o: Overview, hists: Parameters<typeof histograms>[0
   };
   const rows = o.byTissue.map((t) => `<tr><td><a href="/images${esc(filterQuery(merge('tissue', t.tissue)))}">${esc(t.tissue)}</a></td><td class="num"><a href="/images${esc(filterQuery(merge('tissue', t.tissue)))}">${fmt(t.images)}</a></td>${t.perClass.map((n, k) => `<td class="num"><a href="/nuclei${esc(filterQuery({ ...merge('tissue', t.tissue), class: [k + 1] }))}">${fmt(n)}</a></td>`).join('')}</tr>`).join('');
   const totals = CLASS_NAMES.map((_, k) => o.byTissue.reduce((s, t) => s + (t.perClass[k] as number), 0));
+  const extras = `/fragment/overview-extras${q({})}`;
   return layout('Overview', `<h1>PanNuke in this database</h1>${filterForm('/', c)}
 <p><a href="/images${q({})}"><b>${fmt(o.images)}</b> images</a> · <a href="/nuclei${q({})}"><b>${fmt(o.nuclei)}</b> nuclei</a> · ${o.folds.map((f) => `<a href="/images${esc(filterQuery(merge('fold', f.fold)))}">fold ${f.fold}: ${fmt(f.images)} images, ${fmt(f.nuclei)} nuclei</a>`).join(' · ')}</p>
-${histograms(hists)}
+<div id="extras" data-src="${extras}"><p class="muted">Histograms and quirks are loading… (<a href="${extras}">open them</a>)</p></div>
 <h2>Classes × tissues</h2><table><thead><tr><th>tissue</th><th class="num">images</th>${CLASS_NAMES.map((n, k) => `<th class="num"><span class="swatch s${k + 1}"></span><a href="/nuclei${esc(filterQuery(merge('class', n)))}">${esc(n)}</a></th>`).join('')}</tr></thead>
 <tbody>${rows}</tbody><tfoot><tr><th>all</th><th class="num">${fmt(o.images)}</th>${totals.map((n, k) => `<th class="num"><a href="/nuclei${esc(filterQuery(merge('class', CLASS_NAMES[k] as string)))}">${fmt(n)}</a></th>`).join('')}</tr></tfoot></table>
-<h2>Quirks</h2><table><thead><tr><th>quirk</th><th class="num">nuclei</th><th class="num">images</th></tr></thead><tbody>${o.quirks.map((k) => `<tr><td>${esc(k.quirk)}</td><td class="num"><a href="/nuclei${esc(filterQuery({ ...c.filter, quirk: [...new Set([...(c.filter.quirk ?? []), k.quirk as keyof typeof QUIRKS])] }))}">${fmt(k.nuclei)}</a></td><td class="num"><a href="/images${esc(filterQuery({ ...c.filter, quirk: [...new Set([...(c.filter.quirk ?? []), k.quirk as keyof typeof QUIRKS])] }))}">${fmt(k.images)}</a></td></tr>`).join('')}</tbody></table>
 <h2>Prediction sets</h2>${o.sets.length === 0 ? '<p class="muted">none yet: <code>pannuke eval run</code> adds one</p>' : `<p class="chips">${o.sets.map((s) => `<a href="/eval/${encodeURIComponent(s.name)}">${esc(s.name)} <span class="muted">fold ${s.fold}, ${fmt(s.images)} images</span></a>`).join('')}</p>`}
 <h2>Subsets</h2>${o.subsets.length === 0 ? '<p class="muted">none yet</p>' : `<p class="chips">${o.subsets.map((s) => `<a href="/images?subset=${encodeURIComponent(s.name)}">${esc(s.name)} <span class="muted">${fmt(s.nuclei)} nuclei, ${fmt(s.images)} images</span></a>`).join('')}</p>`}
 ${saveForm(c)}`, 'Overview');
+}
+
+/**
+ * What the overview loads after its first paint (each a pass over the nuclei on a large database): the
+ * histograms of the current filter, to brush, and the quirk counts.
+ */
+export function overviewExtras(hists: Parameters<typeof histograms>[0], quirks: { quirk: string; nuclei: number; images: number }[], f: Filter): string {
+  const withQuirk = (quirk: string) => esc(filterQuery({ ...f, quirk: [...new Set([...(f.quirk ?? []), quirk as keyof typeof QUIRKS])] }));
+  return `${histograms(hists)}
+<h2>Quirks</h2><table id="quirks"><thead><tr><th>quirk</th><th class="num">nuclei</th><th class="num">images</th></tr></thead><tbody>${quirks.map((k) => `<tr><td>${esc(k.quirk)}</td><td class="num"><a href="/nuclei${withQuirk(k.quirk)}">${fmt(k.nuclei)}</a></td><td class="num"><a href="/images${withQuirk(k.quirk)}">${fmt(k.images)}</a></td></tr>`).join('')}</tbody></table>`;
 }
 
 /** One patch with outlines, as the grid's cards draw it. */

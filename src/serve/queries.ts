@@ -8,7 +8,7 @@ import type { Store } from '../db/store.js';
 import { PannukeError } from '../errors.js';
 import { findSet } from '../eval/store.js';
 import { findSubsetId } from '../subset/store.js';
-import { hasNucleusFilter, imageConditions, NUMERIC_COLUMNS, nucleusConditions, type Filter, type NumericColumn } from './filter.js';
+import { byAreaHistogram, hasNucleusFilter, imageConditions, NUMERIC_COLUMNS, nucleusConditions, type Filter, type NumericColumn } from './filter.js';
 
 export const PAGE_IMAGES = 48;
 export const PAGE_NUCLEI = 96;
@@ -39,18 +39,22 @@ export interface Overview {
   /** Per tissue, nuclei per class id 1..5, and images. */
   byTissue: { tissue: string; images: number; perClass: number[] }[];
   folds: { fold: number; images: number; nuclei: number }[];
-  quirks: { quirk: string; nuclei: number; images: number }[];
   sets: { name: string; fold: number; images: number }[];
   subsets: { name: string; nuclei: number; images: number }[];
 }
 
 export async function overview(store: Store, f: Filter, r: Resolved): Promise<Overview> {
   const img = imageConditions(f), nuc = nucleusConditions(f, r.subsetId);
-  const rows = (await store.all(`SELECT t.name, i.fold, n.class_id, count(n.id), count(DISTINCT i.id)
-      FROM images i JOIN tissues t ON t.id = i.tissue_id JOIN nuclei n ON n.image_id = i.id
-     WHERE ${img.sql} AND ${nuc.sql} GROUP BY t.name, i.fold, n.class_id`, [...img.params, ...nuc.params])).rows;
+  // Nuclei per tissue, fold and class: from area_histogram where the filter allows (a few thousand rows),
+  // else one pass over the nuclei.
+  const rows = byAreaHistogram(f)
+    ? (await store.all(`SELECT t.name, n.fold, n.class_id, CAST(sum(n.nuclei) AS BIGINT) FROM area_histogram n JOIN tissues t ON t.id = n.tissue_id
+        WHERE ${imageConditions(f, 'n.fold').sql} AND ${nuc.sql} GROUP BY t.name, n.fold, n.class_id`, [...img.params, ...nuc.params])).rows
+    : (await store.all(`SELECT t.name, i.fold, n.class_id, count(n.id) FROM images i JOIN tissues t ON t.id = i.tissue_id JOIN nuclei n ON n.image_id = i.id
+        WHERE ${img.sql} AND ${nuc.sql} GROUP BY t.name, i.fold, n.class_id`, [...img.params, ...nuc.params])).rows;
   const imageRows = hasNucleusFilter(f)
-    ? (await store.all(`SELECT t.name, i.fold, count(DISTINCT i.id) FROM images i JOIN tissues t ON t.id = i.tissue_id JOIN nuclei n ON n.image_id = i.id WHERE ${img.sql} AND ${nuc.sql} GROUP BY t.name, i.fold`, [...img.params, ...nuc.params])).rows
+    ? (await store.all(`SELECT t.name, i.fold, count(*) FROM images i JOIN tissues t ON t.id = i.tissue_id
+        WHERE ${img.sql} AND EXISTS (SELECT 1 FROM nuclei n WHERE n.image_id = i.id AND ${nuc.sql}) GROUP BY t.name, i.fold`, [...img.params, ...nuc.params])).rows
     : (await store.all(`SELECT t.name, i.fold, count(*) FROM images i JOIN tissues t ON t.id = i.tissue_id WHERE ${img.sql} GROUP BY t.name, i.fold`, img.params)).rows;
   const tissues = (await store.all('SELECT name FROM tissues ORDER BY name')).rows.map((row) => row[0] as string);
   const byTissue = new Map<string, { tissue: string; images: number; perClass: number[] }>();
@@ -69,18 +73,23 @@ export async function overview(store: Store, f: Filter, r: Resolved): Promise<Ov
     const fe = folds.get(num(fold));
     if (fe !== undefined) fe.nuclei += num(n);
   }
-  // every quirk in one scan
-  const kinds = [['shared_id', 'n.shared_id = 1'], ['overlap', 'n.overlap_area > 0'], ['fragmented', 'n.parts > 1'], ['holes', 'n.holes > 0'], ['tiny', 'n.area < 10']] as const;
-  const [counts] = (await store.all(`SELECT ${kinds.map(([, cond]) => `count(n.id) FILTER (WHERE ${cond}), count(DISTINCT CASE WHEN ${cond} THEN n.image_id END)`).join(', ')}
-      FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id WHERE ${img.sql} AND ${nuc.sql}`, [...img.params, ...nuc.params])).rows;
-  const quirks: Overview['quirks'] = kinds.map(([quirk], k) => ({ quirk, nuclei: num(counts?.[2 * k] ?? 0), images: num(counts?.[2 * k + 1] ?? 0) }));
   const sets = (await store.all('SELECT name, fold, images FROM prediction_sets ORDER BY name')).rows.map(([name, fold, images]) => ({ name: name as string, fold: num(fold), images: num(images) }));
   const subsets = (await store.all('SELECT name, nuclei, images FROM subsets ORDER BY name')).rows.map(([name, nuclei, images]) => ({ name: name as string, nuclei: num(nuclei), images: num(images) }));
-  const list = [...byTissue.values()].sort((a, b) => (a.tissue < b.tissue ? -1 : 1));
+  const list = [...byTissue.values()].sort((x, y) => (x.tissue < y.tissue ? -1 : 1));
   return {
-    images: list.reduce((s, t) => s + t.images, 0), nuclei: list.reduce((s, t) => s + t.perClass.reduce((a, b) => a + b, 0), 0),
-    tissues, byTissue: list, folds: [...folds.values()].sort((a, b) => a.fold - b.fold), quirks, sets, subsets,
+    images: list.reduce((s, t) => s + t.images, 0), nuclei: list.reduce((s, t) => s + t.perClass.reduce((x, y) => x + y, 0), 0),
+    tissues, byTissue: list, folds: [...folds.values()].sort((x, y) => x.fold - y.fold), sets, subsets,
   };
+}
+
+export const QUIRK_CONDITIONS = [['shared_id', 'n.shared_id = 1'], ['overlap', 'n.overlap_area > 0'], ['fragmented', 'n.parts > 1'], ['holes', 'n.holes > 0'], ['tiny', 'n.area < 10']] as const;
+
+/** Nuclei and images with each quirk, under the filter: one pass over the nuclei. */
+export async function quirkCounts(store: Store, f: Filter, r: Resolved): Promise<{ quirk: string; nuclei: number; images: number }[]> {
+  const img = imageConditions(f), nuc = nucleusConditions(f, r.subsetId);
+  const [counts] = (await store.all(`SELECT ${QUIRK_CONDITIONS.map(([, cond]) => `count(n.id) FILTER (WHERE ${cond}), count(DISTINCT CASE WHEN ${cond} THEN n.image_id END)`).join(', ')}
+      FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id WHERE ${img.sql} AND ${nuc.sql}`, [...img.params, ...nuc.params])).rows;
+  return QUIRK_CONDITIONS.map(([quirk], k) => ({ quirk, nuclei: num(counts?.[2 * k] ?? 0), images: num(counts?.[2 * k + 1] ?? 0) }));
 }
 
 export interface ImageRow {
@@ -115,30 +124,66 @@ function imageOrder(sort: string | undefined, withSet: boolean): string {
   return `${nulls}${column} ${desc !== defaultDesc ? 'DESC' : 'ASC'}, id`;
 }
 
-function imageListSql(f: Filter, r: Resolved): { sql: string; params: unknown[] } {
+const isClassSort = (sort: string | undefined) => CLASS_NAMES.some((c) => c.toLowerCase() === sort?.replace(/^-/, ''));
+
+/**
+ * The image list as one statement (ordered over it by imageOrder). Its shape follows what it needs, so that
+ * a database of millions of nuclei answers in milliseconds where it can: with no nucleus filter and no sort
+ * by a class's count, the nuclei are not read at all (images.nucleus_count); otherwise they are aggregated
+ * per image in one pass and joined. A set's figures come from one grouped pass over its counts (eval_pq),
+ * defined as eval_image_summary defines them.
+ */
+function imageListSql(f: Filter, r: Resolved): { sql: string; params: unknown[]; perClass: boolean } {
   const img = imageConditions(f), nuc = nucleusConditions(f, r.subsetId);
-  const perClass = CLASS_NAMES.map((_, k) => `count(n.id) FILTER (WHERE n.class_id = ${k + 1}) AS c${k + 1}`).join(', ');
-  const figures = r.setId === undefined ? '' : `, (SELECT s.mpq FROM eval_image_summary s WHERE s.set_id = ${r.setId} AND s.image_id = i.id) AS mpq,
-      (SELECT s.bpq FROM eval_image_summary s WHERE s.set_id = ${r.setId} AND s.image_id = i.id) AS bpq,
-      (SELECT c.fn FROM eval_counts c WHERE c.set_id = ${r.setId} AND c.image_id = i.id AND c.mode = 0) AS misses,
-      (SELECT c.fp FROM eval_counts c WHERE c.set_id = ${r.setId} AND c.image_id = i.id AND c.mode = 0) AS fps`;
+  const filtered = hasNucleusFilter(f);
+  const aggregate = filtered || isClassSort(f.sort);
+  const figures = r.setId === undefined ? '' : ', e.mpq, e.bpq, e.misses, e.fps';
+  const figuresJoin = r.setId === undefined ? '' : ` LEFT JOIN (SELECT image_id, avg(pq) FILTER (WHERE mode BETWEEN 1 AND 5) AS mpq, max(pq) FILTER (WHERE mode = 0) AS bpq,
+      max(fn) FILTER (WHERE mode = 0) AS misses, max(fp) FILTER (WHERE mode = 0) AS fps FROM eval_pq WHERE set_id = ${r.setId} GROUP BY image_id) e ON e.image_id = i.id`;
   const setImages = r.setId === undefined ? '' : ` AND i.fold = (SELECT fold FROM prediction_sets WHERE id = ${r.setId})`;
+  if (!aggregate) {
+    return {
+      sql: `SELECT i.id, i.fold, i.fold_index, t.name AS tissue, i.nucleus_count AS nuclei${figures}
+              FROM images i JOIN tissues t ON t.id = i.tissue_id${figuresJoin} WHERE ${img.sql}${setImages}`,
+      params: img.params, perClass: false,
+    };
+  }
+  const perClass = CLASS_NAMES.map((_, k) => `count(*) FILTER (WHERE n.class_id = ${k + 1}) AS c${k + 1}`).join(', ');
   return {
-    sql: `SELECT i.id, i.fold, i.fold_index, t.name AS tissue, count(n.id) AS nuclei, ${perClass}${figures}
-            FROM images i JOIN tissues t ON t.id = i.tissue_id LEFT JOIN nuclei n ON n.image_id = i.id AND ${nuc.sql}
-           WHERE ${img.sql}${setImages} GROUP BY i.id, i.fold, i.fold_index, t.name${hasNucleusFilter(f) ? ' HAVING count(n.id) > 0' : ''}`,
-    params: [...nuc.params, ...img.params],
+    sql: `SELECT i.id, i.fold, i.fold_index, t.name AS tissue, coalesce(a.nuclei, 0) AS nuclei, ${CLASS_NAMES.map((_, k) => `coalesce(a.c${k + 1}, 0) AS c${k + 1}`).join(', ')}${figures}
+            FROM images i JOIN tissues t ON t.id = i.tissue_id
+            ${filtered ? 'JOIN' : 'LEFT JOIN'} (SELECT n.image_id, count(*) AS nuclei, ${perClass} FROM nuclei n WHERE ${nuc.sql} GROUP BY n.image_id) a ON a.image_id = i.id${figuresJoin}
+           WHERE ${img.sql}${setImages}`,
+    params: [...nuc.params, ...img.params], perClass: true,
   };
 }
 
+/** Nuclei per class id 1..5 of the given images (all nuclei: the list had no nucleus filter). */
+async function perClassOf(store: Store, ids: readonly number[]): Promise<Map<number, number[]>> {
+  const out = new Map<number, number[]>(ids.map((id) => [id, [0, 0, 0, 0, 0]]));
+  for (let k = 0; k < ids.length; k += 500) {
+    const chunk = ids.slice(k, k + 500);
+    const rows = (await store.all(`SELECT image_id, class_id, count(*) FROM nuclei WHERE image_id IN (${chunk.map(() => '?').join(', ')}) GROUP BY image_id, class_id`, chunk)).rows;
+    for (const [image, c, n] of rows) (out.get(num(image)) as number[])[num(c) - 1] = num(n);
+  }
+  return out;
+}
+
 export async function listImages(store: Store, f: Filter, r: Resolved, pageSize = PAGE_IMAGES): Promise<{ total: number; rows: ImageRow[] }> {
-  const { sql, params } = imageListSql(f, r);
+  const { sql, params, perClass } = imageListSql(f, r);
   const order = imageOrder(f.sort, r.setId !== undefined);
   const total = num((await store.all(`SELECT count(*) FROM (${sql}) x`, params)).rows[0]?.[0]);
   const paged = pageSize > 0 ? ` LIMIT ${pageSize} OFFSET ${(f.page - 1) * pageSize}` : '';
-  const rows = (await store.all(`SELECT * FROM (${sql}) x ORDER BY ${order}${paged}`, params)).rows.map((row): ImageRow => ({
-    id: num(row[0]), fold: num(row[1]), foldIndex: num(row[2]), tissue: row[3] as string, nuclei: num(row[4]), perClass: row.slice(5, 10).map(num),
-    ...(r.setId !== undefined && { mpq: row[10] as number | null, bpq: row[11] as number | null, misses: row[12] === null ? null : num(row[12]), falsePositives: row[13] === null ? null : num(row[13]) }),
+  const result = await store.all(`SELECT * FROM (${sql}) x ORDER BY ${order}${paged}`, params);
+  const at = (name: string) => result.columns.indexOf(name);
+  const counts = perClass ? undefined : await perClassOf(store, result.rows.map((row) => num(row[0])));
+  const rows = result.rows.map((row): ImageRow => ({
+    id: num(row[0]), fold: num(row[1]), foldIndex: num(row[2]), tissue: row[3] as string, nuclei: num(row[4]),
+    perClass: counts === undefined ? CLASS_NAMES.map((_, k) => num(row[at(`c${k + 1}`)])) : (counts.get(num(row[0])) as number[]),
+    ...(r.setId !== undefined && {
+      mpq: row[at('mpq')] as number | null, bpq: row[at('bpq')] as number | null,
+      misses: row[at('misses')] === null ? null : num(row[at('misses')]), falsePositives: row[at('fps')] === null ? null : num(row[at('fps')]),
+    }),
   }));
   return { total, rows };
 }
@@ -146,10 +191,13 @@ export async function listImages(store: Store, f: Filter, r: Resolved, pageSize 
 /** The image before and after `id` in the list the filter and sort make (arrow keys on the image page). */
 export async function neighbours(store: Store, f: Filter, r: Resolved, id: number): Promise<{ previous?: number; next?: number; position?: number; total: number }> {
   const { sql, params } = imageListSql(f, r);
-  const ids = (await store.all(`SELECT x.id FROM (${sql}) x ORDER BY ${imageOrder(f.sort, r.setId !== undefined)}`, params)).rows.map((row) => num(row[0]));
-  const k = ids.indexOf(id);
-  if (k < 0) return { total: ids.length };
-  return { position: k + 1, total: ids.length, ...(k > 0 && { previous: ids[k - 1] }), ...(k + 1 < ids.length && { next: ids[k + 1] }) };
+  // Window functions over the list, so that only one row comes back (not the ids of the whole list).
+  const order = imageOrder(f.sort, r.setId !== undefined);
+  const [row] = (await store.all(`SELECT prev, nxt, pos, total FROM (SELECT x.id, lag(x.id) OVER (ORDER BY ${order}) AS prev, lead(x.id) OVER (ORDER BY ${order}) AS nxt,
+      row_number() OVER (ORDER BY ${order}) AS pos, count(*) OVER () AS total FROM (${sql}) x) w WHERE w.id = ?`, [...params, id])).rows;
+  if (row === undefined) return { total: num((await store.all(`SELECT count(*) FROM (${sql}) x`, params)).rows[0]?.[0]) };
+  const [previous, next, position, total] = row;
+  return { position: num(position), total: num(total), ...(previous !== null && { previous: num(previous) }), ...(next !== null && { next: num(next) }) };
 }
 
 /** Every column of nucleus_facts, in order (the row a hover shows). */
@@ -217,9 +265,10 @@ function nucleusOrder(sort: string | undefined, withSet: boolean): string {
   const desc = sort?.startsWith('-') === true;
   const key = (sort ?? 'id').replace(/^-/, '');
   if (key === 'id') return `n.id ${desc ? 'DESC' : 'ASC'}`;
-  if (key === 'iou' && withSet) return `CASE WHEN iou IS NULL THEN 0 ELSE 1 END, iou ${desc ? 'DESC' : 'ASC'}, n.id`;
+  // ties broken by id in the same direction: an index on (class_id, area) then gives the order as it stands
+  if (key === 'iou' && withSet) return `CASE WHEN iou IS NULL THEN 0 ELSE 1 END, iou ${desc ? 'DESC' : 'ASC'}, n.id ${desc ? 'DESC' : 'ASC'}`;
   if (!(NUMERIC_COLUMNS as readonly string[]).includes(key)) throw new PannukeError('BAD_OPTION', `sort: '${sort}' is not id${withSet ? ', iou' : ''} or a numeric column (${NUMERIC_COLUMNS.join(', ')})`);
-  return `n.${key} ${desc ? 'DESC' : 'ASC'}, n.id`;
+  return `n.${key} ${desc ? 'DESC' : 'ASC'}, n.id ${desc ? 'DESC' : 'ASC'}`;
 }
 
 /** Nuclei the filter selects; `match` narrows to a confusion cell of the set (gt class × predicted class or missed). */
@@ -240,17 +289,28 @@ export async function listNuclei(store: Store, f: Filter, r: Resolved, match?: {
   const total = num((await store.all(`SELECT count(*) ${base}`, params)).rows[0]?.[0]);
   const columns = NUMERIC_COLUMNS.map((c) => `n.${c}`).join(', ');
   const order = nucleusOrder(f.sort, set !== undefined);
-  const sql = set === undefined
-    ? `SELECT n.id, n.image_id, i.fold, i.fold_index, t.name, n.class_id, ${columns}, n.contour ${base} ORDER BY ${order}`
-    : `SELECT * FROM (SELECT n.id, n.image_id, i.fold, i.fold_index, t.name, n.class_id, ${columns}, n.contour${iou} ${base}) n ORDER BY ${order.replaceAll('n.', '')}`;
+  // The page's ids first (ordering ids and sort keys only: no outline goes through the sort, so memory stays
+  // small whatever the list), then their rows.
+  const ordered = set === undefined
+    ? `SELECT n.id ${base} ORDER BY ${order}`
+    : `SELECT id FROM (SELECT n.id, ${columns}${iou} ${base}) n ORDER BY ${order.replaceAll('n.', '')}`;
   const paged = pageSize > 0 ? ` LIMIT ${pageSize} OFFSET ${(f.page - 1) * pageSize}` : '';
-  const rows = (await store.all(`${sql}${paged}`, params)).rows.map((row): NucleusListRow => ({
-    id: num(row[0]), imageId: num(row[1]), fold: num(row[2]), foldIndex: num(row[3]), tissue: row[4] as string, classId: num(row[5]),
-    values: Object.fromEntries(NUMERIC_COLUMNS.map((c, k) => [c, num(row[6 + k])])) as Record<NumericColumn, number>,
-    contour: row[6 + NUMERIC_COLUMNS.length] as Uint8Array,
-    ...(set !== undefined && { iou: (row[7 + NUMERIC_COLUMNS.length] ?? null) as number | null }),
-  }));
-  return { total, rows };
+  const ids = (await store.all(`${ordered}${paged}`, params)).rows.map((row) => num(row[0]));
+  const byId = new Map<number, NucleusListRow>();
+  for (let k = 0; k < ids.length; k += 500) {
+    const chunk = ids.slice(k, k + 500);
+    const rows = (await store.all(`SELECT n.id, n.image_id, i.fold, i.fold_index, t.name, n.class_id, ${columns}, n.contour${iou}
+        FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id WHERE n.id IN (${chunk.map(() => '?').join(', ')})`, chunk)).rows;
+    for (const row of rows) {
+      byId.set(num(row[0]), {
+        id: num(row[0]), imageId: num(row[1]), fold: num(row[2]), foldIndex: num(row[3]), tissue: row[4] as string, classId: num(row[5]),
+        values: Object.fromEntries(NUMERIC_COLUMNS.map((c, j) => [c, num(row[6 + j])])) as Record<NumericColumn, number>,
+        contour: row[6 + NUMERIC_COLUMNS.length] as Uint8Array,
+        ...(set !== undefined && { iou: (row[7 + NUMERIC_COLUMNS.length] ?? null) as number | null }),
+      });
+    }
+  }
+  return { total, rows: ids.map((id) => byId.get(id) as NucleusListRow) };
 }
 
 /**
@@ -259,17 +319,22 @@ export async function listNuclei(store: Store, f: Filter, r: Resolved, match?: {
  */
 export async function histogram(store: Store, f: Filter, r: Resolved, column: NumericColumn, bins = 30): Promise<{ column: NumericColumn; min: number; max: number; counts: number[] }> {
   const img = imageConditions(f), nuc = nucleusConditions(f, r.subsetId);
-  const base = `FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id WHERE ${img.sql} AND ${nuc.sql}`;
+  // area under a filter area_histogram can answer: from its rows (area, nuclei), weighted; else a pass over the nuclei
+  const fromHistogram = column === 'area' && byAreaHistogram(f);
+  const base = fromHistogram
+    ? `FROM area_histogram n JOIN tissues t ON t.id = n.tissue_id WHERE ${imageConditions(f, 'n.fold').sql} AND ${nuc.sql}`
+    : `FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id WHERE ${img.sql} AND ${nuc.sql}`;
+  const weight = fromHistogram ? 'CAST(sum(n.nuclei) AS BIGINT)' : 'count(*)';
   const params = [...img.params, ...nuc.params];
   const [range] = (await store.all(`SELECT min(n.${column}), max(n.${column}) ${base}`, params)).rows;
   const min = range?.[0] === null || range === undefined ? 0 : Number(range[0]), max = range?.[1] === null || range === undefined ? 0 : Number(range[1]);
   const counts = new Array<number>(bins).fill(0);
   if (max > min) {
     const width = (max - min) / bins;
-    const rows = (await store.all(`SELECT CAST(floor((n.${column} - CAST(? AS DOUBLE PRECISION)) / CAST(? AS DOUBLE PRECISION)) AS INTEGER) AS b, count(*) ${base} GROUP BY 1`, [min, width, ...params])).rows;
+    const rows = (await store.all(`SELECT CAST(floor((n.${column} - CAST(? AS DOUBLE PRECISION)) / CAST(? AS DOUBLE PRECISION)) AS INTEGER) AS b, ${weight} ${base} GROUP BY 1`, [min, width, ...params])).rows;
     for (const [b, n] of rows) counts[Math.min(bins - 1, Math.max(0, num(b)))]! += num(n);
   } else if (range?.[0] !== null && range !== undefined) {
-    counts[0] = num((await store.all(`SELECT count(*) ${base}`, params)).rows[0]?.[0]);
+    counts[0] = num((await store.all(`SELECT ${weight} ${base}`, params)).rows[0]?.[0]);
   }
   return { column, min, max, counts };
 }

@@ -23,8 +23,8 @@ import { createSubset } from '../subset/store.js';
 import { CSS, SCRIPT } from './assets.js';
 import { factsCondition, imageConditions, NUMERIC_COLUMNS, nucleusConditions, parseFilter, type Filter, type NumericColumn } from './filter.js';
 import { refusal } from './guard.js';
-import { comparePage, evalListPage, evalPage, imagePage, imagesPage, messagePage, nucleiPage, overviewPage, type PageContext } from './pages.js';
-import { histogram, imageDetail, listFalsePositives, listImages, listNuclei, neighbours, overview, resolve, type Resolved } from './queries.js';
+import { comparePage, evalListPage, evalPage, imagePage, imagesPage, messagePage, nucleiPage, overviewExtras, overviewPage, type PageContext } from './pages.js';
+import { histogram, imageDetail, listFalsePositives, listImages, listNuclei, neighbours, overview, quirkCounts, resolve, type Resolved } from './queries.js';
 import type { Tiles } from './tiles.js';
 
 export interface ServeOptions {
@@ -51,6 +51,15 @@ class HttpError extends Error {
 }
 
 const num = (v: unknown) => (typeof v === 'bigint' ? Number(v) : (v as number));
+
+/** A set's name from a path segment; a malformed %-escape is a bad request, not a crash. */
+function decodeName(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `'${segment}' is not a valid URL-encoded name`);
+  }
+}
 
 /** Image sizes (every PanNuke image is 256 × 256, but the database says). */
 async function imageSize(store: Store): Promise<{ width: number; height: number }> {
@@ -196,10 +205,15 @@ export class Explorer {
     const path = api ? route.slice(4) : route;
     if (path === '/' || path === '/overview') {
       const data = await overview(store, f, r);
-      if (api) return this.json(res, data);
-      const hists = await Promise.all((['area', 'eccentricity'] as const).map((c) => histogram(store, f, r, c)));
-      return this.send(res, 'text/html; charset=utf-8', overviewPage(data, hists, await this.context(f)));
+      if (api) return this.json(res, { ...data, quirks: await quirkCounts(store, f, r) });
+      return this.send(res, 'text/html; charset=utf-8', overviewPage(data, await this.context(f)));
     }
+    if (path === '/fragment/overview-extras' && !api) {
+      const hists = [];
+      for (const c of ['area', 'eccentricity'] as const) hists.push(await histogram(store, f, r, c));
+      return this.send(res, 'text/html; charset=utf-8', overviewExtras(hists, await quirkCounts(store, f, r), f));
+    }
+    if (path === '/quirks' && api) return this.json(res, await quirkCounts(store, f, r));
     if (path === '/images' || path === '/images.csv') {
       if (path.endsWith('.csv')) return this.imagesCsv(res, f, r);
       const list = await listImages(store, f, r);
@@ -239,9 +253,9 @@ export class Explorer {
     if (path === '/eval' && !api) return this.send(res, 'text/html; charset=utf-8', evalListPage((await this.context(f)).overview.sets));
     const ev = /^\/eval\/([^/]+)(?:\/vs\/([^/]+))?$/.exec(path);
     if (ev !== null) {
-      const a = await evaluationReport(store, decodeURIComponent(ev[1] as string));
+      const a = await evaluationReport(store, decodeName(ev[1] as string));
       if (ev[2] === undefined) return api ? this.json(res, a) : this.send(res, 'text/html; charset=utf-8', evalPage(a));
-      const b = await evaluationReport(store, decodeURIComponent(ev[2]));
+      const b = await evaluationReport(store, decodeName(ev[2]));
       if (a.fold !== b.fold) throw new HttpError(400, `'${a.set}' is fold ${a.fold}, '${b.set}' fold ${b.fold}: images are compared within one fold`);
       const diffs = (await store.all(`SELECT x.image_id, x.tissue, x.mpq, y.mpq FROM eval_image_summary x JOIN eval_image_summary y ON y.image_id = x.image_id
           WHERE x.set_id = (SELECT id FROM prediction_sets WHERE name = ?) AND y.set_id = (SELECT id FROM prediction_sets WHERE name = ?)`, [a.set, b.set])).rows

@@ -113,6 +113,19 @@ describe('pannuke serve: trust', () => {
     expect(fs.existsSync(`${db}-wal`)).toBe(false);
   }, 60_000);
 
+  it('a source that is gone shows a placeholder patch, never an error', async () => {
+    const moved = path.join(dir, 'moved-data');
+    fs.cpSync(data, moved, { recursive: true });
+    const movedDb = path.join(dir, 'moved.sqlite');
+    expect((await cli('ingest', moved, '--db', movedDb)).code).toBe(0);
+    fs.rmSync(moved, { recursive: true });
+    const { url, child } = await serve('--db', movedDb);
+    expect(child.output().err).toMatch(/warning: no H&E for fold 1: .*no longer there/);
+    const tile = await request(url, { path: '/tile/1.png' });
+    expect([tile.status, tile.body]).toEqual([200, expect.stringContaining('no H&amp;E: source not found')]);
+    expect((await request(url, { path: '/image/1' })).status).toBe(200);
+  }, 60_000);
+
   it('with --allow-write, a filter is saved as a subset by the same rules as subset create; a cross-origin write is refused', async () => {
     const copy = path.join(dir, 'writable.sqlite');
     fs.copyFileSync(db, copy);
