@@ -5,14 +5,15 @@
  *    check alone would not do for reads;
  *  - a request that changes something (POST) must come from the explorer's own pages: Origin, when sent,
  *    must be the server's own, and Sec-Fetch-Site, when sent, same-origin.
- * `--host` for another interface adds that name to the allowed hosts.
+ * `--host` for another interface adds that name to the allowed hosts (for 0.0.0.0 or ::, every address of
+ * this machine and its host name).
  */
 import type { IncomingMessage } from 'node:http';
 
 export interface GuardOptions {
   port: number;
-  /** The interface given with --host, when it is not a loopback one. */
-  extraHost?: string;
+  /** Names the Host header may also carry: the interface given with --host (every address of this machine and its name, for 0.0.0.0 or ::). */
+  extraHosts?: readonly string[];
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -32,7 +33,8 @@ export function refusal(req: Pick<IncomingMessage, 'headers' | 'method'>, o: Gua
   const hostHeader = req.headers.host;
   if (hostHeader === undefined) return 'no Host header';
   const { host, port } = splitHost(hostHeader);
-  const allowed = isLoopbackName(host) || (o.extraHost !== undefined && host === o.extraHost.toLowerCase());
+  const extra = (o.extraHosts ?? []).map((h) => h.toLowerCase());
+  const allowed = isLoopbackName(host) || extra.includes(host);
   if (!allowed) return `Host '${hostHeader}' is not this server (a loopback address or localhost)`;
   if (port !== undefined && Number(port) !== o.port) return `Host '${hostHeader}' names another port`;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -42,7 +44,7 @@ export function refusal(req: Pick<IncomingMessage, 'headers' | 'method'>, o: Gua
       try {
         const u = new URL(origin);
         const o2 = splitHost(u.host);
-        same = (isLoopbackName(o2.host) || o2.host === o.extraHost?.toLowerCase()) && Number(u.port || (u.protocol === 'https:' ? 443 : 80)) === o.port;
+        same = (isLoopbackName(o2.host) || extra.includes(o2.host)) && Number(u.port || (u.protocol === 'https:' ? 443 : 80)) === o.port;
       } catch {
         same = false;
       }

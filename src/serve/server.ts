@@ -33,8 +33,8 @@ export interface ServeOptions {
   host: string;
   port: number;
   writable: boolean;
-  /** The Host name allowed besides loopback ones (when --host names another interface). */
-  extraHost?: string;
+  /** Host names allowed besides loopback ones (when --host names another interface). */
+  extraHosts?: readonly string[];
 }
 
 const SECURITY_HEADERS = {
@@ -181,7 +181,7 @@ export class Explorer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const why = refusal(req, { port: this.port, ...(this.o.extraHost !== undefined && { extraHost: this.o.extraHost }) });
+    const why = refusal(req, { port: this.port, ...(this.o.extraHosts !== undefined && { extraHosts: this.o.extraHosts }) });
     if (why !== undefined) {
       res.writeHead(403, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
       res.end(`refused: ${why}\n`);

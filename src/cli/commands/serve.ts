@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Command } from 'commander';
 import { openFolds, type OpenFold } from '../../dataset/fold.js';
 import { openRecordedFolds } from '../../dataset/recorded.js';
@@ -19,6 +20,13 @@ interface ServeOptions extends DbOptions {
 }
 
 export const DEFAULT_PORT = 8737;
+
+/** The Host names a browser may use for --host: the address itself, and for any-interface binds every address and the machine's name. */
+function hostNames(host: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [host.includes(':') ? `[${host}]` : host];
+  const addresses = Object.values(os.networkInterfaces()).flat().filter((a) => a !== undefined).map((a) => (a.family === 'IPv6' ? `[${a.address}]` : a.address));
+  return [...addresses, os.hostname()];
+}
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -55,7 +63,7 @@ async function runServe(o: ServeOptions, io: Io): Promise<void> {
   setStopNote('the explorer stopped; nothing was left half done');
   await withStore(o, o.allowWrite === true ? 'write' : 'read', async (store) => {
     const tiles = new Tiles(await foldsForTiles(store, o.data, io));
-    const explorer = new Explorer({ store, tiles, host, port, writable: o.allowWrite === true, ...(!loopback && { extraHost: host }) });
+    const explorer = new Explorer({ store, tiles, host, port, writable: o.allowWrite === true, ...(!loopback && { extraHosts: hostNames(host) }) });
     const stopped = new Promise<void>((ok) => {
       onInterrupt(() => {
         void explorer.close();
