@@ -38,6 +38,13 @@ export async function chosenImages(store: Store, subsetId?: number): Promise<Cho
   ).rows.map(([id, fold, foldIndex, tissue]) => ({ id, fold, foldIndex, tissue }) as ChosenImage);
 }
 
+/** The images a training export writes; none is an error (an empty layout helps no one). */
+async function imagesToExport(store: Store, subsetId?: number): Promise<ChosenImage[]> {
+  const chosen = await chosenImages(store, subsetId);
+  if (chosen.length === 0) throw new PannukeError('SUBSET', 'nothing to export: no images selected');
+  return chosen;
+}
+
 /** `{fold}_{fold_index}`: the base name of every per-image file a training export writes. */
 export const imageName = (image: { fold: number; foldIndex: number }) => `${image.fold}_${image.foldIndex}`;
 
@@ -117,8 +124,7 @@ export interface TrainingExportSummary {
 
 /** `export images`: `{fold}_{fold_index}.png` (8-bit RGB) per image and index.csv (file, image_id, fold, fold_index, tissue). */
 export async function exportImages(store: Store, folds: readonly OpenFold[], out: string, options: TrainingExportOptions = {}): Promise<TrainingExportSummary> {
-  const chosen = await chosenImages(store, options.subsetId);
-  if (chosen.length === 0) throw new PannukeError('SUBSET', 'nothing to export: no images selected');
+  const chosen = await imagesToExport(store, options.subsetId);
   const pause = yielder();
   const index = ['file,image_id,fold,fold_index,tissue'];
   let done = 0;
@@ -143,8 +149,7 @@ export async function exportImages(store: Store, folds: readonly OpenFold[], out
  */
 export async function exportCoco(store: Store, folds: readonly OpenFold[], out: string, options: TrainingExportOptions = {}): Promise<TrainingExportSummary & { holeNuclei: number; holePixels: number }> {
   const changed = { nuclei: 0, pixels: 0 };
-  const chosen = await chosenImages(store, options.subsetId);
-  if (chosen.length === 0) throw new PannukeError('SUBSET', 'nothing to export: no images selected');
+  const chosen = await imagesToExport(store, options.subsetId);
   const pause = yielder();
   fs.mkdirSync(path.join(out, 'images'));
   const json = new FileAppender(path.join(out, 'annotations.json'));
@@ -250,8 +255,7 @@ export interface LayoutSummary extends TrainingExportSummary {
  * type map (class_id, 0 background): the patch layout hover_net's train_loader reads (nr_type 6 for PanNuke).
  */
 export async function exportHovernet(store: Store, folds: readonly OpenFold[], out: string, options: TrainingExportOptions = {}): Promise<LayoutSummary> {
-  const chosen = await chosenImages(store, options.subsetId);
-  if (chosen.length === 0) throw new PannukeError('SUBSET', 'nothing to export: no images selected');
+  const chosen = await imagesToExport(store, options.subsetId);
   const pause = yielder();
   const summary: LayoutSummary = { images: chosen.length, nuclei: 0, hiddenPixels: 0, hiddenNuclei: 0 };
   let done = 0;
@@ -283,8 +287,7 @@ export async function exportHovernet(store: Store, folds: readonly OpenFold[], o
  * instances in the image), with `images/{name}.png`: what Cellpose, StarDist and InstanSeg train on.
  */
 export async function exportLabels(store: Store, folds: readonly OpenFold[], out: string, options: TrainingExportOptions & { png?: boolean } = {}): Promise<LayoutSummary> {
-  const chosen = await chosenImages(store, options.subsetId);
-  if (chosen.length === 0) throw new PannukeError('SUBSET', 'nothing to export: no images selected');
+  const chosen = await imagesToExport(store, options.subsetId);
   const pause = yielder();
   fs.mkdirSync(path.join(out, 'images'));
   fs.mkdirSync(path.join(out, 'labels'));
@@ -332,8 +335,7 @@ export interface YoloSummary extends TrainingExportSummary {
  * ring: holes and other parts are lost, and counted.
  */
 export async function exportYolo(store: Store, folds: readonly OpenFold[], out: string, finalPath: string, options: TrainingExportOptions = {}): Promise<YoloSummary> {
-  const chosen = await chosenImages(store, options.subsetId);
-  if (chosen.length === 0) throw new PannukeError('SUBSET', 'nothing to export: no images selected');
+  const chosen = await imagesToExport(store, options.subsetId);
   const pause = yielder();
   fs.mkdirSync(path.join(out, 'images'));
   fs.mkdirSync(path.join(out, 'labels'));
