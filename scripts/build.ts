@@ -18,7 +18,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 fs.rmSync(`${ROOT}/dist`, { recursive: true, force: true });
 await build({
   absWorkingDir: ROOT,
-  entryPoints: ['src/cli/entry.ts', 'src/pipeline/worker.ts', 'src/eval/worker.ts', 'src/verify/worker.ts', 'src/query/runner.ts'],
+  entryPoints: ['src/cli/entry.ts', 'src/pipeline/worker.ts', 'src/eval/worker.ts', 'src/verify/worker.ts', 'src/query/runner.ts', 'src/dataset/member-reader.ts'],
   outdir: 'dist',
   outbase: 'src',
   bundle: true,

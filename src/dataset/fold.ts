@@ -11,6 +11,7 @@ import { formatShape, NpyFile } from '../npy/reader.js';
 import type { RecordSource } from '../npy/source.js';
 import { NpyStream } from '../npy/stream.js';
 import { locateFolds, type FoldFiles, type Role } from './layout.js';
+import { MemberRecords } from './member-thread.js';
 import { openMember } from './zip.js';
 
 export const MASK_CHANNELS = 6;
@@ -45,7 +46,7 @@ export async function openFold(files: FoldFiles): Promise<OpenFold> {
   const opened: RecordSource[] = [];
   const open = async (role: Role): Promise<RecordSource> => {
     const member = files.members?.[role];
-    const f = member === undefined ? NpyFile.open(files[role]) : await NpyStream.open(files[role], member.uncompressedSize, (chunkBytes) => openMember(member, chunkBytes));
+    const f = member === undefined ? NpyFile.open(files[role]) : new MemberRecords(await NpyStream.open(files[role], member.uncompressedSize, (chunkBytes) => openMember(member, chunkBytes)), member);
     opened.push(f);
     return f;
   };

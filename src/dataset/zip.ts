@@ -1,25 +1,15 @@
 /**
  * PanNuke's official zips, read without unpacking. yauzl reads the central directory (ZIP64 included) and
- * each member's local header; the member's bytes are then streamed from the archive through node:zlib's
- * inflate (deflate entries) or as they are (stored entries).
+ * each member's local header; zip-member.ts then streams a member's bytes.
  */
 import fs from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
-import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { PannukeError } from '../errors.js';
 import { kindOf } from '../npy/reader.js';
+import type { ZipMember } from './zip-member.js';
 
-export interface ZipMember {
-  zip: string;
-  name: string;
-  /** 0 stored, 8 deflate. */
-  method: number;
-  dataStart: number;
-  compressedSize: number;
-  uncompressedSize: number;
-  crc32: number;
-}
+export { memberBytes, MemberCheck, openMember, type ZipMember } from './zip-member.js';
+
 
 /** The members of an archive whose names end in `.npy`. */
 export async function npyMembers(zipPath: string): Promise<ZipMember[]> {
@@ -65,40 +55,4 @@ export async function npyMembers(zipPath: string): Promise<ZipMember[]> {
     zip.close();
   }
   return members;
-}
-
-const hex = (crc: number) => (crc >>> 0).toString(16).padStart(8, '0');
-
-/**
- * The member's uncompressed bytes, streamed in chunks of about `chunkBytes` (kept within 64 KiB..16 MiB).
- * The CRC-32 of the bytes and their count are checked against the archive's records as they pass: a stream
- * read to its end fails (with the member's name) if one byte differs. yauzl reads the archive's structure
- * but, by design, checks no CRC; Node's zlib.crc32 does it here.
- */
-export function openMember(m: ZipMember, chunkBytes = 1 << 20): Readable {
-  const chunkSize = Math.min(Math.max(chunkBytes, 1 << 16), 1 << 24);
-  const raw = fs.createReadStream(m.zip, { start: m.dataStart, end: m.dataStart + m.compressedSize - 1, highWaterMark: m.method === 0 ? chunkSize : 1 << 20 });
-  let crc = 0;
-  let bytes = 0;
-  const file = `${m.zip}:${m.name}`;
-  const check = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      crc = zlib.crc32(chunk, crc);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-    flush(done) {
-      if (bytes !== m.uncompressedSize) {
-        done(new PannukeError('ZIP', `member holds ${bytes} bytes, the archive records ${m.uncompressedSize}`, { file, hint: 'the archive is damaged; download it again' }));
-      } else if (crc >>> 0 !== m.crc32 >>> 0) {
-        done(new PannukeError('ZIP', `CRC-32 mismatch: the archive records ${hex(m.crc32)}, the data gives ${hex(crc)}`, { file, hint: 'the archive is damaged or was altered; download it again (pannuke fetch checks its SHA-256)' }));
-      } else {
-        done();
-      }
-    },
-  });
-  const source = m.method === 0 ? raw : raw.pipe(zlib.createInflateRaw({ chunkSize }));
-  if (source !== raw) raw.on('error', (e: Error) => source.destroy(e));
-  source.on('error', (e: Error) => check.destroy(e));
-  return source.pipe(check);
 }

@@ -8,22 +8,25 @@
  * mid-run (a NaN id in image 1,900, say) undoes the run's writes, so the database is left as it was.
  */
 import os from 'node:os';
-import { CLASS_CHANNELS, MASK_CHANNELS, type OpenFold } from '../dataset/fold.js';
+import type { OpenFold } from '../dataset/fold.js';
 import type { IngestTarget } from '../db/ingest-target.js';
 import { dropPredictionSets, keepSubsetMembers, restoreSubsetMembers } from '../db/kept-members.js';
 import type { ImageToLoad } from '../db/writer.js';
 import { PannukeError } from '../errors.js';
 import { NUMBER_FIELDS, packedNumbers, type PackedImage } from '../handoff/packed.js';
-import { isBadMaskValue } from '../extract/regions.js';
-import { checkedOnFailure, recordRefs } from '../npy/source.js';
-import { planFolds } from './plan.js';
-import { runOrdered } from './ordered.js';
+import { FoldExtraction } from './fold-extraction.js';
+import { planFolds, type FoldPlan } from './plan.js';
 import { WorkerPool } from './pool.js';
 import type { ExtractRequest, ExtractResponse } from './protocol.js';
 import { onInterrupt } from '../interrupt.js';
 import { shellQuote } from '../shell-quote.js';
 
 const CLASS_ID = NUMBER_FIELDS.indexOf('classId');
+/**
+ * Extracted images of the next fold held while the current one loads, at most (~10 KB an image: ~1,600
+ * images, more than half a PanNuke fold; past it the next fold waits for its turn).
+ */
+const HOLD_BYTES = 16 << 20;
 
 export interface IngestOptions {
   /** Extraction threads (default: the machine's available parallelism). */
@@ -96,8 +99,20 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
       await pool?.close();
       pool = undefined;
     }
+    // Each fold's extraction starts when the fold before it starts loading (see fold-extraction.ts).
+    const extractions = new Map<FoldPlan, FoldExtraction>();
+    const extractionOf = (p: FoldPlan | undefined) => {
+      if (p === undefined || p.indexes.length === 0 || pool === undefined) return undefined;
+      let e = extractions.get(p);
+      if (e === undefined) {
+        // The workers' queued images plus a few results waiting for their turn to load.
+        e = new FoldExtraction(p.fold, p.indexes, pool, { inFlight: pool.size * pool.depth, holdBytes: HOLD_BYTES });
+        extractions.set(p, e);
+      }
+      return e;
+    };
     try {
-      for (const p of plan) {
+      for (const [k, p] of plan.entries()) {
         const onImage = (image: PackedImage) => {
           summary.images++;
           summary.nuclei += image.nucleusCount;
@@ -109,7 +124,11 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
           options.onProgress?.({ fold: p.fold.fold, done: summary.images, total, nuclei: summary.nuclei, seconds: (performance.now() - started) / 1000 });
         };
         const commit = (batch: readonly ImageToLoad[]) => target.write(batch, runId);
-        const load = () => (p.indexes.length === 0 ? Promise.resolve() : ingestFold(p.fold, p.indexes, target, pool as WorkerPool, options.batchSize ?? 64, onImage, commit));
+        const load = async () => {
+          const extraction = extractionOf(p);
+          extractionOf(plan[k + 1]);
+          if (extraction !== undefined) await loadFold(p.fold, extraction, target, options.batchSize ?? 64, onImage, commit);
+        };
         if (p.replace) {
           // The old rows go and the new ones arrive in one transaction: readers and crashes see one or the other.
           await store.transaction(async () => {
@@ -133,9 +152,11 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
         }
       }
     } catch (e) {
-      // Bad input leaves the database as it was: this run's images are removed. (A crash instead leaves whole
+      // Nothing more may be written: the folds still extracting stop (their images out on the workers come
+      // back first), then bad input leaves the database as it was: this run's images are removed. (A crash instead leaves whole
       // images only, and a rerun resumes after them.) If even that fails (a full disk), the run's counts keep
       // saying what it committed.
+      for (const extraction of extractions.values()) await extraction.stop();
       await target.rollbackTo(mark);
       rolledBack = true;
       throw e;
@@ -154,49 +175,34 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
   }
 }
 
-async function ingestFold(
+/** Loads one fold's extracted images in fold_index order, in batches of `batchSize` per transaction. */
+async function loadFold(
   fold: OpenFold,
-  indexes: readonly number[],
+  extraction: FoldExtraction,
   target: IngestTarget,
-  pool: WorkerPool,
   batchSize: number,
   onImage: (image: PackedImage) => void,
   commit: (batch: readonly ImageToLoad[]) => Promise<void>,
 ): Promise<void> {
   const tissueIds = await target.tissueIds([...new Set(fold.tissues)].sort());
-  const layout = { height: fold.height, width: fold.width, channels: MASK_CHANNELS, classChannels: CLASS_CHANNELS };
   let batch: ImageToLoad[] = [];
-  const dtype = fold.masks.header.dtype;
-  if (dtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the masks dtype');
-  // An .npy on disk is read by the workers themselves (positioned reads); a zip member is streamed here, in
-  // order, and each record's buffer handed over. Streamed record buffers come back from the workers and are
-  // filled again: no allocation per image.
-  const masks = fold.masks;
-  // Garbage decoded from a zip member is checked against its CRC-32 first: a damaged download says so.
-  await checkedOnFailure(masks, () => runOrdered(pool, recordRefs(masks, indexes), {
-    // The workers' queued images plus a few results waiting for their turn to load.
-    inFlight: pool.size * pool.depth + 2,
-    request: ({ index, record }) => ({ layout, context: { file: fold.files.masks, fold: fold.fold, index }, dtype, record }),
-    deliver: ({ index }, response) => {
-      if (response?.record !== undefined) masks.recycle(response.record);
-      if (response?.ok !== true) throw response === undefined ? new Error('unreachable: every image has a request') : PannukeError.fromJSON(response.error);
-      const image = response.image;
-      batch.push({
-        image: {
-          fold: fold.fold, foldIndex: index, tissueId: tissueIds.get(fold.tissues[index] as string) as number,
-          width: fold.width, height: fold.height, nucleusCount: image.nucleusCount,
-          voidPixels: image.voidPixels, overlapPixels: image.overlapPixels, maskDigest: response.digest,
-        },
-        nuclei: image,
-      });
-      onImage(image);
-      if (batch.length >= batchSize) {
-        const full = batch;
-        batch = [];
-        return commit(full);
-      }
-      return undefined;
-    },
-  }), isBadMaskValue);
+  await extraction.load(({ index, response }) => {
+    const image = response.image;
+    batch.push({
+      image: {
+        fold: fold.fold, foldIndex: index, tissueId: tissueIds.get(fold.tissues[index] as string) as number,
+        width: fold.width, height: fold.height, nucleusCount: image.nucleusCount,
+        voidPixels: image.voidPixels, overlapPixels: image.overlapPixels, maskDigest: response.digest,
+      },
+      nuclei: image,
+    });
+    onImage(image);
+    if (batch.length >= batchSize) {
+      const full = batch;
+      batch = [];
+      return commit(full);
+    }
+    return undefined;
+  });
   if (batch.length > 0) await commit(batch);
 }

@@ -16,6 +16,8 @@ export interface OrderedRun<Item, Req, Res> {
   /** The request for an item, or undefined when it needs no worker (delivered with no response). */
   request(item: Item): Req | undefined;
   deliver(item: Item, response: Res | undefined): void | Promise<void>;
+  /** Called as soon as a response comes back, before its turn to be delivered (to give back what it holds). */
+  arrived?(item: Item, response: Res): void;
   /** Checked before each item: true stops the feeding early (no error). */
   stop?(): boolean;
 }
@@ -76,6 +78,7 @@ export async function runOrdered<Item, Req, Res>(pool: WorkerPool<Req, Res>, ite
       pool
         .run(request)
         .then((response) => {
+          run.arrived?.(item, response);
           ready.set(at, { item, response });
           void drain();
         })

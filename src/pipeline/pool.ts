@@ -7,16 +7,7 @@ import { Worker } from 'node:worker_threads';
 import PQueue from 'p-queue';
 import { PannukeError } from '../errors.js';
 import type { ExtractRequest, ExtractResponse } from './protocol.js';
-
-/**
- * A worker's entry, `stage/worker` (e.g. 'pipeline/worker'): dist/ runs the bundled `worker.js`; TypeScript
- * sources (tests, tsx) need the bootstrap that registers tsx. The URL climbs out of this module's folder
- * because in dist/ this code is part of dist/cli/entry.js.
- */
-export function workerEntry(name: string): URL {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return new URL(fromSource ? `../${name}-bootstrap.mjs` : `../${name}.js`, import.meta.url);
-}
+import { workerEntry } from '../worker-entry.js';
 
 interface Pending<Res> {
   resolve: (r: Res) => void;

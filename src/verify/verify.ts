@@ -12,7 +12,8 @@ import { PannukeError } from '../errors.js';
 import { checkedOnFailure, recordRefs } from '../npy/source.js';
 import { isBadMaskValue } from '../extract/regions.js';
 import { runOrdered } from '../pipeline/ordered.js';
-import { WorkerPool, workerEntry } from '../pipeline/pool.js';
+import { WorkerPool } from '../pipeline/pool.js';
+import { workerEntry } from '../worker-entry.js';
 import type { ImageProblem, StoredNucleus } from './check.js';
 import type { VerifyRequest, VerifyResponse } from './protocol.js';
 

@@ -1,0 +1,81 @@
+/**
+ * The thread that reads one zip member's records (src/dataset/member-thread.ts starts it): inflate (on
+ * libuv's pool, a few chunks ahead), the CRC-32 check, cutting records out of the chunks, and the garbage of
+ * all that stay here, off the main thread that loads the database. Records go to the main thread
+ * transferred, never copied; it gives a credit for each one it takes and sends the buffers back to be filled
+ * again, so at most `ahead` records wait between the two threads.
+ *
+ * Written with 'data' events rather than an async iterator over the stream: a promise per chunk, the extra
+ * Transform of `openMember` and their garbage cost as much CPU as inflate itself here (bench/profile.ts).
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { parentPort, workerData } from 'node:worker_threads';
+import { PannukeError } from '../errors.js';
+import { RecordCutter } from '../npy/cutter.js';
+import { RecordBuffers } from '../npy/source.js';
+import { streamError, truncatedAt } from '../npy/stream-errors.js';
+import type { FromReader, MemberReadJob, ToReader } from './member-thread.js';
+import { MemberCheck, memberBytes } from './zip-member.js';
+
+const port = parentPort;
+if (port === null) throw new Error('member-reader.ts must run in a worker thread');
+const send = (message: FromReader, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const fail = (e: unknown) => {
+  const error = streamError(e, job.path);
+  send({ type: 'error', error: error instanceof PannukeError ? error.toJSON() : { code: 'FILE_UNREADABLE', message: String(error), file: job.path, position: undefined, hint: undefined } });
+  port.close();
+};
+
+const job = workerData as MemberReadJob;
+const buffers = new RecordBuffers(job.recordBytes);
+const cutter = new RecordCutter(job.dataOffset, job.recordBytes, job.indexes, buffers);
+const check = new MemberCheck(job.member);
+// Chunks of at most 1 MiB (as NpyStream's), four of them inflated ahead.
+const bytes = memberBytes(job.member, Math.min(job.recordBytes, 1 << 20), 2);
+let credits = job.ahead;
+
+/**
+ * A young-generation collection every few chunks. zlib hands each chunk out in a fresh 1 MiB buffer; V8
+ * frees them only when it collects, and with so few JavaScript objects made here that came only once ~64 MB
+ * of them had piled up (a full collection, triggered by external memory). Collected young, the same read
+ * peaks ~25 MB lower at the same CPU time (each scavenge finds almost nothing alive). `gc` is V8's own
+ * function, exposed as jest's leak detector does; without it, nothing changes but the memory.
+ */
+const collectYoung: (() => void) | undefined = (() => {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as unknown;
+    return typeof gc === 'function' ? () => (gc as (o: { type: string }) => void)({ type: 'minor' }) : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+const COLLECT_EVERY_CHUNKS = 4;
+let chunks = 0;
+
+port.on('message', (m: ToReader) => {
+  if (m.type === 'recycle') buffers.give(m.buffer);
+  else if (++credits > 0 && bytes.isPaused()) bytes.resume();
+});
+bytes.on('data', (chunk: Buffer) => {
+  check.update(chunk);
+  if (++chunks % COLLECT_EVERY_CHUNKS === 0) collectYoung?.();
+  cutter.push(chunk, ({ index, bytes: record }) => {
+    credits--;
+    send({ type: 'record', index, buffer: record.buffer as ArrayBuffer }, [record.buffer as ArrayBuffer]);
+  });
+  if (credits <= 0) bytes.pause();
+});
+bytes.on('error', fail);
+bytes.on('end', () => {
+  try {
+    // Only now: the member was read to its end and its CRC-32 and length matched.
+    check.verify();
+    if (!cutter.done) throw truncatedAt(cutter.index, job.count, job.path);
+    send({ type: 'end' });
+    port.close();
+  } catch (e) {
+    fail(e);
+  }
+});
