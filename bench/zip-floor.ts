@@ -1,11 +1,12 @@
 /**
  * The floor for ingest from the zips, run by `npm run bench` in a child process of its own (in the bench's
  * process, whose heap holds a whole scale's extracted nuclei, each collection made the same inflate take up to
- * 3× the CPU): reads each fold_k.zip's masks member through inflate + the CRC-32 check, as ingest does, on
- * one core, folds one after the other, and prints {"seconds", "bytes", "cpuSeconds"}.
+ * 3× the CPU): reads each fold_k.zip's masks member through inflate + the CRC-32 check (`openMember`'s stream), on
+ * one core, folds one after the other (every fold_k.zip of the folder), and prints {"seconds", "bytes", "cpuSeconds"}.
  *
  *   node --import tsx bench/zip-floor.ts <folder of fold_k.zip>
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { npyMembers, openMember } from '../src/dataset/zip.js';
 
@@ -14,9 +15,9 @@ if (zips === undefined) throw new Error('usage: zip-floor.ts <folder of fold_k.z
 const t = performance.now();
 const cpu = process.cpuUsage();
 let bytes = 0;
-for (const k of [1, 2, 3]) {
-  const masks = (await npyMembers(path.join(zips, `fold_${k}.zip`))).find((m) => m.name.endsWith('masks.npy'));
-  if (masks === undefined) throw new Error(`no masks.npy in fold_${k}.zip`);
+for (const zip of fs.readdirSync(zips).filter((f) => /^fold_\d+\.zip$/.test(f)).sort()) {
+  const masks = (await npyMembers(path.join(zips, zip))).find((m) => m.name.endsWith('masks.npy'));
+  if (masks === undefined) throw new Error(`no masks.npy in ${zip}`);
   for await (const chunk of openMember(masks, 1 << 20)) bytes += (chunk as Buffer).length;
 }
 const used = process.cpuUsage(cpu);

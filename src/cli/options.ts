@@ -1,5 +1,5 @@
 /** Option parsers shared by commands: validated with zod at the edge, errors as usage errors. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PannukeError } from '../errors.js';
 import { FORMATS, type Format } from '../export/text.js';
 

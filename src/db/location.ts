@@ -3,7 +3,7 @@
  * (`postgres://user:pass@host:port/dbname[?schema=name]`, `postgresql://` too). The schema defaults to
  * `public`; every table, view and lock of pannuke-db lives in it, so one server database can hold several.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PannukeError } from '../errors.js';
 
 export type DbLocation =

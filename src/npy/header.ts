@@ -7,7 +7,7 @@
  *   then       a Python dict literal {'descr': ..., 'fortran_order': ..., 'shape': (...), } (latin-1; UTF-8 in 3.0)
  *   data       starts right after, C-order records.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PannukeError } from '../errors.js';
 import { parseDtype, SUPPORTED_DTYPES, type Dtype } from './dtype.js';
 

@@ -106,7 +106,7 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
       let e = extractions.get(p);
       if (e === undefined) {
         // The workers' queued images plus a few results waiting for their turn to load.
-        e = new FoldExtraction(p.fold, p.indexes, pool, { inFlight: pool.size * pool.depth, holdBytes: HOLD_BYTES });
+        e = new FoldExtraction(p.fold, p.indexes, pool, { inFlight: pool.size * pool.depth + 2, holdBytes: HOLD_BYTES });
         extractions.set(p, e);
       }
       return e;

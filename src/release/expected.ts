@@ -1,7 +1,7 @@
 /** The per-image figures of the real release (data/pannuke-release.json, with its source), decoded. */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const ReleaseData = z.object({
   source: z.string(),

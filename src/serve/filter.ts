@@ -15,7 +15,7 @@
  * Nucleus filters (class, subset, quirk, ranges) select nuclei; an image is listed when one of its nuclei
  * passes them (or, with none given, every image of the folds and tissues).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CLASS_NAMES } from '../db/schema.js';
 import { PannukeError } from '../errors.js';
 
