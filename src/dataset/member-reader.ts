@@ -3,7 +3,8 @@
  * libuv's pool, a few chunks ahead), the CRC-32 check, cutting records out of the chunks, and the garbage of
  * all that stay here, off the main thread that loads the database. Records go to the main thread
  * transferred, never copied; it gives a credit for each one it takes and sends the buffers back to be filled
- * again, so at most `ahead` records wait between the two threads.
+ * again, so at most `ahead` records wait between the two threads. It never ends itself: the main thread
+ * terminates it once it has the last message (so an exit is never mistaken for, or raced with, the end).
  *
  * Written with 'data' events rather than an async iterator over the stream: a promise per chunk, the extra
  * Transform of `openMember` and their garbage cost as much CPU as inflate itself here (bench/profile.ts).
@@ -24,7 +25,6 @@ const send = (message: FromReader, transfer: ArrayBuffer[] = []) => port.postMes
 const fail = (e: unknown) => {
   const error = streamError(e, job.path);
   send({ type: 'error', error: error instanceof PannukeError ? error.toJSON() : { code: 'FILE_UNREADABLE', message: String(error), file: job.path, position: undefined, hint: undefined } });
-  port.close();
 };
 
 const job = workerData as MemberReadJob;
@@ -74,7 +74,6 @@ bytes.on('end', () => {
     check.verify();
     if (!cutter.done) throw truncatedAt(cutter.index, job.count, job.path);
     send({ type: 'end' });
-    port.close();
   } catch (e) {
     fail(e);
   }
