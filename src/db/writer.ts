@@ -107,12 +107,6 @@ export class BulkWriter {
     return ids;
   }
 
-
-
-
-
-
-
   /**
    * Writes the images and their nuclei in one transaction: after a crash, each image is all there or absent.
    * `alongside` runs in the same transaction (the run log counts what is committed, exactly).
