@@ -1,9 +1,10 @@
 /**
  * Where a command's CPU time goes, by stage and by thread: runs the built CLI under V8's sampling profiler
  * (`node --cpu-prof`, one profile per thread: the main thread and each worker), maps every sample through
- * the bundle's source map back to its module in src/, and sums the samples by stage. Time the profiles do not
- * see (libuv's pool: zlib's inflate and file reads; V8's helper threads) is the process's CPU time (getrusage)
- * less the sampled threads' busy time.
+ * the bundle's source map back to its module in src/, and sums the samples by stage. Read the shares, not the
+ * seconds: V8 samples a thread on a timer, so a thread waiting for a core (more threads than cores) is counted
+ * as running, and the threads no profile sees (libuv's pool: zlib's inflate, file reads; V8's helpers) are
+ * not counted at all; the table puts the sampled total beside the process's CPU time (getrusage).
  *
  *   node --import tsx bench/profile.ts <root> [-- more ingest options]      (a table on stdout)
  *
@@ -24,8 +25,8 @@ interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: numb
 
 /** The stages, in the order of the pipeline; a sample is charged to the innermost src/ module on its stack. */
 const STAGES: [stage: string, test: (source: string) => boolean][] = [
-  ['zip member: CRC-32 check and stream', (s) => s.startsWith('src/dataset/zip')],
-  ['record assembly (npy stream → record buffers)', (s) => s.startsWith('src/npy/stream') || s.startsWith('src/npy/source')],
+  ['zip member: CRC-32 check, stream, reader thread', (s) => s.startsWith('src/dataset/zip') || s.startsWith('src/dataset/member-')],
+  ['record assembly (cutting records out of the stream)', (s) => /^src\/npy\/(stream|source|cutter)/.test(s)],
   ['hand-off to workers (pool, ordering)', (s) => /^src\/pipeline\/(pool|ordered|protocol)/.test(s)],
   ['reading records in the workers (positioned reads)', (s) => s.startsWith('src/npy/records')],
   ['extraction (decode, digest, regions, outlines, packing)', (s) => /^src\/(extract|handoff)\//.test(s) || /^src\/(pipeline|eval|verify)\/worker/.test(s) || s.startsWith('src/npy/decode')],
@@ -99,13 +100,17 @@ export function summarize(profile: CpuProfile): Map<string, number> {
   return out;
 }
 
+/** The kinds of thread a profile can come from. */
+export const THREADS = ['main', 'workers', 'readers'] as const;
+type Thread = (typeof THREADS)[number];
+
 export interface IngestProfile {
   wallSeconds: number;
   cpuSeconds: number;
-  /** Busy CPU-s by stage: columns main thread, workers (together), elsewhere. */
-  rows: { stage: string; main: number; workers: number }[];
-  /** CPU-s no profile saw: libuv's pool (inflate, reads) and V8's helper threads. */
-  unsampled: number;
+  /** Busy CPU-s by stage and kind of thread (the main thread; extraction workers; zip member readers). */
+  rows: { stage: string; cpu: Record<Thread, number> }[];
+  /** Busy time sampled in every profile (see the module's note). */
+  sampled: number;
 }
 
 /** Profiles one `pannuke ingest <root>` into a fresh database in the temp folder. */
@@ -119,41 +124,42 @@ export function profileIngest(root: string, extra: readonly string[] = []): Inge
     if (child.status !== 0) throw new Error(`ingest failed: ${child.stderr}`);
     const cpuSeconds = Number(/BENCH_CPU_US=(\d+)/.exec(child.stderr)?.[1] ?? Number.NaN) / 1e6;
     const profiles = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
-    // Node names them CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: thread 0 is the main thread.
-    const main = new Map<string, number>();
-    const workers = new Map<string, number>();
+    // Node names them CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: thread 0 is the main thread; a
+    // zip member reader is told by its code.
+    const byThread = { main: new Map<string, number>(), workers: new Map<string, number>(), readers: new Map<string, number>() };
     for (const f of profiles) {
-      const thread = Number(f.split('.').at(-3));
-      const into = thread === 0 ? main : workers;
-      for (const [stage, ms] of summarize(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as CpuProfile)) into.set(stage, (into.get(stage) ?? 0) + ms / 1000);
+      const profile = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as CpuProfile;
+      const kind: Thread = Number(f.split('.').at(-3)) === 0 ? 'main' : profile.nodes.some((n) => sourceOf(n.callFrame)?.startsWith('src/dataset/member-reader') === true) ? 'readers' : 'workers';
+      const into = byThread[kind];
+      for (const [stage, ms] of summarize(profile)) into.set(stage, (into.get(stage) ?? 0) + ms / 1000);
     }
-    const stages = [...new Set([...main.keys(), ...workers.keys()])];
+    const stages = [...new Set(THREADS.flatMap((t) => [...byThread[t].keys()]))];
     const order = (s: string) => {
       const k = STAGES.findIndex(([name]) => name === s);
       return k < 0 ? STAGES.length + (s.startsWith('start') ? 0 : 1) : k;
     };
     stages.sort((a, b) => order(a) - order(b) || a.localeCompare(b));
-    const rows = stages.map((stage) => ({ stage, main: main.get(stage) ?? 0, workers: workers.get(stage) ?? 0 }));
-    const sampled = rows.reduce((s, r) => s + r.main + r.workers, 0);
-    return { wallSeconds, cpuSeconds, rows, unsampled: Math.max(0, cpuSeconds - sampled) };
+    const rows = stages.map((stage) => ({ stage, cpu: { main: byThread.main.get(stage) ?? 0, workers: byThread.workers.get(stage) ?? 0, readers: byThread.readers.get(stage) ?? 0 } }));
+    const sampled = rows.reduce((s, r) => s + r.cpu.main + r.cpu.workers + r.cpu.readers, 0);
+    return { wallSeconds, cpuSeconds, rows, sampled };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** The profiles of several runs side by side, as a Markdown table of CPU-s (main thread / workers). */
+/** The profiles of several runs side by side, as a Markdown table of CPU-s (main thread / workers / zip readers). */
 export function profileTable(runs: { name: string; profile: IngestProfile }[]): string {
   const stages = [...new Set(runs.flatMap((r) => r.profile.rows.map((x) => x.stage)))];
   const cell = (p: IngestProfile, stage: string) => {
     const r = p.rows.find((x) => x.stage === stage);
-    return r === undefined ? '' : `${r.main.toFixed(2)} / ${r.workers.toFixed(2)}`;
+    return r === undefined ? '' : THREADS.map((t) => r.cpu[t].toFixed(2)).join(' / ');
   };
   const lines = [
-    `| CPU-s by stage (main thread / workers) | ${runs.map((r) => r.name).join(' | ')} |`,
+    `| CPU-s by stage (main thread / extraction workers / zip member readers) | ${runs.map((r) => r.name).join(' | ')} |`,
     `|---|${runs.map(() => '---:').join('|')}|`,
     ...stages.map((s) => `| ${s} | ${runs.map((r) => cell(r.profile, s)).join(' | ')} |`),
-    `| not in any profile: libuv's pool (inflate, file reads), V8 helpers | ${runs.map((r) => r.profile.unsampled.toFixed(2)).join(' | ')} |`,
-    `| **CPU-s in all** (getrusage) | ${runs.map((r) => r.profile.cpuSeconds.toFixed(2)).join(' | ')} |`,
+    `| sampled in all (a thread waiting for a core counts; libuv's pool, inflate included, does not) | ${runs.map((r) => r.profile.sampled.toFixed(2)).join(' | ')} |`,
+    `| **CPU-s in all** (getrusage: every thread) | ${runs.map((r) => r.profile.cpuSeconds.toFixed(2)).join(' | ')} |`,
     `| wall s (profiled: slower than unprofiled) | ${runs.map((r) => r.profile.wallSeconds.toFixed(2)).join(' | ')} |`,
     `| cores used: CPU-s / (${os.availableParallelism()} × wall) | ${runs.map((r) => (r.profile.cpuSeconds / (os.availableParallelism() * r.profile.wallSeconds)).toFixed(2)).join(' | ')} |`,
   ];

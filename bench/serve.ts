@@ -52,7 +52,8 @@ export async function serveTiming(root: string, db: string, data: string | undef
   const d = new Database(db, { readonly: true });
   const images = d.prepare('SELECT count(*) FROM images').pluck().get() as number;
   const nuclei = d.prepare('SELECT count(*) FROM nuclei').pluck().get() as number;
-  const some = d.prepare('SELECT id FROM images ORDER BY id LIMIT 20 OFFSET 40').pluck().all() as number[];
+  // 20 images past the first 40 (fewer on a small set: then the first 20).
+  const some = d.prepare('SELECT id FROM images ORDER BY id LIMIT 20 OFFSET ?').pluck().all(Math.max(0, Math.min(40, images - 20))) as number[];
   d.close();
   const routes: [string, string][] = [
     ['/ (overview, first answer)', '/'],
