@@ -5,9 +5,10 @@
  * the current fold's source has been read through (its last images still on the workers, its last batches
  * still to write), and holds its results (the packed nuclei, ~10 KB an image) until the current fold is
  * done, so that rows still get their ids in (fold, fold_index) order. Why: at each fold's end the workers
- * ran dry while the last images came back and the last batch was written. Not sooner: two zip members
- * inflating at once each keep ~45 MB of zlib's chunks waiting for collection, which the memory budget has
- * no room for (measured: 285 MB against 210 MB at the bench's 1×, for ~10 % less wall time).
+ * ran dry while the last images came back and the last batch was written, and the next member's reader
+ * thread started from nothing. Not sooner: two zip members read at once (two reader threads, each with its
+ * records in flight and zlib's chunks) were 7–12 % faster but peaked at 287–307 MB on the whole release
+ * (256–260 MB at the bench's 4×), over the 256 MB budget; one at a time, 245 MB and 203–210 MB.
  *
  * Held results are bounded (`holdBytes`): past that the next fold waits for its turn, so memory stays flat
  * whatever the size of a fold.

@@ -23,8 +23,8 @@ import { shellQuote } from '../shell-quote.js';
 
 const CLASS_ID = NUMBER_FIELDS.indexOf('classId');
 /**
- * Extracted images of the next fold held while the current one loads, at most (~10 KB an image: ~1,600
- * images, more than half a PanNuke fold; past it the next fold waits for its turn).
+ * Extracted images of the next fold held while the current one loads its last images, at most (~10 KB an
+ * image: ~1,600 images; past it the next fold waits for its turn).
  */
 const HOLD_BYTES = 16 << 20;
 /**
@@ -107,10 +107,12 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
       await pool?.close();
       pool = undefined;
     }
-    // Each fold's extraction starts when the fold before it starts loading (see fold-extraction.ts).
+    // Each fold's extraction starts once the fold before it has been read through (see fold-extraction.ts);
+    // none starts after the run has ended.
     const extractions = new Map<FoldPlan, FoldExtraction>();
+    let ended = false;
     const extractionOf = (p: FoldPlan | undefined) => {
-      if (p === undefined || p.indexes.length === 0 || pool === undefined) return undefined;
+      if (ended || p === undefined || p.indexes.length === 0 || pool === undefined) return undefined;
       let e = extractions.get(p);
       if (e === undefined) {
         const inFlight = p.fold.masks.recordLayout === undefined ? STREAMED_IN_FLIGHT : pool.size * pool.depth;
@@ -134,7 +136,7 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
         const commit = (batch: readonly ImageToLoad[]) => target.write(batch, runId);
         const load = async () => {
           const extraction = extractionOf(p);
-          extractionOf(plan[k + 1]);
+          void extraction?.readThrough.then(() => extractionOf(plan[k + 1]));
           if (extraction !== undefined) await loadFold(p.fold, extraction, target, options.batchSize ?? 64, onImage, commit);
         };
         if (p.replace) {
@@ -164,11 +166,13 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
       // back first), then bad input leaves the database as it was: this run's images are removed. (A crash instead leaves whole
       // images only, and a rerun resumes after them.) If even that fails (a full disk), the run's counts keep
       // saying what it committed.
+      ended = true;
       for (const extraction of extractions.values()) await extraction.stop();
       await target.rollbackTo(mark);
       rolledBack = true;
       throw e;
     }
+    ended = true;
     summary.seconds = (performance.now() - started) / 1000;
     await target.finishRun(runId, 'finished');
     return summary;
