@@ -104,6 +104,15 @@ export function summarize(profile: CpuProfile): Map<string, number> {
 export const THREADS = ['main', 'workers', 'readers'] as const;
 type Thread = (typeof THREADS)[number];
 
+/** The pipeline's order: the stages, then start-up, then the rest by name. */
+function byStage(a: string, b: string): number {
+  const order = (s: string) => {
+    const k = STAGES.findIndex(([name]) => name === s);
+    return k < 0 ? STAGES.length + (s.startsWith('start') ? 0 : 1) : k;
+  };
+  return order(a) - order(b) || a.localeCompare(b);
+}
+
 export interface IngestProfile {
   wallSeconds: number;
   cpuSeconds: number;
@@ -134,11 +143,7 @@ export function profileIngest(root: string, extra: readonly string[] = []): Inge
       for (const [stage, ms] of summarize(profile)) into.set(stage, (into.get(stage) ?? 0) + ms / 1000);
     }
     const stages = [...new Set(THREADS.flatMap((t) => [...byThread[t].keys()]))];
-    const order = (s: string) => {
-      const k = STAGES.findIndex(([name]) => name === s);
-      return k < 0 ? STAGES.length + (s.startsWith('start') ? 0 : 1) : k;
-    };
-    stages.sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+    stages.sort(byStage);
     const rows = stages.map((stage) => ({ stage, cpu: { main: byThread.main.get(stage) ?? 0, workers: byThread.workers.get(stage) ?? 0, readers: byThread.readers.get(stage) ?? 0 } }));
     const sampled = rows.reduce((s, r) => s + r.cpu.main + r.cpu.workers + r.cpu.readers, 0);
     return { wallSeconds, cpuSeconds, rows, sampled };
@@ -149,7 +154,7 @@ export function profileIngest(root: string, extra: readonly string[] = []): Inge
 
 /** The profiles of several runs side by side, as a Markdown table of CPU-s (main thread / workers / zip readers). */
 export function profileTable(runs: { name: string; profile: IngestProfile }[]): string {
-  const stages = [...new Set(runs.flatMap((r) => r.profile.rows.map((x) => x.stage)))];
+  const stages = [...new Set(runs.flatMap((r) => r.profile.rows.map((x) => x.stage)))].sort(byStage);
   const cell = (p: IngestProfile, stage: string) => {
     const r = p.rows.find((x) => x.stage === stage);
     return r === undefined ? '' : THREADS.map((t) => r.cpu[t].toFixed(2)).join(' / ');
