@@ -32,18 +32,23 @@ export function classMap(option?: string): ClassMap {
   return map;
 }
 
-/** The class id of a name (or a number 1..5 written as text); undefined when the map does not know it. */
+/**
+ * The class id of a name, or of a number 1..5 (as a number or as text); undefined when the map does not know
+ * it. A `--classes` pair comes first, so that numbers from another convention can be mapped ('0=1,1=2,…').
+ */
 export function classOf(map: ClassMap, name: string | number): number | undefined {
-  if (typeof name === 'number') return Number.isInteger(name) && name >= 1 && name <= 5 ? name : undefined;
-  const k = key(name);
-  if (/^[1-5]$/.test(k)) return Number(k);
-  return map.get(k);
+  const k = typeof name === 'number' ? String(name) : key(name);
+  return map.get(k) ?? (/^[1-5]$/.test(k) ? Number(k) : undefined);
 }
 
-/** The error for names a file uses that the map does not know. */
+/** The error for names a file uses that the map does not know; numbers get a hint of their own. */
 export function unknownClasses(names: Iterable<string>, file: string): PannukeError {
   const list = [...new Set(names)].sort();
-  return new PannukeError('FOLD_MISMATCH', `unknown class name${list.length > 1 ? 's' : ''}: ${list.map((n) => `'${n}'`).join(', ')}`, {
-    file, hint: "the names PanNuke knows are Neoplastic, Inflammatory, Connective, Dead, Epithelial (any case, with aliases); map others with --classes 'Tumor=Neoplastic,…'",
+  const numbers = list.every((n) => /^\s*-?\d+\s*$/.test(n));
+  return new PannukeError('FOLD_MISMATCH', `unknown class ${numbers ? 'number' : 'name'}${list.length > 1 ? 's' : ''}: ${list.map((n) => `'${n}'`).join(', ')}`, {
+    file,
+    hint: numbers
+      ? "class numbers are PanNuke's 1..5 (1 Neoplastic, 2 Inflammatory, 3 Connective, 4 Dead, 5 Epithelial); numbered from 0 instead? map them: --classes '0=1,1=2,2=3,3=4,4=5'"
+      : "the names PanNuke knows are Neoplastic, Inflammatory, Connective, Dead, Epithelial (any case, with aliases); map others with --classes 'Tumor=Neoplastic,…'",
   });
 }

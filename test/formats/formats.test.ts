@@ -143,6 +143,30 @@ describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s pyth
     }
   }, 60_000);
 
+  it('class CSVs numbered from 0: refused with a hint that names 1..5 and the mapping; mapped with --classes, exactly the 1-based figures', async () => {
+    const zeroBased = path.join(dir, 'labels-0-based');
+    fs.mkdirSync(zeroBased);
+    let rows = 0;
+    for (const f of fs.readdirSync(path.join(out, 'labels-tif'))) {
+      const from = path.join(out, 'labels-tif', f);
+      if (!f.endsWith('.csv')) {
+        fs.copyFileSync(from, path.join(zeroBased, f));
+        continue;
+      }
+      // The same classes, each number one lower (the header line kept).
+      fs.writeFileSync(path.join(zeroBased, f), fs.readFileSync(from, 'utf8').replace(/^(\d+),([1-5])$/gm, (_, id: string, c: string) => {
+        rows++;
+        return `${id},${Number(c) - 1}`;
+      }));
+    }
+    expect(rows).toBeGreaterThan(0);
+    const refused = await run(zeroBased, 'zero-based');
+    expect([refused.code, lines(refused.err)]).toEqual([1, [expect.stringMatching(/\.csv: unknown class numbers?: '0'.*PanNuke's 1\.\.5 .*--classes '0=1,1=2,2=3,3=4,4=5'/)]]);
+    const mapped = await run(zeroBased, 'zero-based', '--classes', '0=1,1=2,2=3,3=4,4=5');
+    expect(mapped.code, mapped.err).toBe(0);
+    expect(await show('zero-based')).toEqual(await show('labels-reference'));
+  }, 60_000);
+
   it('kill -9 during a run on a JSON folder, then the same command: the same tables as an uninterrupted run', async () => {
     const args = ['eval', 'run', path.join(out, 'hovernet'), '--db', db, '--name', 'hover-killed', '--fold', '1', '--workers', '1'];
     const child = spawnCli(args);
