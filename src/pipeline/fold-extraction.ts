@@ -46,13 +46,13 @@ export class FoldExtraction {
     const dtype = masks.header.dtype;
     if (dtype.kind !== 'numeric') throw new Error('unreachable: openFold checks the masks dtype');
     const layout = { height: fold.height, width: fold.width, channels: MASK_CHANNELS, classChannels: CLASS_CHANNELS };
-    // Garbage decoded from a zip member is checked against its CRC-32 first: a damaged download says so.
     let readThrough = () => {};
     this.readThrough = new Promise<void>((resolve) => (readThrough = resolve));
     async function* records() {
       yield* recordRefs(masks, indexes);
       readThrough();
     }
+    // Garbage decoded from a zip member is checked against its CRC-32 first: a damaged download says so.
     this.finished = checkedOnFailure(masks, () => runOrdered(pool, records(), {
       inFlight: options.inFlight,
       stop: () => this.stopped,
