@@ -185,8 +185,9 @@ async function statsTiming(file: string, target: number): Promise<{ nuclei: numb
 }
 
 /** The dataset packed as the release is (one deflate zip per fold), cached beside it. */
-async function zipped(dir: string, folds: readonly number[] = [1, 2, 3]): Promise<string> {
+async function zipped(dir: string): Promise<string> {
   const out = `${dir}-zips`;
+  const folds = findFolds(dir).map((f) => f.fold);
   if (fs.existsSync(path.join(out, `fold_${folds.at(-1)}.zip`))) return out;
   const { default: yazl } = await import('yazl');
   fs.mkdirSync(out, { recursive: true });
@@ -259,9 +260,10 @@ const coresUsed = (run: { seconds: number; cpuSeconds: number }) => run.cpuSecon
  * floor's, spread over the cores. `drop` empties the page cache before each run (the cold rows). Each row's
  * `ratio` is against `floorSeconds`, the `cat` floor of the same scale and cache state.
  */
-async function zipRows(z: { scale: number; dir: string; dbFile: string; folders: { seconds: number; cpuSeconds: number }; floorSeconds: number; images: number; nuclei: number; repeat: number; dirs: string[]; drop?: () => void; members?: number }): Promise<Row[]> {
+async function zipRows(z: { scale: number; dir: string; dbFile: string; folders: { seconds: number; cpuSeconds: number }; floorSeconds: number; images: number; nuclei: number; repeat: number; dirs: string[]; drop?: () => void }): Promise<Row[]> {
   const { scale, images, nuclei, floorSeconds } = z;
-  const zips = await zipped(z.dir, z.members === 1 ? [1] : [1, 2, 3]);
+  const zips = await zipped(z.dir);
+  const members = findFolds(z.dir).length;
   z.dirs.push(zips);
   const zipBytes = fs.readdirSync(zips).reduce((s, f) => s + fs.statSync(path.join(zips, f)).size, 0);
   const state = z.drop === undefined ? 'warm' : 'cold cache';
@@ -279,7 +281,7 @@ async function zipRows(z: { scale: number; dir: string; dbFile: string; folders:
   const cores = os.availableParallelism();
   const bound = Math.max(z.folders.seconds, inflate.cpuSeconds, (z.folders.cpuSeconds + inflate.cpuSeconds) / cores);
   return [
-    { scale, stage: `floor for the zips (${state}): read + inflate + CRC-32 of the masks member${z.members === 1 ? '' : 's'}, one core (${(inflate.bytes / inflate.seconds / 1e6).toFixed(0)} MB/s out, ${inflate.cpuSeconds.toFixed(2)} CPU-s)`, seconds: inflate.seconds, range: inflate.range, images, nuclei, ratio: inflate.seconds / floorSeconds },
+    { scale, stage: `floor for the zips (${state}): read + inflate + CRC-32 of the masks member${members === 1 ? '' : 's'}, one core (${(inflate.bytes / inflate.seconds / 1e6).toFixed(0)} MB/s out, ${inflate.cpuSeconds.toFixed(2)} CPU-s)`, seconds: inflate.seconds, range: inflate.range, images, nuclei, ratio: inflate.seconds / floorSeconds },
     { scale, stage: `zips at best (issue 23's bound): max(the folder ingest, the floor's ${inflate.cpuSeconds.toFixed(2)} CPU-s, (the folder ingest's ${z.folders.cpuSeconds.toFixed(2)} CPU-s + the floor's) / ${cores} cores) = ${(bound / z.folders.seconds).toFixed(2)}× the folder ingest`, seconds: bound, images, nuclei, ratio: bound / floorSeconds },
     { scale, stage: `ingest from the zips (deflate, ${(zipBytes / 1e6).toFixed(0)} MB), CLI (${state}): **${(fromZip.seconds / bound).toFixed(2)}× that bound** (target ≤ 1.15), ${(fromZip.seconds / z.folders.seconds).toFixed(2)}× the folder ingest, ${fromZip.cpuSeconds.toFixed(2)} CPU-s, cores used ${coresUsed(fromZip).toFixed(2)}`, seconds: fromZip.seconds, range: fromZip.range, images, nuclei, ratio: fromZip.seconds / floorSeconds, rssMb: peakRss(fromZip.runs), bytesPerNucleus: fromZip.dbBytes / nuclei },
   ];
@@ -351,7 +353,7 @@ async function oneFold(n: number, size: number, seed: number, dbFile: string, re
   return [
     { scale, stage: `${label}: floor, cat of the masks file (warm cache)`, seconds: floor.seconds, range: floor.range, images: n, nuclei, ratio: 1 },
     { scale, stage: `${label}: ingest from the folder, CLI (warm cache), ${folders.cpuSeconds.toFixed(2)} CPU-s, cores used ${coresUsed(folders).toFixed(2)}`, seconds: folders.seconds, range: folders.range, images: n, nuclei, ratio: folders.seconds / floor.seconds, rssMb: peakRss(folders.runs), bytesPerNucleus: folders.dbBytes / nuclei },
-    ...(await zipRows({ scale, dir, dbFile, folders, floorSeconds: floor.seconds, images: n, nuclei, repeat, dirs, members: 1 })).map((r) => ({ ...r, stage: `${label}: ${r.stage}` })),
+    ...(await zipRows({ scale, dir, dbFile, folders, floorSeconds: floor.seconds, images: n, nuclei, repeat, dirs })).map((r) => ({ ...r, stage: `${label}: ${r.stage}` })),
   ];
 }
 

@@ -56,15 +56,10 @@ function sourceOf(frame: CallFrame): string | undefined {
   return entry.originalSource === undefined ? rel(frame.url) : rel(entry.originalSource);
 }
 
-function stageOfSource(source: string): string | undefined {
+function stageOfSource(source: string | undefined): string | undefined {
+  if (source === undefined) return undefined;
   if (source.startsWith('node_modules/better-sqlite3') || source.startsWith('node_modules/drizzle-orm') || source.startsWith('node_modules/pg')) return 'loading (database writes)';
   return STAGES.find(([, test]) => test(source))?.[0];
-}
-
-function stageOfNode(frame: CallFrame): string | undefined {
-  const source = sourceOf(frame);
-  if (source !== undefined) return stageOfSource(source);
-  return undefined;
 }
 
 /** Busy milliseconds by stage in one thread's profile (idle samples left out). */
@@ -77,14 +72,12 @@ export function summarize(profile: CpuProfile): Map<string, number> {
     const cached = stageCache.get(id);
     if (cached !== undefined) return cached;
     const node = byId.get(id) as ProfileNode;
-    const special = SPECIAL.get(node.callFrame.functionName);
-    let stage = special ?? stageOfNode(node.callFrame);
+    let stage = SPECIAL.get(node.callFrame.functionName) ?? stageOfSource(sourceOf(node.callFrame));
     if (stage === undefined) {
       const up = parent.get(id);
       if (up !== undefined && byId.get(up)?.callFrame.functionName !== '(root)') stage = stageOf(up);
-      else stage = node.callFrame.url.startsWith('node:internal/modules') ? 'start-up (loading modules)' : 'Node internals (streams, events)';
       // A Node internal under no src/ frame: module loading charges start-up; anything else is plumbing.
-      if (stage === 'Node internals (streams, events)' && /node:internal\/modules|node:internal\/main/.test(node.callFrame.url)) stage = 'start-up (loading modules)';
+      else stage = /^node:internal\/(modules|main)/.test(node.callFrame.url) ? 'start-up (loading modules)' : 'Node internals (streams, events)';
     }
     stageCache.set(id, stage);
     return stage;

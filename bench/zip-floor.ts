@@ -8,7 +8,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { npyMembers, openMember } from '../src/dataset/zip.js';
+import { npyMembers } from '../src/dataset/zip.js';
+import { openMember } from '../src/dataset/zip-member.js';
 
 const zips = process.argv[2];
 if (zips === undefined) throw new Error('usage: zip-floor.ts <folder of fold_k.zip>');

@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { headerSize, NPY_PREFIX_BYTES, parseHeader } from '../npy/header.js';
 import type { Role, FoldFiles } from './layout.js';
-import { openMember } from './zip.js';
+import { openMember } from './zip-member.js';
 
 export const SAMPLED_BLOCKS = 16;
 export const BLOCK_BYTES = 1 << 16;

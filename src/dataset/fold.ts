@@ -12,7 +12,7 @@ import type { RecordSource } from '../npy/source.js';
 import { NpyStream } from '../npy/stream.js';
 import { locateFolds, type FoldFiles, type Role } from './layout.js';
 import { MemberRecords } from './member-thread.js';
-import { openMember } from './zip.js';
+import { openMember } from './zip-member.js';
 
 export const MASK_CHANNELS = 6;
 /** Channels 0..4 hold instances; channel 5 is background and makes no nucleus. */

@@ -11,7 +11,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PannukeError } from '../errors.js';
-import { npyMembers, type ZipMember } from './zip.js';
+import { npyMembers } from './zip.js';
+import type { ZipMember } from './zip-member.js';
 
 export const FOLDS = [1, 2, 3] as const;
 

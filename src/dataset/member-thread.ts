@@ -14,7 +14,7 @@ import { PannukeError, type SerializedError } from '../errors.js';
 import type { NpyStream } from '../npy/stream.js';
 import type { NpyRecord, RecordSource } from '../npy/source.js';
 import { workerEntry } from '../worker-entry.js';
-import type { ZipMember } from './zip.js';
+import type { ZipMember } from './zip-member.js';
 
 /** What a reader thread is started with. */
 export interface MemberReadJob {

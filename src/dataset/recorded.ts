@@ -9,7 +9,8 @@ import { PannukeError } from '../errors.js';
 import { fingerprint, type FingerprintKind } from './fingerprint.js';
 import { openFold, type OpenFold } from './fold.js';
 import { ROLES, type FoldFiles, type Role } from './layout.js';
-import { npyMembers, type ZipMember } from './zip.js';
+import { npyMembers } from './zip.js';
+import type { ZipMember } from './zip-member.js';
 
 export interface RecordedFile {
   fold: number;

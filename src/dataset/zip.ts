@@ -8,8 +8,6 @@ import { PannukeError } from '../errors.js';
 import { kindOf } from '../npy/reader.js';
 import type { ZipMember } from './zip-member.js';
 
-export { memberBytes, MemberCheck, openMember, type ZipMember } from './zip-member.js';
-
 
 /** The members of an archive whose names end in `.npy`. */
 export async function npyMembers(zipPath: string): Promise<ZipMember[]> {

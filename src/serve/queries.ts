@@ -8,7 +8,7 @@ import type { Store } from '../db/store.js';
 import { PannukeError } from '../errors.js';
 import { findSet } from '../eval/store.js';
 import { findSubsetId } from '../subset/store.js';
-import { byAreaHistogram, hasNucleusFilter, imageConditions, NUMERIC_COLUMNS, nucleusConditions, type Filter, type NumericColumn } from './filter.js';
+import { byAreaHistogram, hasNucleusFilter, imageConditions, NUMERIC_COLUMNS, nucleusConditions, QUIRKS, type Filter, type NumericColumn } from './filter.js';
 
 export const PAGE_IMAGES = 48;
 export const PAGE_NUCLEI = 96;
@@ -82,14 +82,13 @@ export async function overview(store: Store, f: Filter, r: Resolved): Promise<Ov
   };
 }
 
-export const QUIRK_CONDITIONS = [['shared_id', 'n.shared_id = 1'], ['overlap', 'n.overlap_area > 0'], ['fragmented', 'n.parts > 1'], ['holes', 'n.holes > 0'], ['tiny', 'n.area < 10']] as const;
-
 /** Nuclei and images with each quirk, under the filter: one pass over the nuclei. */
 export async function quirkCounts(store: Store, f: Filter, r: Resolved): Promise<{ quirk: string; nuclei: number; images: number }[]> {
   const img = imageConditions(f), nuc = nucleusConditions(f, r.subsetId);
-  const [counts] = (await store.all(`SELECT ${QUIRK_CONDITIONS.map(([, cond]) => `count(n.id) FILTER (WHERE ${cond}), count(DISTINCT CASE WHEN ${cond} THEN n.image_id END)`).join(', ')}
+  const quirks = Object.entries(QUIRKS);
+  const [counts] = (await store.all(`SELECT ${quirks.map(([, cond]) => `count(n.id) FILTER (WHERE ${cond}), count(DISTINCT CASE WHEN ${cond} THEN n.image_id END)`).join(', ')}
       FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id WHERE ${img.sql} AND ${nuc.sql}`, [...img.params, ...nuc.params])).rows;
-  return QUIRK_CONDITIONS.map(([quirk], k) => ({ quirk, nuclei: num(counts?.[2 * k] ?? 0), images: num(counts?.[2 * k + 1] ?? 0) }));
+  return quirks.map(([quirk], k) => ({ quirk, nuclei: num(counts?.[2 * k] ?? 0), images: num(counts?.[2 * k + 1] ?? 0) }));
 }
 
 export interface ImageRow {
@@ -158,14 +157,24 @@ function imageListSql(f: Filter, r: Resolved): { sql: string; params: unknown[];
   };
 }
 
+/**
+ * The rows of `sql(inList)` for the given ids, 500 at a time (`inList` is their `IN (?, …)` placeholders):
+ * bound parameters stay far below every backend's limit.
+ */
+async function rowsForIds(store: Store, ids: readonly number[], sql: (inList: string) => string): Promise<unknown[][]> {
+  const out: unknown[][] = [];
+  for (let k = 0; k < ids.length; k += 500) {
+    const chunk = ids.slice(k, k + 500);
+    out.push(...(await store.all(sql(`IN (${chunk.map(() => '?').join(', ')})`), chunk)).rows);
+  }
+  return out;
+}
+
 /** Nuclei per class id 1..5 of the given images (all nuclei: the list had no nucleus filter). */
 async function perClassOf(store: Store, ids: readonly number[]): Promise<Map<number, number[]>> {
   const out = new Map<number, number[]>(ids.map((id) => [id, [0, 0, 0, 0, 0]]));
-  for (let k = 0; k < ids.length; k += 500) {
-    const chunk = ids.slice(k, k + 500);
-    const rows = (await store.all(`SELECT image_id, class_id, count(*) FROM nuclei WHERE image_id IN (${chunk.map(() => '?').join(', ')}) GROUP BY image_id, class_id`, chunk)).rows;
-    for (const [image, c, n] of rows) (out.get(num(image)) as number[])[num(c) - 1] = num(n);
-  }
+  const rows = await rowsForIds(store, ids, (inList) => `SELECT image_id, class_id, count(*) FROM nuclei WHERE image_id ${inList} GROUP BY image_id, class_id`);
+  for (const [image, c, n] of rows) (out.get(num(image)) as number[])[num(c) - 1] = num(n);
   return out;
 }
 
@@ -297,18 +306,15 @@ export async function listNuclei(store: Store, f: Filter, r: Resolved, match?: {
   const paged = pageSize > 0 ? ` LIMIT ${pageSize} OFFSET ${(f.page - 1) * pageSize}` : '';
   const ids = (await store.all(`${ordered}${paged}`, params)).rows.map((row) => num(row[0]));
   const byId = new Map<number, NucleusListRow>();
-  for (let k = 0; k < ids.length; k += 500) {
-    const chunk = ids.slice(k, k + 500);
-    const rows = (await store.all(`SELECT n.id, n.image_id, i.fold, i.fold_index, t.name, n.class_id, ${columns}, n.contour${iou}
-        FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id WHERE n.id IN (${chunk.map(() => '?').join(', ')})`, chunk)).rows;
-    for (const row of rows) {
-      byId.set(num(row[0]), {
-        id: num(row[0]), imageId: num(row[1]), fold: num(row[2]), foldIndex: num(row[3]), tissue: row[4] as string, classId: num(row[5]),
-        values: Object.fromEntries(NUMERIC_COLUMNS.map((c, j) => [c, num(row[6 + j])])) as Record<NumericColumn, number>,
-        contour: row[6 + NUMERIC_COLUMNS.length] as Uint8Array,
-        ...(set !== undefined && { iou: (row[7 + NUMERIC_COLUMNS.length] ?? null) as number | null }),
-      });
-    }
+  const rows = await rowsForIds(store, ids, (inList) => `SELECT n.id, n.image_id, i.fold, i.fold_index, t.name, n.class_id, ${columns}, n.contour${iou}
+      FROM nuclei n JOIN images i ON i.id = n.image_id JOIN tissues t ON t.id = i.tissue_id WHERE n.id ${inList}`);
+  for (const row of rows) {
+    byId.set(num(row[0]), {
+      id: num(row[0]), imageId: num(row[1]), fold: num(row[2]), foldIndex: num(row[3]), tissue: row[4] as string, classId: num(row[5]),
+      values: Object.fromEntries(NUMERIC_COLUMNS.map((c, j) => [c, num(row[6 + j])])) as Record<NumericColumn, number>,
+      contour: row[6 + NUMERIC_COLUMNS.length] as Uint8Array,
+      ...(set !== undefined && { iou: (row[7 + NUMERIC_COLUMNS.length] ?? null) as number | null }),
+    });
   }
   return { total, rows: ids.map((id) => byId.get(id) as NucleusListRow) };
 }
