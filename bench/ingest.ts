@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { openFold, CLASS_CHANNELS, MASK_CHANNELS } from '../src/dataset/fold.js';
 import { findFolds } from '../src/dataset/layout.js';
 import { openDatabase } from '../src/db/open.js';
@@ -467,17 +467,23 @@ function rssSummary(rows: Row[]): string {
   return `Peak RSS of the warm ingests: ${first[0]}×: ${first[1].toFixed(0)} MB; ${growth.join(', ')}.`;
 }
 
+/** A whole number ≥ 1 for an option, or the bench stops at once saying which option. */
+const count = (option: string) => (v: string): number => {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${option} takes a whole number ≥ 1, not '${v}'`);
+  return Number(v);
+};
+
 async function main(): Promise<void> {
   const opts = new Command('bench')
-    .option('--images-per-fold <n>', 'images per fold at scale 1', (v) => Number(v), 200)
-    .option('--size <px>', 'image size', (v) => Number(v), 256)
+    .option('--images-per-fold <n>', 'images per fold at scale 1', count('--images-per-fold'), 200)
+    .option('--size <px>', 'image size', count('--size'), 256)
     .option('--seed <s>', 'seed', (v) => Number(v), 1)
     .option('--scale <list>', 'dataset multiples, e.g. 1,2,4', (v) => v.split(',').map(Number), [1])
-    .option('--repeat <n>', 'runs of each floor and ingest (the median is reported)', (v) => Number(v), 3)
+    .option('--repeat <n>', 'runs of each floor and ingest (the median is reported)', count('--repeat'), 3)
     .option('--save', 'write bench/RESULTS.md')
     .option('--keep', 'keep the generated data in bench/data (default: delete it when done)')
     .option('--generic', 'the generic synthetic data (as before issue 14) instead of the release-like one')
-    .option('--one-fold <images>', 'also one fold of that many images in one ZIP64 member (issue 23: 1,400 images, a 4.4 GB member): folders against zips', (v) => Number(v))
+    .option('--one-fold <images>', 'also one fold of that many images in one ZIP64 member (issue 23: 1,400 images, a 4.4 GB member): folders against zips', count('--one-fold'))
     .option('--full-release', 'also the whole release-like set (7,901 images: 35 GB of .npy and 0.7 GB of zips, ~10 min to generate), from the folders and from the zips, cache dropped when root')
     .parse(process.argv.slice(2), { from: 'user' })
     .opts<{ imagesPerFold: number; size: number; seed: number; scale: number[]; repeat: number; save?: boolean; keep?: boolean; generic?: boolean; fullRelease?: boolean; oneFold?: number }>();
