@@ -78,6 +78,12 @@ export async function runEvaluation(store: Store, o: EvalRunOptions): Promise<Ev
     throw new PannukeError('FOLD_NOT_FOUND', `fold ${o.fold} is not in the database`, { file: store.label, hint: `ingest it first: pannuke ingest <root> --db ${store.label} --folds ${o.fold}` });
   }
   const input = describeInput(o.prediction, o.format);
+  // Only GeoJSON and label images name their classes: elsewhere the option would be ignored without a word.
+  if (o.classes !== undefined && input.format !== 'geojson' && input.format !== 'labels') {
+    throw new PannukeError('BAD_OPTION', `--classes maps the class names of GeoJSON and of label images' CSVs; a ${input.format} prediction gives PanNuke's classes by number already`, {
+      file: input.path, hint: 'leave --classes out',
+    });
+  }
   const prepared = input.format === 'npy' ? prepareNpy(input.path, o, gtImages) : await prepareFiles(input, o, gtImages);
   try {
     const { bytes, fingerprint, source } = prepared;

@@ -165,6 +165,9 @@ describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s pyth
     const mapped = await run(zeroBased, 'zero-based', '--classes', '0=1,1=2,2=3,3=4,4=5');
     expect(mapped.code, mapped.err).toBe(0);
     expect(await show('zero-based')).toEqual(await show('labels-reference'));
+    // A format that names no classes: --classes would do nothing, so it is refused rather than ignored.
+    const npy = await run(path.join(pred, 'masks.npy'), 'npy-with-classes', '--classes', '0=1');
+    expect([npy.code, lines(npy.err)]).toEqual([2, [expect.stringMatching(/masks\.npy: --classes maps the class names of GeoJSON and of label images' CSVs; a npy prediction/)]]);
   }, 60_000);
 
   it('kill -9 during a run on a JSON folder, then the same command: the same tables as an uninterrupted run', async () => {
