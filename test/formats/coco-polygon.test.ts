@@ -14,8 +14,10 @@ const PYTHON = '/usr/bin/python3';
 const python = spawnSync(PYTHON, ['-c', 'import json']).status === 0;
 
 describe('COCO polygons', () => {
+  // Made here, not in the test: a folder made inside a test would outlive the run (afterAll is the suite's).
+  const dir = tempDir('cocopoly');
   it.skipIf(skipBecause(!python, 'the polygon oracle needs python3'))('equal an independent rasterizer of pycocotools\' rule on 10,000 random polygons', () => {
-    const file = path.join(tempDir('cocopoly'), 'cases.json');
+    const file = path.join(dir, 'cases.json');
     const py = spawnSync(PYTHON, [path.join(import.meta.dirname, 'cocopoly.py'), file, '10000', '7'], { encoding: 'utf8' });
     expect(py.status, py.stderr).toBe(0);
     const cases = JSON.parse(fs.readFileSync(file, 'utf8')) as { w: number; h: number; polygons: number[][]; pixels: number[] }[];
