@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { closeDatabase, DEFAULT_BUSY_TIMEOUT_MS, openDatabase, type Db } from '../db/open.js';
 import { parseDbLocation } from '../db/location.js';
 import { openStore, type StoreOptions } from '../db/open-store.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, postgresError } from '../db/postgres/store.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, postgresError } from '../db/postgres/errors.js';
 import type { Store, StoreMode } from '../db/store.js';
 import { healthWarnings } from '../db/health.js';
 import { onInterrupt } from '../interrupt.js';

@@ -1,10 +1,12 @@
-/** Opens the Store a `--db` value names: a SQLite file or a PostgreSQL schema (src/db/location.ts). */
+/**
+ * Opens the Store a `--db` value names: a SQLite file or a PostgreSQL schema (src/db/location.ts). The
+ * PostgreSQL backend is imported when a location names it: node-postgres costs every command ~30 ms to load.
+ */
 import { parseDbLocation, type DbLocation } from './location.js';
-import { PostgresStore } from './postgres/store.js';
+import type { PostgresStore } from './postgres/store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { Store, StoreMode } from './store.js';
 import type { IngestTarget } from './ingest-target.js';
-import { PostgresIngestTarget } from './postgres/ingest-target.js';
 import { SqliteIngestTarget } from './sqlite-ingest-target.js';
 
 export interface StoreOptions {
@@ -16,15 +18,19 @@ export interface StoreOptions {
 }
 
 /** The bulk-loading side of a store, for ingest. */
-export function ingestTargetOf(store: Store): IngestTarget {
-  if (store instanceof PostgresStore) return new PostgresIngestTarget(store);
+export async function ingestTargetOf(store: Store): Promise<IngestTarget> {
   if (store instanceof SqliteStore) return new SqliteIngestTarget(store);
+  if (store.backend === 'postgres') {
+    const { PostgresIngestTarget } = await import('./postgres/ingest-target.js');
+    return new PostgresIngestTarget(store as PostgresStore);
+  }
   throw new Error(`no ingest for a ${store.backend} store`);
 }
 
 export async function openStore(db: string | DbLocation, mode: StoreMode, options: StoreOptions = {}): Promise<Store> {
   const location = typeof db === 'string' ? parseDbLocation(db) : db;
   if (location.kind === 'postgres') {
+    const { PostgresStore } = await import('./postgres/store.js');
     return PostgresStore.open(location, mode, {
       ...(options.onNote !== undefined && { onNote: options.onNote }),
       ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),

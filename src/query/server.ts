@@ -9,12 +9,13 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { onInterrupt } from '../interrupt.js';
 import { PannukeError } from '../errors.js';
 import { firstKeyword, oversizedValue } from './statement.js';
 import { rowWriter, type TextOut } from '../export/text.js';
-import { postgresError, type PostgresStore } from '../db/postgres/store.js';
+import type { PostgresStore } from '../db/postgres/store.js';
+import { postgresError } from '../db/postgres/errors.js';
 import type { Format } from '../export/text.js';
 
 const READ_KEYWORDS = new Set(['SELECT', 'WITH', 'VALUES', 'TABLE', 'EXPLAIN', 'SHOW']);
@@ -106,6 +107,8 @@ function cancelDetached(connectionString: string, pid: number): void {
 
 /** Asks the server to cancel a backend's statement, from a connection of its own. */
 async function cancel(connectionString: string, pid: number): Promise<void> {
+  // Imported here: this module is part of every command's start-up (see db/postgres/errors.ts).
+  const { default: pg } = await import('pg');
   const c = new pg.Client({ connectionString, application_name: 'pannuke-db cancel' });
   c.on('error', () => undefined);
   try {

@@ -32,7 +32,7 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
       for (const file of databaseFiles(location.file)) checkOutput(file, { kind: 'file', force: true, inputs: inputsOf(sources), option: '--db' });
     }
     const summary = await withStore(opts, 'load', async (store) => {
-      const target = ingestTargetOf(store);
+      const target = await ingestTargetOf(store);
       try {
         return await ingest(target, folds, {
         ...(opts.workers !== undefined && { workers: opts.workers }),
