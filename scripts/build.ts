@@ -26,6 +26,9 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
   // A native addon: loaded from node_modules at run time.
   external: ['better-sqlite3'],
   // Bundled CommonJS dependencies (commander, yauzl, …) call require(); ES modules have none of their own.
