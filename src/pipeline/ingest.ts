@@ -29,16 +29,23 @@ const CLASS_ID = NUMBER_FIELDS.indexOf('classId');
 const HOLD_BYTES = 16 << 20;
 /**
  * Images queued per worker. A request for an image on disk is a few bytes (the worker reads the record
- * itself): 16 queued keep the workers busy through the main thread's batch writes (~30 ms each), which with
- * 2 left them idle (steady-phase cores used 0.80 → 0.87 on 1,400 images, 2 cores). A streamed record travels
- * with its request (3 MiB for PanNuke): at most STREAMED_IN_FLIGHT of them per fold.
+ * itself), and its answer ~10 KB: 64 queued keep the workers busy while the main thread cannot feed them,
+ * through its batch writes (~30 ms each) and the fsyncs of SQLite's checkpoints, which block it for 3–12 ms
+ * (with 16 queued both cores were idle 0.14 s of a 2.4 s ingest of 2,400 images, and one of them 0.3 s more:
+ * perf sched; 2 were worse still). A streamed record travels with its request (3 MiB for PanNuke): at most
+ * STREAMED_IN_FLIGHT of them per fold.
  */
-const WORKER_QUEUE = 16;
+const WORKER_QUEUE = 64;
 const STREAMED_IN_FLIGHT = 6;
 
 export interface IngestOptions {
   /** Extraction threads (default: the machine's available parallelism). */
   workers?: number;
+  /**
+   * The extraction pool, when the caller started it early (startExtractionPool) so that its threads boot
+   * while the database opens; ingest closes it. Without one, ingest starts its own.
+   */
+  pool?: ExtractionPool;
   /** Images per transaction. */
   batchSize?: number;
   /** Re-ingest folds whose files changed since they were loaded (each such fold is replaced in one transaction). */
@@ -48,6 +55,13 @@ export interface IngestOptions {
   onProgress?: (event: IngestProgress) => void;
   /** Short notes on what is happening ("fingerprinting fold 1"). */
   onStage?: (message: string) => void;
+}
+
+export type ExtractionPool = WorkerPool<ExtractRequest, ExtractResponse>;
+
+/** The extraction workers ingest uses, started now (each thread takes ~0.1 s of CPU to boot). */
+export function startExtractionPool(workers?: number): ExtractionPool {
+  return new WorkerPool<ExtractRequest, ExtractResponse>(Math.max(1, workers ?? os.availableParallelism()), { depth: WORKER_QUEUE, transfer: (r) => ('buffer' in r.record ? [r.record.buffer] : []) });
 }
 
 export interface IngestProgress {
@@ -91,9 +105,7 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
     warnings: folds.filter((f) => f.count === 0).map((f) => `fold ${f.fold} has no images (N = 0): ${f.files.masks}`),
   };
   // Workers start (loading their modules) while the main thread fingerprints the sources.
-  let pool = folds.some((f) => f.count > 0)
-    ? new WorkerPool<ExtractRequest, ExtractResponse>(Math.max(1, options.workers ?? os.availableParallelism()), { depth: WORKER_QUEUE, transfer: (r) => ('buffer' in r.record ? [r.record.buffer] : []) })
-    : undefined;
+  let pool = options.pool ?? (folds.some((f) => f.count > 0) ? startExtractionPool(options.workers) : undefined);
   // Whether a failure left nothing of this run (its counts are then 0); nothing is written before the mark.
   let rolledBack = true;
   try {

@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { openFolds } from '../../dataset/fold.js';
 import { CLASS_NAMES } from '../../db/schema.js';
-import { ingest } from '../../pipeline/ingest.js';
+import { ingest, startExtractionPool } from '../../pipeline/ingest.js';
 import { checkOutput, databaseFiles, inputsOf } from '../../output/guard.js';
 import { parseDbLocation } from '../../db/location.js';
 import { ingestTargetOf } from '../../db/open-store.js';
@@ -24,6 +24,8 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
   // The folds are checked before the database is opened (or created): bad input leaves no trace.
   const folds = await openFolds(root, opts.folds);
   const progress = progressReporter(io, 'ingest');
+  // The workers boot while the database opens (and is created); ingest closes them, and so does a failure here.
+  const pool = folds.some((f) => f.count > 0) ? startExtractionPool(opts.workers) : undefined;
   try {
     // The database is the one output: it must not be (or sit on) a fold's file.
     const location = parseDbLocation(opts.db);
@@ -35,12 +37,12 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
       const target = await ingestTargetOf(store);
       try {
         return await ingest(target, folds, {
-        ...(opts.workers !== undefined && { workers: opts.workers }),
-        ...(opts.batchSize !== undefined && { batchSize: opts.batchSize }),
-        ...(opts.replace !== undefined && { replace: opts.replace }),
-        ...(opts.hash !== undefined && { hash: opts.hash }),
-        onProgress: (e) => progress.update(e.done, e.total, e),
-        onStage: (message) => io.stderr.write(`${message}\n`),
+          ...(pool !== undefined && { pool }),
+          ...(opts.batchSize !== undefined && { batchSize: opts.batchSize }),
+          ...(opts.replace !== undefined && { replace: opts.replace }),
+          ...(opts.hash !== undefined && { hash: opts.hash }),
+          onProgress: (e) => progress.update(e.done, e.total, e),
+          onStage: (message) => io.stderr.write(`${message}\n`),
         });
       } finally {
         target.close();
@@ -62,6 +64,7 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
     io.stdout.write(formatTable(['class', 'nuclei'], CLASS_NAMES.map((name, i) => [name, summary.nucleiPerClass[i + 1] ?? 0])));
   } finally {
     progress.stop();
+    await pool?.close();
     for (const f of folds) f.close();
   }
 }
