@@ -26,6 +26,12 @@ export interface Store {
   readonly label: string;
   /** A stable name for records (copy_source): the absolute path, or the URL without its password. */
   readonly identity: string;
+  /**
+   * A SQLite file that worker threads of this process may open read-only, so that per-item reads (eval's
+   * ground truth) run beside the main thread; undefined on PostgreSQL, where a connection per worker would
+   * cost more than it saves.
+   */
+  readonly threadReadableFile?: string;
   /** Runs one statement with `?` placeholders and returns its rows. */
   all(sql: string, params?: readonly unknown[]): Promise<RowSet>;
   /**

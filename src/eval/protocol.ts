@@ -17,8 +17,11 @@ export interface EvalRequest {
   context: ImageContext;
   prediction: { record: RecordLayout; dtype: Extract<Dtype, { kind: 'numeric' }> } | { source: ImageSource; classes?: string };
   layout: MaskLayout;
-  /** The image's ground-truth nuclei, from the database. */
-  gt: GtNucleus[];
+  /**
+   * The image's ground-truth nuclei, read by the main thread, or where the worker reads them itself (a SQLite
+   * file it opens read-only; its answer then names their ids).
+   */
+  groundTruth: { nuclei: GtNucleus[] } | { file: string; imageId: number };
   /** Detection pairs farther apart than this (pixels) are dropped. */
   radius: number;
 }
@@ -27,4 +30,6 @@ export interface EvalRequest {
 /** What painting a non-npy prediction counted (./predicted.ts), with the file's entries skipped (no nucleus in them) and its untyped nuclei. */
 export type PaintCounts = PaintSummary & { skipped: number; untyped: number; invalid: number };
 
-export type EvalResponse = { ok: true; image: PackedImage; evaluation: ImageEvaluation; painted?: PaintCounts } | { ok: false; error: SerializedError };
+export type EvalResponse =
+  | { ok: true; image: PackedImage; evaluation: ImageEvaluation; painted?: PaintCounts; /** The ground truth's row ids, when the worker read it. */ gtIds?: number[] }
+  | { ok: false; error: SerializedError };

@@ -3,9 +3,9 @@
  * prediction is PanNuke's masks.npy (N, H, W, 5 or 6), or another format (src/formats/: per-image GeoJSON
  * or label images, COCO results) painted into the same label record per image, so every format is scored
  * exactly as the masks.npy it stands for. Workers read
- * the prediction's records themselves and extract + match them (worker.ts); the main thread reads each image's
- * ground truth from the database (SQLite or PostgreSQL) and writes the results in image order, one
- * transaction per batch. Bounded memory
+ * the prediction's records themselves and extract + match them (worker.ts), with each image's ground truth
+ * (read by the worker from a SQLite file, or by the main thread from PostgreSQL: ground-truth.ts); the main
+ * thread writes the results in image order, one transaction per batch. Bounded memory
  * (a few images in flight), resumable (a rerun continues after the last whole image), and a changed
  * prediction file under an existing name is refused unless --replace.
  */
@@ -21,7 +21,7 @@ import { formatShape, NpyFile } from '../npy/reader.js';
 import { runOrdered } from '../pipeline/ordered.js';
 import { WorkerPool } from '../pipeline/pool.js';
 import { workerEntry } from '../worker-entry.js';
-import type { GtNucleus } from './match.js';
+import { readGroundTruth } from './ground-truth.js';
 import type { EvalRequest, EvalResponse, PaintCounts } from './protocol.js';
 import { describeInput, filesFingerprint, matchFiles, type PredictionFormat, type PredictionInput } from '../formats/files.js';
 import { classCsvOf } from '../formats/read.js';
@@ -84,6 +84,33 @@ export async function runEvaluation(store: Store, o: EvalRunOptions): Promise<Ev
       file: input.path, hint: 'leave --classes out',
     });
   }
+  // The workers boot (~0.1 s of CPU each) while the prediction is prepared and the set looked up.
+  const pool = startEvalPool(o.workers);
+  // Ctrl-C: the images written so far stay (a rerun resumes after them); the pool stops with the process.
+  const unregister = onInterrupt(() => void pool.close());
+  try {
+    return await evaluateWith(pool, store, o, input, gtImages, started);
+  } finally {
+    unregister();
+    await pool.close();
+  }
+}
+
+type EvalPool = WorkerPool<EvalRequest, EvalResponse>;
+
+/**
+ * Images queued per worker: a request is a few bytes when the worker reads the ground truth itself, and 8
+ * keep the workers busy while the main thread writes a batch.
+ */
+const EVAL_QUEUE = 8;
+
+function startEvalPool(workers: number | undefined): EvalPool {
+  return new WorkerPool<EvalRequest, EvalResponse>(Math.max(1, workers ?? os.availableParallelism()), {
+    entry: workerEntry('eval/worker'), depth: EVAL_QUEUE, transfer: () => [], youngGenerationMb: 16 /* ground truth and results: fewer collections */,
+  });
+}
+
+async function evaluateWith(pool: EvalPool, store: Store, o: EvalRunOptions, input: PredictionInput, gtImages: readonly GtImage[], started: number): Promise<EvalRunSummary> {
   const prepared = input.format === 'npy' ? prepareNpy(input.path, o, gtImages) : await prepareFiles(input, o, gtImages);
   try {
     const { bytes, fingerprint, source } = prepared;
@@ -113,7 +140,7 @@ export async function runEvaluation(store: Store, o: EvalRunOptions): Promise<Ev
     };
     const { height, width } = gtImages[0] as (typeof gtImages)[number];
     try {
-      if (todo.length > 0) await evaluateImages(store, o, prepared, todo, writer, summary, { height, width, channels: prepared.channels });
+      if (todo.length > 0) await evaluateImages(pool, store, o, prepared, todo, writer, summary, { height, width, channels: prepared.channels });
     } catch (e) {
       if (created) await deleteSet(store, set.id).catch(() => undefined); // a set this run made, and that failed, leaves no trace
       throw e;
@@ -239,13 +266,8 @@ async function prepareFiles(input: PredictionInput, o: EvalRunOptions, gtImages:
   };
 }
 
-async function evaluateImages(store: Store, o: EvalRunOptions, prepared: Prepared, todo: readonly { id: number; foldIndex: number }[], writer: EvalWriter, summary: EvalRunSummary, shape: { height: number; width: number; channels: number }): Promise<void> {
-  const groundTruth = async (imageId: number) => (await store.all('SELECT id, class_id, instance_id, centroid_x, centroid_y, contour FROM nuclei WHERE image_id = ? ORDER BY class_id, instance_id', [imageId])).rows
-    .map(([id, classId, instanceId, centroidX, centroidY, contour]) => ({ id, classId, instanceId, centroidX, centroidY, contour }) as GtNucleus & { id: number });
-  const pool = new WorkerPool<EvalRequest, EvalResponse>(Math.max(1, o.workers ?? os.availableParallelism()), { entry: workerEntry('eval/worker'), transfer: () => [], youngGenerationMb: 16 /* cloned ground truth and results: fewer collections */ });
+async function evaluateImages(pool: EvalPool, store: Store, o: EvalRunOptions, prepared: Prepared, todo: readonly { id: number; foldIndex: number }[], writer: EvalWriter, summary: EvalRunSummary, shape: { height: number; width: number; channels: number }): Promise<void> {
   const written: number[] = [];
-  // Ctrl-C: the images written so far stay (a rerun resumes after them); the pool stops with the process.
-  const unregister = onInterrupt(() => void pool.close());
   let batch: EvaluatedImage[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
@@ -255,9 +277,11 @@ async function evaluateImages(store: Store, o: EvalRunOptions, prepared: Prepare
     written.push(...full.map((b) => b.imageId));
     await writer.write(full);
   };
-  // Each image with its ground truth, read from the database when its turn to be sent comes.
+  // Each image with its ground truth: read by the worker from a SQLite file, or here from the database when
+  // the image's turn to be sent comes.
+  const file = store.threadReadableFile;
   const items = (async function* () {
-    for (const image of todo) yield { image, rows: await groundTruth(image.id) };
+    for (const image of todo) yield { image, rows: file === undefined ? await readGroundTruth(store, image.id) : undefined };
   })();
   try {
     await runOrdered(pool, items, {
@@ -265,11 +289,13 @@ async function evaluateImages(store: Store, o: EvalRunOptions, prepared: Prepare
       request: ({ image, rows }) => ({
         context: { file: prepared.file, fold: o.fold, index: image.foldIndex, rerun: 'eval run' },
         prediction: prepared.prediction(image), layout: { ...shape, classChannels: 5 },
-        gt: rows.map(({ id: _id, ...g }) => g), radius: o.radius,
+        groundTruth: rows === undefined ? { file: file as string, imageId: image.id } : { nuclei: rows.map(({ id: _id, ...g }) => g) }, radius: o.radius,
       }),
       deliver: ({ image, rows }, response) => {
         if (response?.ok !== true) throw response === undefined ? new Error('unreachable: every image has a request') : PannukeError.fromJSON(response.error);
-        batch.push({ imageId: image.id, gtIds: rows.map((r) => r.id), predicted: response.image, evaluation: response.evaluation });
+        const gtIds = rows?.map((r) => r.id) ?? response.gtIds;
+        if (gtIds === undefined) throw new Error('unreachable: a worker that read the ground truth names its ids');
+        batch.push({ imageId: image.id, gtIds, predicted: response.image, evaluation: response.evaluation });
         summary.images++;
         summary.predictedNuclei += response.image.nucleusCount;
         if (response.painted !== undefined) for (const k of ['nuclei', 'hiddenPixels', 'hiddenNuclei', 'skipped', 'untyped', 'invalid'] as const) summary.painted[k] += response.painted[k];
@@ -283,8 +309,5 @@ async function evaluateImages(store: Store, o: EvalRunOptions, prepared: Prepare
     // Bad input (a NaN in the prediction): this run's images are removed, so the set is as it was.
     await writer.remove(written).catch(() => undefined);
     throw e;
-  } finally {
-    unregister();
-    await pool.close();
   }
 }

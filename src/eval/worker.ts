@@ -9,12 +9,13 @@ import { extractImage, recordBuffer, type ExtractScratch } from '../extract/imag
 import { packImage } from '../handoff/packed.js';
 import { decodeNumeric } from '../npy/decode.js';
 import { RecordFile } from '../npy/records.js';
-import { evaluateImage, type MatchScratch } from './match.js';
+import { evaluateImage, type GtNucleus, type MatchScratch } from './match.js';
 import type { EvalRequest, EvalResponse } from './protocol.js';
 import { readImage } from '../formats/read.js';
 import type { ExtractedImage, ExtractedNucleus } from '../handoff/nucleus.js';
 import { predictedImage, type PredictedScratch } from './predicted.js';
 import type { PaintCounts } from './protocol.js';
+import { GroundTruthReader } from './ground-truth.js';
 
 const port = parentPort;
 if (port === null) throw new Error('eval/worker.ts must run in a worker thread');
@@ -23,6 +24,7 @@ const scratch: ExtractScratch = {};
 const matchScratch: MatchScratch = {};
 let decodeScratch: Float64Array | undefined;
 let predictions: RecordFile | undefined;
+let groundTruth: GroundTruthReader | undefined;
 
 /**
  * The prediction of one image: the nuclei evaluated and the rows stored. From a masks.npy both are the
@@ -49,6 +51,17 @@ async function predictionOf(request: EvalRequest): Promise<{ evaluated: Extracte
 
 const predictedScratch: PredictedScratch = { extract: scratch };
 
+/** The image's ground truth: as sent, or read here from the SQLite file (with the rows' ids, for the answer). */
+function groundTruthOf(source: EvalRequest['groundTruth']): { gt: GtNucleus[]; gtIds?: number[] } {
+  if ('nuclei' in source) return { gt: source.nuclei };
+  if (groundTruth?.file !== source.file) {
+    groundTruth?.close();
+    groundTruth = new GroundTruthReader(source.file);
+  }
+  const rows = groundTruth.read(source.imageId);
+  return { gt: rows, gtIds: rows.map((r) => r.id) };
+}
+
 // Requests are answered in the order they came (the pool matches answers to requests by order), so each one
 // waits for the one before: reading some formats is asynchronous.
 let previous: Promise<void> = Promise.resolve();
@@ -62,10 +75,11 @@ async function handle(request: EvalRequest): Promise<void> {
   const transfer: ArrayBuffer[] = [];
   try {
     const { evaluated, stored, painted } = await predictionOf(request);
-    const evaluation = evaluateImage(request.gt, evaluated, layout, request.radius, matchScratch);
+    const { gt, gtIds } = groundTruthOf(request.groundTruth);
+    const evaluation = evaluateImage(gt, evaluated, layout, request.radius, matchScratch);
     const image = packImage(stored);
     transfer.push(image.buffer);
-    response = { ok: true, image, evaluation, ...(painted !== undefined && { painted }) };
+    response = { ok: true, image, evaluation, ...(painted !== undefined && { painted }), ...(gtIds !== undefined && { gtIds }) };
   } catch (e) {
     const error = e instanceof PannukeError ? e.toJSON() : { code: 'WORKER' as const, message: String((e as Error).stack ?? e), file: context.file, position: `image ${context.index}`, hint: undefined };
     response = { ok: false, error };
