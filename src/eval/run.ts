@@ -99,10 +99,11 @@ export async function runEvaluation(store: Store, o: EvalRunOptions): Promise<Ev
 type EvalPool = WorkerPool<EvalRequest, EvalResponse>;
 
 /**
- * Images queued per worker: a request is a few bytes when the worker reads the ground truth itself, and 8
- * keep the workers busy while the main thread writes a batch.
+ * Images queued per worker: a request is a few bytes when the worker reads the ground truth itself, and 32
+ * keep the workers busy while the main thread writes a batch or waits for a checkpoint's fsync (fold 1 at
+ * 4×, 800 images: 8 queued 2.21 s, 32 queued 2.12 s).
  */
-const EVAL_QUEUE = 8;
+const EVAL_QUEUE = 32;
 
 function startEvalPool(workers: number | undefined): EvalPool {
   return new WorkerPool<EvalRequest, EvalResponse>(Math.max(1, workers ?? os.availableParallelism()), {
