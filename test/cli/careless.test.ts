@@ -89,13 +89,15 @@ describe('careless usage', () => {
   }, 60_000);
 
   it('a synthetic dataset larger than the disk or the memory is refused before anything is written', async () => {
-    const out = path.join(dir, 'huge');
-    for (const [args, message] of [
-      [['--images-per-fold', '1000000000'], /take \d+ GB \(float64, as PanNuke ships\); the disk has [\d.]+ GB free/],
-      [['--images-per-fold', '10000000', '--size', '1'], /more than one synthetic dataset's manifest holds in memory/],
-    ] as const) {
-      const r = await cli('synth', out, ...args);
-      expect([r.code, lines(r.err)]).toEqual([1, [expect.stringMatching(message)]]);
+    // Also into folders that do not exist yet: none of them is made (they used to be left behind, empty).
+    for (const out of [path.join(dir, 'huge'), path.join(dir, 'huge-parent', 'deeper', 'out')]) {
+      for (const [args, message] of [
+        [['--images-per-fold', '1000000000'], /take \d+ GB \(float64, as PanNuke ships\); the disk has [\d.]+ GB free/],
+        [['--images-per-fold', '10000000', '--size', '1'], /more than one synthetic dataset's manifest holds in memory/],
+      ] as const) {
+        const r = await cli('synth', out, ...args);
+        expect([r.code, lines(r.err)]).toEqual([1, [expect.stringMatching(message)]]);
+      }
     }
     expect(fs.readdirSync(dir).filter((f) => f.includes('huge'))).toEqual([]);
   });

@@ -41,7 +41,10 @@ const MANIFEST_BUDGET_BYTES = 512 << 20;
 function checkRoom(final: string, images: number, size: number): void {
   const bytes = images * size * size * (3 + 6) * 8 + images * 13 * 4;
   const gb = (n: number) => `${(n / 1e9).toFixed(n < 1e10 ? 2 : 0)} GB`;
-  const { bavail, bsize } = fs.statfsSync(path.dirname(final));
+  // Measured on the nearest folder that exists: the output's parents are made only once it fits.
+  let folder = path.dirname(path.resolve(final));
+  while (!fs.existsSync(folder) && path.dirname(folder) !== folder) folder = path.dirname(folder);
+  const { bavail, bsize } = fs.statfsSync(folder);
   const free = bavail * bsize;
   if (bytes > free) {
     throw new PannukeError('RESOURCES', `${images.toLocaleString('en-US')} images of ${size} × ${size} px take ${gb(bytes)} (float64, as PanNuke ships); the disk has ${gb(free)} free`, {
@@ -76,12 +79,12 @@ async function runPrediction(dir: string, opts: SynthCommandOptions & { predicti
 export async function runSynth(dir: string, opts: SynthCommandOptions, io: Io): Promise<void> {
   if (opts.predictionOf !== undefined) return runPrediction(dir, { ...opts, predictionOf: opts.predictionOf }, io);
   if (opts.fold !== undefined) throw new PannukeError('BAD_OPTION', '--fold goes with --prediction-of (use --folds for a dataset)');
-  const final = checkOutput(dir, { kind: 'dir', force: opts.force === true, inputs: [], option: '<dir>', createParents: true, command: 'synth' });
   const folds = opts.folds ?? [1, 2, 3];
   const release = opts.likeRelease === true ? loadRelease() : undefined;
   const perFold = (fold: number) => (release === undefined ? (opts.imagesPerFold ?? 40) : Math.min(opts.imagesPerFold ?? Infinity, (release.folds.get(fold) ?? []).length));
   const total = folds.reduce((s, f) => s + perFold(f), 0);
-  checkRoom(final, total, opts.size);
+  checkRoom(dir, total, opts.size);
+  const final = checkOutput(dir, { kind: 'dir', force: opts.force === true, inputs: [], option: '<dir>', createParents: true, command: 'synth' });
   const progress = progressReporter(io, 'synth');
   let done = 0;
   let nuclei = 0;
