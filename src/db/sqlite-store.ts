@@ -17,11 +17,14 @@ function exactRow(row: unknown[]): unknown[] {
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
   readonly identity: string;
-  readonly threadReadableFile: string;
 
   private constructor(readonly db: Db, readonly label: string, private readonly owned: boolean) {
     this.identity = path.resolve(label);
-    this.threadReadableFile = this.identity;
+  }
+
+  /** Worker threads open the same file read-only (its absolute path: they share the process's folder, not its handle). */
+  get threadReadableFile(): string {
+    return this.identity;
   }
 
   static open(file: string, mode: StoreMode, options: Pick<OpenOptions, 'busyTimeout'> = {}): SqliteStore {

@@ -43,7 +43,7 @@ export interface IngestOptions {
   workers?: number;
   /**
    * The extraction pool, when the caller started it early (startExtractionPool) so that its threads boot
-   * while the database opens; ingest closes it. Without one, ingest starts its own.
+   * while the database opens; the caller closes it. Without one, ingest starts (and closes) its own.
    */
   pool?: ExtractionPool;
   /** Images per transaction. */
@@ -105,7 +105,8 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
     warnings: folds.filter((f) => f.count === 0).map((f) => `fold ${f.fold} has no images (N = 0): ${f.files.masks}`),
   };
   // Workers start (loading their modules) while the main thread fingerprints the sources.
-  let pool = options.pool ?? (folds.some((f) => f.count > 0) ? startExtractionPool(options.workers) : undefined);
+  const ownPool = options.pool === undefined && folds.some((f) => f.count > 0) ? startExtractionPool(options.workers) : undefined;
+  let pool = options.pool ?? ownPool;
   // Whether a failure left nothing of this run (its counts are then 0); nothing is written before the mark.
   let rolledBack = true;
   try {
@@ -116,7 +117,7 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
     const mark = await target.mark();
     rolledBack = false;
     if (total === 0) {
-      await pool?.close();
+      await ownPool?.close();
       pool = undefined;
     }
     // Each fold's extraction starts once the fold before it has been read through (see fold-extraction.ts);
@@ -195,7 +196,7 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
     throw e;
   } finally {
     unregister();
-    await pool?.close();
+    await ownPool?.close();
   }
 }
 

@@ -24,7 +24,7 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
   // The folds are checked before the database is opened (or created): bad input leaves no trace.
   const folds = await openFolds(root, opts.folds);
   const progress = progressReporter(io, 'ingest');
-  // The workers boot while the database opens (and is created); ingest closes them, and so does a failure here.
+  // The workers boot while the database opens (and is created); closed below, whatever happens.
   const pool = folds.some((f) => f.count > 0) ? startExtractionPool(opts.workers) : undefined;
   try {
     // The database is the one output: it must not be (or sit on) a fold's file.
