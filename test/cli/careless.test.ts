@@ -70,6 +70,15 @@ describe('careless usage', () => {
     expect([e.code, lines(e.err)]).toEqual([1, [expect.stringMatching(/is fractional.*fix the mask and run eval run again/)]]);
   }, 60_000);
 
+  it('synth --prediction-of refuses the options that shape a dataset instead of ignoring them', async () => {
+    const pred = path.join(dir, 'pred-options');
+    for (const extra of [['--images-per-fold', '3'], ['--size', '64'], ['--like-release'], ['--folds', '1'], ['--images-per-fold', '3', '--size', '64']]) {
+      const r = await cli('synth', pred, '--prediction-of', data, '--fold', '1', ...extra);
+      expect([r.code, lines(r.err)], extra.join(' ')).toEqual([2, [expect.stringMatching(new RegExp(`${extra.filter((a) => a.startsWith('--')).join(', ')} shapes? a dataset.*leave (it|them) out`))]]);
+    }
+    expect(fs.existsSync(pred)).toBe(false);
+  });
+
   it('synth counts the predicted nuclei it wrote: distinct (channel, id) pairs of the file', async () => {
     const pred = path.join(dir, 'pred2');
     const r = await cli('synth', pred, '--prediction-of', data, '--fold', '2', '--seed', '9');

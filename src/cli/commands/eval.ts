@@ -212,7 +212,7 @@ Exit codes: 0 done, 1 bad input or unusable database, 2 bad usage, 130 interrupt
 /** For `demo`: a prediction of the sample's fold 1 (made once), evaluated afresh, its headline table printed. */
 export async function runEvalDemo(o: { sample: string; prediction: string; db: string }, io: Io): Promise<void> {
   const quiet: Io = { stdout: { write: () => true }, stderr: io.stderr };
-  await runSynth(o.prediction, { seed: 1, size: 0, force: true, predictionOf: o.sample, fold: 1 }, quiet);
+  await runSynth(o.prediction, { seed: 1, force: true, predictionOf: o.sample, fold: 1 }, quiet);
   await run(o.prediction, { db: o.db, name: 'demo-model', fold: 1, radius: 12, replace: true }, quiet);
   await show('demo-model', { db: o.db, format: 'table' }, io);
 }

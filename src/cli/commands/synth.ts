@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { checkOutput } from '../../output/guard.js';
 import { writeAtomically } from '../../output/atomic.js';
 import { synthesize } from '../../synth/generator.js';
+import { shellQuote } from '../../shell-quote.js';
 import { synthesizePrediction } from '../../synth/prediction.js';
 import { officialLayout } from '../../dataset/layout.js';
 import { PannukeError } from '../../errors.js';
@@ -18,13 +19,16 @@ export interface SynthCommandOptions {
   imagesPerFold?: number;
   likeRelease?: boolean;
   seed: number;
-  size: number;
+  /** Image height and width; default DEFAULT_SIZE. */
+  size?: number;
   folds?: number[];
   force?: boolean;
   /** Write a model-like prediction of this synthetic dataset's fold (--fold) instead of a dataset. */
   predictionOf?: string;
   fold?: number;
 }
+
+export const DEFAULT_SIZE = 256;
 
 /** The largest --size: one float64 mask record of 2048² px is 201 MB, held once per worker by ingest. */
 export const MAX_SYNTH_SIZE = 2048;
@@ -62,6 +66,14 @@ function checkRoom(final: string, images: number, size: number): void {
 /** `synth <dir> --prediction-of <dataset> --fold k`: <dir>/masks.npy, a prediction of that fold. */
 async function runPrediction(dir: string, opts: SynthCommandOptions & { predictionOf: string }, io: Io): Promise<void> {
   if (opts.fold === undefined) throw new PannukeError('BAD_OPTION', '--prediction-of needs --fold k (the fold to predict)');
+  // A prediction has its dataset's images and size: these would be ignored without a word.
+  const datasetOptions = ([['--images-per-fold', opts.imagesPerFold], ['--like-release', opts.likeRelease], ['--size', opts.size], ['--folds', opts.folds]] as const)
+    .filter(([, value]) => value !== undefined).map(([name]) => name);
+  if (datasetOptions.length > 0) {
+    throw new PannukeError('BAD_OPTION', `${datasetOptions.join(', ')} ${datasetOptions.length > 1 ? 'shape' : 'shapes'} a dataset; a prediction has the images and size of the dataset it predicts`, {
+      hint: `leave ${datasetOptions.length > 1 ? 'them' : 'it'} out (--prediction-of ${shellQuote(opts.predictionOf)} --fold ${opts.fold} is enough)`,
+    });
+  }
   const fold = opts.fold;
   const masks = officialLayout(opts.predictionOf, fold).masks;
   const final = checkOutput(dir, { kind: 'dir', force: opts.force === true, inputs: [opts.predictionOf], option: '<dir>', createParents: true, command: 'synth --prediction-of' });
@@ -83,7 +95,8 @@ export async function runSynth(dir: string, opts: SynthCommandOptions, io: Io): 
   const release = opts.likeRelease === true ? loadRelease() : undefined;
   const perFold = (fold: number) => (release === undefined ? (opts.imagesPerFold ?? 40) : Math.min(opts.imagesPerFold ?? Infinity, (release.folds.get(fold) ?? []).length));
   const total = folds.reduce((s, f) => s + perFold(f), 0);
-  checkRoom(dir, total, opts.size);
+  const size = opts.size ?? DEFAULT_SIZE;
+  checkRoom(dir, total, size);
   const final = checkOutput(dir, { kind: 'dir', force: opts.force === true, inputs: [], option: '<dir>', createParents: true, command: 'synth' });
   const progress = progressReporter(io, 'synth');
   let done = 0;
@@ -91,7 +104,7 @@ export async function runSynth(dir: string, opts: SynthCommandOptions, io: Io): 
   try {
     await writeAtomically(final, { kind: 'dir', force: opts.force === true, command: 'synth' }, (temporary) =>
       synthesize({
-        dir: temporary, seed: opts.seed, size: opts.size, folds,
+        dir: temporary, seed: opts.seed, size, folds,
         ...(opts.imagesPerFold !== undefined ? { imagesPerFold: opts.imagesPerFold } : release === undefined ? { imagesPerFold: 40 } : {}),
         ...(release !== undefined && { likeRelease: true }),
         onImage: (_fold, _index, n) => progress.update(++done, total, { nuclei: (nuclei += n) }),
@@ -111,7 +124,7 @@ export function registerSynth(program: Command, io: Io): void {
     .option('--images-per-fold <n>', 'images in each fold (default 40; with --like-release, every image of the release)', parsePositiveInt('--images-per-fold'))
     .option('--like-release', "each image's tissue and nuclei per class from the real release (7,901 images, 189,744 nuclei; --images-per-fold n samples it evenly), nuclei of PanNuke-like sizes, densely touching")
     .option('--seed <s>', 'random seed: the same seed gives the same bytes', parseNonNegativeInt('--seed'), 1)
-    .option('--size <px>', `image height and width, 1..${MAX_SYNTH_SIZE}`, parseIntIn('--size', 1, MAX_SYNTH_SIZE), 256)
+    .option('--size <px>', `image height and width, 1..${MAX_SYNTH_SIZE} (default: ${DEFAULT_SIZE})`, parseIntIn('--size', 1, MAX_SYNTH_SIZE))
     .option('--folds <list>', 'folds to write, e.g. 1,3', parseFolds)
     .option('--force', 'replace <dir> if it holds a previous output of this command (and nothing else)')
     .option('--prediction-of <dataset>', 'instead: write <dir>/masks.npy, a model-like prediction of a synthetic dataset\'s fold (misses, false positives, boundary errors, shifts, class swaps, merges)')
