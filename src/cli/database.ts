@@ -11,6 +11,7 @@ import type { Store, StoreMode } from '../db/store.js';
 import { healthWarnings } from '../db/health.js';
 import { onInterrupt } from '../interrupt.js';
 import { asPannukeError } from './failure.js';
+import { warnLine } from './warnings.js';
 import { parseMilliseconds, parseSeconds } from './options.js';
 
 export interface DbOptions {
@@ -61,15 +62,6 @@ export async function withDatabase<T>(o: DbOptions, mode: 'inspect' | 'write', w
 }
 
 /**
- * Where reading commands say what a reader should know about a database (src/db/health.ts): the running
- * command's stderr, set by runCli for each command it runs.
- */
-let warn: (line: string) => void = () => undefined;
-export function setWarningLine(write: (line: string) => void): void {
-  warn = write;
-}
-
-/**
  * `withDatabase` for commands that work on either backend: opens the Store a --db value names (a SQLite file
  * or a postgres:// URL), runs `work`, closes it (also on Ctrl-C: PostgreSQL rolls back what was not
  * committed when the connection goes).
@@ -90,7 +82,7 @@ export async function withStore<T>(db: string | DbOptions, mode: StoreMode, work
   }
   const unregister = onInterrupt(() => void store.close());
   try {
-    if (mode === 'read') for (const line of await healthWarnings(store)) warn(`warning: ${line}`);
+    if (mode === 'read') for (const line of await healthWarnings(store)) warnLine(`warning: ${line}`);
     return await work(store);
   } catch (e) {
     throw asPannukeError(e, store.label) ?? (store.backend === 'postgres' ? postgresError(e, store.label, 'query') : e);

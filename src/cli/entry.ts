@@ -1,9 +1,16 @@
-/** The process entry of the `pannuke` command (bin/pannuke.mjs runs the built copy of this file). */
+/**
+ * The process entry of the `pannuke` command (bin/pannuke.mjs runs the built copy of this file). It imports
+ * only what its first lines need: the worker threads the command will need start before the rest of the CLI
+ * is loaded (cli/warm-start.ts).
+ */
 import { currentStopNote, runInterruptCleanups } from '../interrupt.js';
 import { EXIT } from './io.js';
-import { runCli } from './main.js';
 import { describeFailure } from './failure.js';
 import { writeError } from '../output/write-error.js';
+import { warmStart } from './warm-start.js';
+
+const argv = process.argv.slice(2);
+warmStart(argv);
 
 // Ctrl-C, a closed terminal (SIGHUP) or `kill`/`timeout`/a CI job stopped (SIGTERM): what the running command
 // registered is undone (partial outputs removed, the ingest log updated; each image commits whole, so a rerun
@@ -37,4 +44,5 @@ process.stderr.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code !== 'EPIPE') throw e;
 });
 
-process.exitCode = await runCli(process.argv.slice(2));
+const { runCli } = await import('./main.js');
+process.exitCode = await runCli(argv);

@@ -9,11 +9,11 @@
  *
  * A read of few records (one tile of `pannuke serve`) is not worth starting a thread: it is read here.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { PannukeError, type SerializedError } from '../errors.js';
 import type { NpyStream } from '../npy/stream.js';
 import type { NpyRecord, RecordSource } from '../npy/source.js';
-import { workerEntry } from '../worker-entry.js';
+import { startThread, THREADS } from '../worker-threads.js';
 import type { ZipMember } from './zip-member.js';
 
 /** What a reader thread is started with. */
@@ -74,8 +74,7 @@ export class MemberRecords implements RecordSource {
       return;
     }
     const job: MemberReadJob = { path: this.stream.path, member: this.member, dataOffset: this.stream.header.dataOffset, recordBytes: this.stream.recordBytes, count: this.stream.count, indexes: wanted, ahead: AHEAD };
-    // A small nursery: the thread's garbage is chunks, collected young or external (as extraction's workers).
-    const reader = new Worker(workerEntry('dataset/member-reader'), { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    const reader = startThread(THREADS.memberReader, job);
     this.readers.add(reader);
     const inbox: FromReader[] = [];
     let failure: Error | undefined;

@@ -5,7 +5,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -13,13 +12,11 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { PannukeError } from '../errors.js';
 import { shellQuote } from '../shell-quote.js';
 import * as schema from './schema.js';
+import { PACKAGE_ROOT, TOOL_VERSION } from '../meta/package.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const MIGRATIONS_FOLDER = path.join(ROOT, 'migrations');
-
-export const TOOL_VERSION: string = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+export const MIGRATIONS_FOLDER = path.join(PACKAGE_ROOT, 'migrations');
 
 /** The migrations this version knows, from drizzle-kit's journal. */
 function knownMigrations(): number {

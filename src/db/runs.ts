@@ -8,7 +8,7 @@
 import os from 'node:os';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from './open.js';
-import { TOOL_VERSION } from './open.js';
+import { TOOL_VERSION } from '../meta/package.js';
 import { ingestRuns } from './schema.js';
 import { PannukeError } from '../errors.js';
 

@@ -13,14 +13,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sampledFingerprint } from '../dataset/fingerprint.js';
-import { TOOL_VERSION } from '../db/open.js';
+import { TOOL_VERSION } from '../meta/package.js';
 import type { Store } from '../db/store.js';
 import { PannukeError } from '../errors.js';
 import { onInterrupt } from '../interrupt.js';
 import { formatShape, NpyFile } from '../npy/reader.js';
 import { runOrdered } from '../pipeline/ordered.js';
 import { WorkerPool } from '../pipeline/pool.js';
-import { workerEntry } from '../worker-entry.js';
+import { THREADS } from '../worker-threads.js';
 import { readGroundTruth } from './ground-truth.js';
 import type { EvalRequest, EvalResponse, PaintCounts } from './protocol.js';
 import { describeInput, filesFingerprint, matchFiles, type PredictionFormat, type PredictionInput } from '../formats/files.js';
@@ -107,7 +107,7 @@ const EVAL_QUEUE = 32;
 
 function startEvalPool(workers: number | undefined): EvalPool {
   return new WorkerPool<EvalRequest, EvalResponse>(Math.max(1, workers ?? os.availableParallelism()), {
-    entry: workerEntry('eval/worker'), depth: EVAL_QUEUE, transfer: () => [], youngGenerationMb: 16 /* ground truth and results: fewer collections */,
+    threads: THREADS.evaluation, depth: EVAL_QUEUE, transfer: () => [],
   });
 }
 

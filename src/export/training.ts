@@ -9,7 +9,7 @@ import path from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import type { OpenFold } from '../dataset/fold.js';
 import { CLASS_NAMES } from '../db/schema.js';
-import { TOOL_VERSION } from '../db/open.js';
+import { TOOL_VERSION } from '../meta/package.js';
 import type { Store } from '../db/store.js';
 import { PannukeError } from '../errors.js';
 import { fillPolygons } from '../extract/raster.js';

@@ -46,6 +46,12 @@ export interface IngestOptions {
    * while the database opens; the caller closes it. Without one, ingest starts (and closes) its own.
    */
   pool?: ExtractionPool;
+  /**
+   * The first fold's extraction, started before the database was opened (`extractAhead`): used if the plan
+   * wants every image of that fold (a database being created), stopped otherwise. The caller stops it
+   * (`stop()`: nothing left to do after a finished run) whatever happens, as it closes the pool.
+   */
+  ahead?: FoldExtraction;
   /** Images per transaction. */
   batchSize?: number;
   /** Re-ingest folds whose files changed since they were loaded (each such fold is replaced in one transaction). */
@@ -62,6 +68,24 @@ export type ExtractionPool = WorkerPool<ExtractRequest, ExtractResponse>;
 /** The extraction workers ingest uses, started now (each thread takes ~0.1 s of CPU to boot). */
 export function startExtractionPool(workers?: number): ExtractionPool {
   return new WorkerPool<ExtractRequest, ExtractResponse>(Math.max(1, workers ?? os.availableParallelism()), { depth: WORKER_QUEUE, transfer: (r) => ('buffer' in r.record ? [r.record.buffer] : []) });
+}
+
+/**
+ * Starts extracting the first fold with images, every image of it, before the database is open: what a
+ * database being created will want. Opening (creating, migrating) and planning take ~0.1 s of the main
+ * thread, during which the workers would otherwise wait. Results are held (bounded: FoldExtraction) until
+ * `ingest` takes them, or dropped if its plan differs (another program created the database meanwhile).
+ * The caller yields to the event loop before blocking on the database, so that the requests go out.
+ */
+export function extractAhead(folds: readonly OpenFold[], pool: ExtractionPool): FoldExtraction | undefined {
+  const fold = folds.find((f) => f.count > 0);
+  if (fold === undefined) return undefined;
+  return new FoldExtraction(fold, Array.from({ length: fold.count }, (_, i) => i), pool, { inFlight: inFlightOf(fold, pool), holdBytes: HOLD_BYTES });
+}
+
+/** Images out on the workers at once for one fold: every queue full, or a few streamed records. */
+function inFlightOf(fold: OpenFold, pool: ExtractionPool): number {
+  return fold.masks.recordLayout === undefined ? STREAMED_IN_FLIGHT : pool.size * pool.depth;
 }
 
 export interface IngestProgress {
@@ -107,10 +131,18 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
   // Workers start (loading their modules) while the main thread fingerprints the sources.
   const ownPool = options.pool === undefined && folds.some((f) => f.count > 0) ? startExtractionPool(options.workers) : undefined;
   let pool = options.pool ?? ownPool;
+  // Taken by the plan's first fold if it wants exactly its images; otherwise stopped before anything loads.
+  let ahead = options.ahead;
   // Whether a failure left nothing of this run (its counts are then 0); nothing is written before the mark.
   let rolledBack = true;
   try {
     const plan = await planFolds(target, folds, options);
+    const first = plan.find((p) => p.indexes.length > 0);
+    const aheadFits = ahead !== undefined && first !== undefined && first.fold === ahead.fold && !first.replace && first.indexes.length === first.fold.count;
+    if (ahead !== undefined && !aheadFits) {
+      await ahead.stop();
+      ahead = undefined;
+    }
     summary.folds = plan.map((p) => ({ fold: p.fold.fold, images: p.indexes.length, skipped: p.fold.count - p.indexes.length, replaced: p.replace }));
     summary.skipped = summary.folds.reduce((s, f) => s + f.skipped, 0);
     const total = plan.reduce((s, p) => s + p.indexes.length, 0);
@@ -128,8 +160,7 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
       if (ended || p === undefined || p.indexes.length === 0 || pool === undefined) return undefined;
       let e = extractions.get(p);
       if (e === undefined) {
-        const inFlight = p.fold.masks.recordLayout === undefined ? STREAMED_IN_FLIGHT : pool.size * pool.depth;
-        e = new FoldExtraction(p.fold, p.indexes, pool, { inFlight, holdBytes: HOLD_BYTES });
+        e = ahead?.fold === p.fold ? ahead : new FoldExtraction(p.fold, p.indexes, pool, { inFlight: inFlightOf(p.fold, pool), holdBytes: HOLD_BYTES });
         extractions.set(p, e);
       }
       return e;

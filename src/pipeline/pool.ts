@@ -3,11 +3,11 @@
  * worker holds up to `depth` requests (it handles them in order), so it starts the next image while the main
  * thread is still collecting the last result; p-queue's concurrency (size × depth) bounds the work in flight.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import PQueue from 'p-queue';
 import { PannukeError } from '../errors.js';
 import type { ExtractRequest, ExtractResponse } from './protocol.js';
-import { workerEntry } from '../worker-entry.js';
+import { startThread, takeEarly, THREADS, type ThreadKind } from '../worker-threads.js';
 
 interface Pending<Res> {
   resolve: (r: Res) => void;
@@ -30,15 +30,17 @@ export class WorkerPool<Req = ExtractRequest, Res = ExtractResponse> {
   private closing = false;
 
   /** `transfer` lists the buffers of a request to move (not copy) to the worker. */
-  constructor(size: number, options: { depth?: number; entry?: URL; transfer?: (request: Req) => ArrayBuffer[]; youngGenerationMb?: number } = {}) {
+  constructor(size: number, options: { depth?: number; threads?: ThreadKind; transfer?: (request: Req) => ArrayBuffer[] } = {}) {
     const depth = options.depth ?? 2;
     this.size = size;
     this.depth = depth;
     this.transferOf = options.transfer ?? (() => []);
-    const entry = options.entry ?? workerEntry('pipeline/worker');
+    const kind = options.threads ?? THREADS.extraction;
+    // Threads the CLI started before it loaded this code (worker-threads.ts), or new ones.
+    const threads = takeEarly(kind, size);
     this.queue = new PQueue({ concurrency: size * depth });
     for (let i = 0; i < size; i++) {
-      const slot: Slot<Res> = { worker: new Worker(entry, { resourceLimits: { maxYoungGenerationSizeMb: options.youngGenerationMb ?? 4 } } /* extraction: a small nursery, ~25 MB less RSS, same speed */), pending: [] };
+      const slot: Slot<Res> = { worker: threads?.[i] ?? startThread(kind), pending: [] };
       slot.worker.on('message', (response: Res) => slot.pending.shift()?.resolve(response));
       const die = (error: Error) => {
         if (this.closing) return;

@@ -13,7 +13,7 @@ import { checkedOnFailure, recordRefs } from '../npy/source.js';
 import { isBadMaskValue } from '../extract/regions.js';
 import { runOrdered } from '../pipeline/ordered.js';
 import { WorkerPool } from '../pipeline/pool.js';
-import { workerEntry } from '../worker-entry.js';
+import { THREADS } from '../worker-threads.js';
 import type { ImageProblem, StoredNucleus } from './check.js';
 import type { VerifyRequest, VerifyResponse } from './protocol.js';
 
@@ -64,7 +64,7 @@ export async function verify(store: Store, folds: readonly OpenFold[], options: 
     else report.truncated = true;
   };
   const pool = new WorkerPool<VerifyRequest, VerifyResponse>(Math.max(1, options.workers ?? os.availableParallelism()), {
-    entry: workerEntry('verify/worker'),
+    threads: THREADS.verification,
     transfer: (r) => ('buffer' in r.record ? [r.record.buffer] : []),
   });
   try {

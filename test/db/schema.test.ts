@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { dumpDb } from '../helpers/db.js';
 import { describe, expect, it } from 'vitest';
 import { schemaMarkdown } from '../../src/db/columns.js';
-import { openDatabase, TOOL_VERSION } from '../../src/db/open.js';
+import { openDatabase } from '../../src/db/open.js';
+import { TOOL_VERSION } from '../../src/meta/package.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('db');

@@ -13,6 +13,10 @@ import { fileArrayBuffer, tempDir } from '../helpers/tmp.js';
 import { captureIo } from '../helpers/io.js';
 import { dumpDb, naturalRows } from '../helpers/db.js';
 import { formatHeader } from '../../src/npy/writer.js';
+import { openFolds } from '../../src/dataset/fold.js';
+import { extractAhead, ingest, startExtractionPool } from '../../src/pipeline/ingest.js';
+import { ingestTargetOf } from '../../src/db/open-store.js';
+import { withStore } from '../../src/cli/database.js';
 
 const dir = tempDir('ingest');
 const data = path.join(dir, 'data');
@@ -108,6 +112,39 @@ describe('ingest of a synthetic dataset', () => {
   it('ingesting folds one at a time, single-threaded, gives the same database as all at once', async () => {
     const other = path.join(dir, 'y.sqlite');
     for (const fold of ['1', '2', '3']) expect(await runCli(['ingest', data, '--db', other, '--folds', fold, '--workers', '1'], captureIo())).toBe(0);
+    expect(dumpDb(other)).toBe(dumpDb(dbFile));
+  });
+
+  it('a first fold extracted ahead that the plan does not want (another run loaded half of it meanwhile) is dropped: the same database as all at once', async () => {
+    const other = path.join(dir, 'ahead.sqlite');
+    expect(await runCli(['ingest', data, '--db', other, '--folds', '1'], captureIo())).toBe(0);
+    // Fold 1 half loaded, as an interrupted run leaves it: images 6.. and their nuclei gone, the histogram recounted.
+    const half = new Database(other);
+    half.pragma('foreign_keys = ON');
+    half.exec(`DELETE FROM images WHERE fold = 1 AND fold_index >= 6; DELETE FROM area_histogram;
+      INSERT INTO area_histogram (fold, tissue_id, class_id, area, nuclei) SELECT i.fold, i.tissue_id, n.class_id, n.area, count(*)
+        FROM nuclei n JOIN images i ON i.id = n.image_id GROUP BY 1, 2, 3, 4`);
+    half.close();
+    const folds = await openFolds(data);
+    const pool = startExtractionPool(2);
+    // What the CLI starts for a database it is about to create: fold 1, every image.
+    const ahead = extractAhead(folds, pool);
+    expect(ahead?.fold.fold).toBe(1);
+    try {
+      const summary = await withStore(other, 'load', async (store) => {
+        const target = await ingestTargetOf(store);
+        try {
+          return await ingest(target, folds, { pool, ...(ahead !== undefined && { ahead }) });
+        } finally {
+          target.close();
+        }
+      });
+      expect(summary.folds.map((f) => [f.fold, f.images, f.skipped])).toEqual([[1, 6, 6], [2, 12, 0], [3, 12, 0]]);
+    } finally {
+      await ahead?.stop();
+      await pool.close();
+      for (const f of folds) f.close();
+    }
     expect(dumpDb(other)).toBe(dumpDb(dbFile));
   });
 });

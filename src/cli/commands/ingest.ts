@@ -1,8 +1,11 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { openFolds } from '../../dataset/fold.js';
 import { CLASS_NAMES } from '../../db/schema.js';
-import { ingest, startExtractionPool } from '../../pipeline/ingest.js';
+import { extractAhead, ingest, startExtractionPool } from '../../pipeline/ingest.js';
+import type { FoldExtraction } from '../../pipeline/fold-extraction.js';
 import { checkOutput, databaseFiles, inputsOf } from '../../output/guard.js';
 import { parseDbLocation } from '../../db/location.js';
 import { ingestTargetOf } from '../../db/open-store.js';
@@ -26,18 +29,25 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
   const progress = progressReporter(io, 'ingest');
   // The workers boot while the database opens (and is created); closed below, whatever happens.
   const pool = folds.some((f) => f.count > 0) ? startExtractionPool(opts.workers) : undefined;
+  let ahead: FoldExtraction | undefined;
   try {
     // The database is the one output: it must not be (or sit on) a fold's file.
     const location = parseDbLocation(opts.db);
     if (location.kind === 'sqlite') {
       const sources = folds.flatMap((f) => [f.files.images, f.files.masks, f.files.types]);
       for (const file of databaseFiles(location.file)) checkOutput(file, { kind: 'file', force: true, inputs: inputsOf(sources), option: '--db' });
+      // A database about to be created wants every image: the first fold is extracted while it is made.
+      if (pool !== undefined && !fs.existsSync(location.file)) {
+        ahead = extractAhead(folds, pool);
+        await nextTurn(); // the first requests reach the workers before opening the database blocks this thread
+      }
     }
     const summary = await withStore(opts, 'load', async (store) => {
       const target = await ingestTargetOf(store);
       try {
         return await ingest(target, folds, {
           ...(pool !== undefined && { pool }),
+          ...(ahead !== undefined && { ahead }),
           ...(opts.batchSize !== undefined && { batchSize: opts.batchSize }),
           ...(opts.replace !== undefined && { replace: opts.replace }),
           ...(opts.hash !== undefined && { hash: opts.hash }),
@@ -64,6 +74,7 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
     io.stdout.write(formatTable(['class', 'nuclei'], CLASS_NAMES.map((name, i) => [name, summary.nucleiPerClass[i + 1] ?? 0])));
   } finally {
     progress.stop();
+    await ahead?.stop();
     await pool?.close();
     for (const f of folds) f.close();
   }

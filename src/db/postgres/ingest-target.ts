@@ -11,7 +11,7 @@ import { getTableColumns } from 'drizzle-orm';
 import { NUMBER_FIELDS, packedContours, packedNumbers, type NumberField } from '../../handoff/packed.js';
 import { areaCounts } from '../area-histogram.js';
 import { StoreIngestTarget } from '../ingest-target.js';
-import { TOOL_VERSION } from '../open.js';
+import { TOOL_VERSION } from '../../meta/package.js';
 import { images, nuclei } from '../schema.js';
 import type { ImageToLoad } from '../writer.js';
 import { copyField } from './encode.js';

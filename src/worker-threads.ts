@@ -1,0 +1,76 @@
+/**
+ * pannuke's worker threads: the kinds there are, where each one's code is, and threads started early.
+ *
+ * Why early: a worker thread takes ~0.1 s of CPU to boot (Node's own bootstrap, before any of our code).
+ * Started by the CLI's first lines (`startEarly`), before the command's code is loaded and compiled (~0.15 s
+ * of one core), the threads a command line needs boot on the core that loading leaves idle, and the pool that
+ * needs them takes them (`takeEarly`). Threads nobody takes (a command that failed before it needed them)
+ * are unreferenced: they never hold the process open, and end with it.
+ */
+import { Worker } from 'node:worker_threads';
+
+export interface ThreadKind {
+  /** `stage/name` of the thread's module. */
+  readonly name: string;
+  /** V8's young generation, in MB: how much garbage the thread makes before a collection. */
+  readonly youngGenerationMb: number;
+}
+
+export const THREADS = {
+  /** Ingest's extraction: a small nursery, ~25 MB less RSS and the same speed. */
+  extraction: { name: 'pipeline/worker', youngGenerationMb: 4 },
+  /** `eval run`: ground truth and results per image, fewer collections with a larger nursery. */
+  evaluation: { name: 'eval/worker', youngGenerationMb: 16 },
+  verification: { name: 'verify/worker', youngGenerationMb: 4 },
+  /** A zip member's reader: its garbage is chunks, collected young or external. */
+  memberReader: { name: 'dataset/member-reader', youngGenerationMb: 4 },
+} as const satisfies Record<string, ThreadKind>;
+
+/**
+ * Where a worker thread's code is, `stage/name`: dist/ runs the bundled `name.js`; TypeScript sources
+ * (tests, tsx) need the bootstrap beside it that registers tsx first. The URL climbs out of this module's
+ * folder because in dist/ this code is part of dist/cli/entry.js or of a chunk in dist/chunks/, one level down.
+ */
+export function workerEntry(name: string): URL {
+  const fromSource = import.meta.url.endsWith('.ts');
+  return new URL(fromSource ? `./${name}-bootstrap.mjs` : `../${name}.js`, import.meta.url);
+}
+
+export function startThread(kind: ThreadKind, workerData?: unknown): Worker {
+  return new Worker(workerEntry(kind.name), { resourceLimits: { maxYoungGenerationSizeMb: kind.youngGenerationMb }, ...(workerData !== undefined && { workerData }) });
+}
+
+interface EarlyThreads {
+  kind: ThreadKind;
+  threads: Worker[];
+  /** One of them failed to boot or ended before it was taken. */
+  failed: boolean;
+}
+
+const early: EarlyThreads[] = [];
+
+/** Starts `count` threads of `kind` now, for a pool to take later. */
+export function startEarly(kind: ThreadKind, count: number): void {
+  const started: EarlyThreads = { kind, threads: [], failed: false };
+  for (let i = 0; i < count; i++) {
+    const thread = startThread(kind);
+    thread.unref();
+    // Only noted until a pool takes them: the pool then starts threads of its own, and reports their failure.
+    thread.on('error', () => (started.failed = true)).on('exit', () => (started.failed = true));
+    started.threads.push(thread);
+  }
+  early.push(started);
+}
+
+/** The `count` threads of `kind` started early, now the caller's (referenced, no listeners), or undefined. */
+export function takeEarly(kind: ThreadKind, count: number): Worker[] | undefined {
+  const i = early.findIndex((e) => e.kind.name === kind.name && e.kind.youngGenerationMb === kind.youngGenerationMb);
+  if (i < 0) return undefined;
+  const [started] = early.splice(i, 1) as [EarlyThreads];
+  if (started.failed || started.threads.length !== count) {
+    for (const thread of started.threads) void thread.terminate();
+    return undefined;
+  }
+  for (const thread of started.threads) thread.removeAllListeners().ref();
+  return started.threads;
+}
