@@ -2,9 +2,9 @@
  * pannuke's worker threads: the kinds there are, where each one's code is, and threads started early.
  *
  * Why early: a worker thread takes ~0.1 s of CPU to boot (Node's own bootstrap, before any of our code).
- * Started by the CLI's first lines (`startEarly`), before the command's code is loaded and compiled (~0.15 s
- * of one core), the threads a command line needs boot on the core that loading leaves idle, and the pool that
- * needs them takes them (`takeEarly`). Threads nobody takes (a command that failed before it needed them)
+ * Started by the CLI's first lines (`startEarly`), before the command's modules run and it opens its inputs
+ * (~0.1 s of one core), the threads a command line needs boot on the core that leaves idle, and the pool
+ * that needs them takes them (`takeEarly`). Threads nobody takes (a command that failed before it needed them)
  * are unreferenced: they never hold the process open, and end with it.
  */
 import { Worker } from 'node:worker_threads';

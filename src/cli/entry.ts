@@ -1,7 +1,7 @@
 /**
  * The process entry of the `pannuke` command (bin/pannuke.mjs runs the built copy of this file). It imports
- * only what its first lines need: the worker threads the command will need start before the rest of the CLI
- * is loaded (cli/warm-start.ts).
+ * only what its first lines need: the worker threads the command will need start (cli/warm-start.ts) before
+ * the rest of the CLI runs (main.js, imported dynamically: in the bundle, compiled but not yet run).
  */
 import { currentStopNote, runInterruptCleanups } from '../interrupt.js';
 import { EXIT } from './io.js';

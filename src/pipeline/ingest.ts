@@ -43,7 +43,8 @@ export interface IngestOptions {
   workers?: number;
   /**
    * The extraction pool, when the caller started it early (startExtractionPool) so that its threads boot
-   * while the database opens; the caller closes it. Without one, ingest starts (and closes) its own.
+   * while the database opens. Ingest closes it once the last image is extracted; the caller closes it too,
+   * whatever happens (`close()` is idempotent). Without one, ingest starts (and closes) its own.
    */
   pool?: ExtractionPool;
   /**
@@ -155,6 +156,7 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
     // Each fold's extraction starts once the fold before it has been read through (see fold-extraction.ts);
     // none starts after the run has ended.
     const extractions = new Map<FoldPlan, FoldExtraction>();
+    const lastWithImages = plan.findLastIndex((q) => q.indexes.length > 0);
     let ended = false;
     const extractionOf = (p: FoldPlan | undefined) => {
       if (ended || p === undefined || p.indexes.length === 0 || pool === undefined) return undefined;
@@ -178,10 +180,14 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
           options.onProgress?.({ fold: p.fold.fold, done: summary.images, total, nuclei: summary.nuclei, seconds: (performance.now() - started) / 1000 });
         };
         const commit = (batch: readonly ImageToLoad[]) => target.write(batch, runId);
+        // The threads end once the last image is extracted, while its rows are still being written.
+        const extracted = () => {
+          if (k === lastWithImages) void pool?.close();
+        };
         const load = async () => {
           const extraction = extractionOf(p);
           void extraction?.readThrough.then(() => extractionOf(plan[k + 1]));
-          if (extraction !== undefined) await loadFold(p.fold, extraction, target, options.batchSize ?? 64, onImage, commit);
+          if (extraction !== undefined) await loadFold(p.fold, extraction, target, options.batchSize ?? 64, onImage, extracted, commit);
         };
         if (p.replace) {
           // The old rows go and the new ones arrive in one transaction: readers and crashes see one or the other.
@@ -238,6 +244,7 @@ async function loadFold(
   target: IngestTarget,
   batchSize: number,
   onImage: (image: PackedImage) => void,
+  extracted: () => void,
   commit: (batch: readonly ImageToLoad[]) => Promise<void>,
 ): Promise<void> {
   const tissueIds = await target.tissueIds([...new Set(fold.tissues)].sort());
@@ -260,5 +267,6 @@ async function loadFold(
     }
     return undefined;
   });
+  extracted();
   if (batch.length > 0) await commit(batch);
 }

@@ -28,6 +28,7 @@ export class WorkerPool<Req = ExtractRequest, Res = ExtractResponse> {
   private readonly transferOf: (request: Req) => ArrayBuffer[];
   private failure: Error | undefined;
   private closing = false;
+  private closed: Promise<void> | undefined;
 
   /** `transfer` lists the buffers of a request to move (not copy) to the worker. */
   constructor(size: number, options: { depth?: number; threads?: ThreadKind; transfer?: (request: Req) => ArrayBuffer[] } = {}) {
@@ -68,9 +69,13 @@ export class WorkerPool<Req = ExtractRequest, Res = ExtractResponse> {
     ) as Promise<Res>;
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    this.queue.clear();
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  /** Ends the threads. Idempotent: whoever is done with the pool first may close it, and its owner again. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing = true;
+      this.queue.clear();
+      await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    })();
+    return this.closed;
   }
 }
