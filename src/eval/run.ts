@@ -305,6 +305,8 @@ async function evaluateImages(pool: EvalPool, store: Store, o: EvalRunOptions, p
         return batch.length >= (o.batchSize ?? 32) ? flush() : undefined;
       },
     });
+    // Every image is back: the threads end while the last batch is written (closed again by the caller: idempotent).
+    void pool.close();
     await flush();
   } catch (e) {
     // Bad input (a NaN in the prediction): this run's images are removed, so the set is as it was.
