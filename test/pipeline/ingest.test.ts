@@ -1,6 +1,7 @@
 // End to end: synthetic folds → the real CLI → the real SQLite file, checked against the generator's
 // manifest, an independent reader (npyjs) and the naive reference implementation of the contract.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { load } from 'npyjs';
@@ -17,6 +18,7 @@ import { openFolds } from '../../src/dataset/fold.js';
 import { extractAhead, ingest, startExtractionPool } from '../../src/pipeline/ingest.js';
 import { ingestTargetOf } from '../../src/db/open-store.js';
 import { withStore } from '../../src/cli/database.js';
+import { startEarly, takeEarly, THREADS } from '../../src/worker-threads.js';
 
 const dir = tempDir('ingest');
 const data = path.join(dir, 'data');
@@ -112,6 +114,19 @@ describe('ingest of a synthetic dataset', () => {
   it('ingesting folds one at a time, single-threaded, gives the same database as all at once', async () => {
     const other = path.join(dir, 'y.sqlite');
     for (const fold of ['1', '2', '3']) expect(await runCli(['ingest', data, '--db', other, '--folds', fold, '--workers', '1'], captureIo())).toBe(0);
+    expect(dumpDb(other)).toBe(dumpDb(dbFile));
+  });
+
+  it('threads started early (as the CLI does before it loads a command) are taken by the pool of their kind and size only, and give the same database', async () => {
+    startEarly(THREADS.verification, 2);
+    expect(takeEarly(THREADS.extraction, 2)).toBeUndefined(); // another kind
+    expect(takeEarly(THREADS.verification, 3)).toBeUndefined(); // another number: ended, not handed out
+    expect(takeEarly(THREADS.verification, 2)).toBeUndefined(); // so they are gone
+    const cores = os.availableParallelism();
+    startEarly(THREADS.extraction, cores);
+    const other = path.join(dir, 'early.sqlite');
+    expect(await runCli(['ingest', data, '--db', other], captureIo())).toBe(0);
+    expect(takeEarly(THREADS.extraction, cores)).toBeUndefined(); // the ingest's pool took them
     expect(dumpDb(other)).toBe(dumpDb(dbFile));
   });
 
