@@ -25,6 +25,8 @@ export interface OutputRules {
   createParents?: boolean;
   /** For a folder output: the command writing it ('synth', 'export masks'), which --force may replace. */
   command?: string;
+  /** For a file output: a file name to suggest when given a folder (default nuclei.csv, an export's). */
+  example?: string;
 }
 
 /** The files of a database that SQLite may write beside it. */
@@ -104,7 +106,7 @@ export function checkOutput(out: string, rules: OutputRules): string {
   }
   if (targetStat !== undefined) {
     if (rules.kind === 'file' && targetStat.isDirectory()) {
-      throw new PannukeError('BAD_OPTION', `${rules.option} ${out} is a folder: expected a file path`, { hint: `name a file, e.g. ${path.join(out, 'nuclei.csv')}` });
+      throw new PannukeError('BAD_OPTION', `${rules.option} ${out} is a folder: expected a file path`, { hint: `name a file, e.g. ${path.join(out, rules.example ?? 'nuclei.csv')}` });
     }
     if (rules.kind === 'dir' && !targetStat.isDirectory()) {
       throw new PannukeError('BAD_OPTION', `${rules.option} ${out} is a file: expected a folder to create`, { hint: `choose another ${rules.option}` });

@@ -135,7 +135,8 @@ describe('outputs never destroy inputs', () => {
   it('a missing folder, a folder given as a file, a file given as a folder: one line each', async () => {
     const cases: [string[], number, RegExp][] = [
       [['export', '--db', db, '--format', 'csv', '--out', path.join(dir, 'no', 'such', 'a.csv')], 1, /a\.csv: folder .*no\/such does not exist \(create it first/],
-      [['export', '--db', db, '--format', 'csv', '--out', dir], 2, /--out .* is a folder: expected a file path/],
+      [['export', '--db', db, '--format', 'csv', '--out', dir], 2, /--out .* is a folder: expected a file path \(name a file, e\.g\. .*nuclei\.csv\)/],
+      [['ingest', data, '--db', dir], 2, /--db .* is a folder: expected a file path \(name a file, e\.g\. .*pannuke\.sqlite\)/],
       [['report', '--db', db, '--out', path.join(dir, 'no', 'r.html')], 1, /r\.html: folder .* does not exist/],
       [['export', 'masks', '--db', db, '--out', db], 2, /refusing to write over an input|is a file: expected a folder/],
     ];

@@ -35,7 +35,7 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
     const location = parseDbLocation(opts.db);
     if (location.kind === 'sqlite') {
       const sources = folds.flatMap((f) => [f.files.images, f.files.masks, f.files.types]);
-      for (const file of databaseFiles(location.file)) checkOutput(file, { kind: 'file', force: true, inputs: inputsOf(sources), option: '--db' });
+      for (const file of databaseFiles(location.file)) checkOutput(file, { kind: 'file', force: true, inputs: inputsOf(sources), option: '--db', example: 'pannuke.sqlite' });
       // A database about to be created wants every image: the first fold is extracted while it is made.
       if (pool !== undefined && !fs.existsSync(location.file)) {
         ahead = extractAhead(folds, pool);
