@@ -21,11 +21,17 @@ async function cli(...argv: string[]) {
   return { code, out: io.out(), err: io.err() };
 }
 
-function imageCount(file: string): number {
+function imageCount(file: string, readonly = true): number {
   if (!fs.existsSync(file)) return 0;
-  const db = new Database(file, { readonly: true });
+  const db = new Database(file, { readonly });
   try {
     return (db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'images'").pluck().get() as number) === 0 ? 0 : (db.prepare('SELECT count(*) FROM images').pluck().get() as number);
+  } catch (e) {
+    // Killed while its rollback journal was hot (the database being created, or switched back from WAL at the
+    // end): a read-only connection cannot roll it back. Any writer does, as the next ingest will; the writer
+    // is dead by then (a live one holds its journal, which is then not hot).
+    if (readonly && String((e as { code?: string }).code).startsWith('SQLITE_READONLY')) return imageCount(file, false);
+    throw e;
   } finally {
     db.close();
   }
