@@ -12,9 +12,9 @@ import { setWarningLine } from './warnings.js';
 type Register = (program: Command, io: Io) => void;
 
 /**
- * Every command's module, in the order `--help` lists them. Only the one asked for is loaded: a command
- * compiles and runs its own code, not the explorer's, the exports' or the PostgreSQL driver's (the build
- * splits them into chunks).
+ * Every command's module, in the order `--help` lists them. Only the one asked for is imported: in the
+ * bundle every module is compiled, but a command runs only its own modules' top-level code, not the
+ * explorer's, the exports' or the PostgreSQL driver's.
  */
 const COMMANDS: Record<string, () => Promise<Register>> = {
   fetch: async () => (await import('./commands/fetch.js')).registerFetch,
