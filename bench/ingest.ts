@@ -489,7 +489,7 @@ async function main(): Promise<void> {
     .opts<{ imagesPerFold: number; size: number; seed: number; scale: number[]; repeat: number; save?: boolean; keep?: boolean; generic?: boolean; fullRelease?: boolean; oneFold?: number }>();
   generic = opts.generic === true;
 
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'entry.js'))) throw new Error('run `npm run build` first');
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'entry.cjs'))) throw new Error('run `npm run build` first');
   const rows: Row[] = [];
   let stats: Awaited<ReturnType<typeof statsTiming>> | undefined;
   let startup: Awaited<ReturnType<typeof startupCost>> | undefined;

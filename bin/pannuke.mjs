@@ -1,3 +1,5 @@
 #!/usr/bin/env node
 // The installed `pannuke` command: runs the compiled CLI (built by `npm run build`, which `npm ci` runs).
-await import('../dist/cli/entry.js');
+import { runBundle } from './bundle.mjs';
+
+runBundle(new URL('../dist/cli/entry.cjs', import.meta.url));

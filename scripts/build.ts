@@ -14,24 +14,25 @@
  * (cli/warm-start.ts) before any of it runs. (Bundling the entry apart, so that the threads start before the
  * rest is even compiled, measured the same: the main thread's loading is the longer path either way.)
  *
- * Layout: dist/cli/entry.js and dist/pipeline/worker.js keep the depth of their sources, so paths built from
+ * The CLI's bundle is CommonJS (dist/cli/entry.cjs), with `import.meta.url` set from its file name, so that
+ * bin/pannuke.mjs can run it with a V8 code cache, written here once it is built (bin/bundle.mjs says why).
+ * The worker threads' bundles stay ES modules.
+ *
+ * Layout: dist/cli/entry.cjs and dist/pipeline/worker.js keep the depth of their sources, so paths built from
  * `import.meta.url` (migrations/, data/, the worker) resolve the same from src/ and from dist/.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-fs.rmSync(`${ROOT}/dist`, { recursive: true, force: true });
-await build({
+const COMMON: BuildOptions = {
   absWorkingDir: ROOT,
-  entryPoints: ['src/cli/entry.ts', 'src/pipeline/worker.ts', 'src/eval/worker.ts', 'src/verify/worker.ts', 'src/query/runner.ts', 'src/dataset/member-reader.ts'],
-  outdir: 'dist',
   outbase: 'src',
   bundle: true,
   platform: 'node',
-  format: 'esm',
   target: 'node20',
   sourcemap: true,
   minifyWhitespace: true,
@@ -39,7 +40,29 @@ await build({
   legalComments: 'none',
   // A native addon: loaded from node_modules at run time.
   external: ['better-sqlite3'],
+  logLevel: 'warning',
+};
+
+fs.rmSync(`${ROOT}/dist`, { recursive: true, force: true });
+await build({
+  ...COMMON,
+  entryPoints: ['src/pipeline/worker.ts', 'src/eval/worker.ts', 'src/verify/worker.ts', 'src/query/runner.ts', 'src/dataset/member-reader.ts'],
+  outdir: 'dist',
+  format: 'esm',
   // Bundled CommonJS dependencies (commander, yauzl, …) call require(); ES modules have none of their own.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  logLevel: 'warning',
 });
+await build({
+  ...COMMON,
+  entryPoints: ['src/cli/entry.ts'],
+  outfile: 'dist/cli/entry.cjs',
+  format: 'cjs',
+  define: { 'import.meta.url': '__import_meta_url' },
+  banner: { js: "var __import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+  // import() of a Node module becomes require(): a script run through vm.Script has no module loader.
+  supported: { 'dynamic-import': false },
+});
+// In a child of its own: plain `node` (this script runs under tsx), whose V8 flags are those the cache is checked against.
+const writer = "import { pathToFileURL } from 'node:url'; import { writeCodeCache } from './bin/bundle.mjs'; writeCodeCache(pathToFileURL(process.argv[1]));";
+const cached = spawnSync(process.execPath, ['--input-type=module', '-e', writer, `${ROOT}/dist/cli/entry.cjs`], { cwd: ROOT, stdio: 'inherit' });
+if (cached.status !== 0) throw new Error('writing the code cache failed');

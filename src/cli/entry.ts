@@ -44,5 +44,7 @@ process.stderr.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code !== 'EPIPE') throw e;
 });
 
-const { runCli } = await import('./main.js');
-process.exitCode = await runCli(argv);
+// Not a top-level await: the build makes this file a CommonJS bundle (bin/bundle.mjs says why).
+void import('./main.js').then(async ({ runCli }) => {
+  process.exitCode = await runCli(argv);
+});

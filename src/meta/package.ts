@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The package's folder (package.json, migrations/, data/). Two levels up both from this file (src/meta/)
- * and from where the build puts it (dist/cli/entry.js).
+ * and from where the build puts it (dist/cli/entry.cjs).
  */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
