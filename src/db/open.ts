@@ -80,6 +80,11 @@ function checkPath(file: string, mustExist: boolean): boolean {
   return true;
 }
 
+/** Whether opening failed on a rollback journal left by a killed writer (only a writable open plays it back). */
+export function isInterruptedWrite(e: unknown): boolean {
+  return e instanceof PannukeError && (e.cause as { code?: string } | undefined)?.code === 'SQLITE_READONLY_ROLLBACK';
+}
+
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const readonly = options.readonly === true;
   const dir = path.dirname(path.resolve(file));
@@ -117,6 +122,14 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     const code = (cause as { code?: string }).code;
     if (code === 'SQLITE_NOTADB') throw new PannukeError('DB_OPEN', 'not a SQLite database', { file, cause, hint: 'point --db at a pannuke .sqlite file or a new path' });
     if (code === 'SQLITE_BUSY') throw new PannukeError('DB_LOCKED', 'the database is locked by another program', { file, cause, hint: 'wait for it to finish and run the command again, or wait longer: --busy-timeout 600000 (10 min)' });
+    // A writer killed mid-transaction (kill -9, a crash, power loss) left its rollback journal: SQLite must
+    // play it back before anyone reads, and a read-only connection cannot. Nothing is lost: it restores the
+    // last committed state, which the first writable open does by itself.
+    if (code === 'SQLITE_READONLY_ROLLBACK') {
+      throw new PannukeError('DB_OPEN', `a program writing the database was stopped mid-write and left ${path.basename(file)}-journal, which must be played back before the database can be read (a reading command opens it read-only)`, {
+        file, cause, hint: `run \`pannuke upgrade --db ${shellQuote(file)}\` once: it plays the journal back (the database returns to its last committed state) and changes nothing else`,
+      });
+    }
     throw new PannukeError('DB_OPEN', `cannot use database: ${(cause as Error).message}`, { file, cause });
   }
   const db = drizzle(client, { schema }) as Db;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { schemaVersions } from '../../db/open.js';
+import { isInterruptedWrite, schemaVersions } from '../../db/open.js';
 import { parseDbLocation } from '../../db/location.js';
 import type { PostgresStore } from '../../db/postgres/store.js';
 import { dbOptions, withDatabase, withStore, type DbOptions } from '../database.js';
@@ -8,7 +8,8 @@ import type { Io } from '../io.js';
 /**
  * `pannuke upgrade --db`: brings a database made by an older version to this version's schema. Opening it for
  * writing applies the missing migrations (in one transaction); reading commands never change a file, so they
- * ask for this instead.
+ * ask for this instead. It is also how a file a killed writer left mid-write (a hot rollback journal beside it,
+ * which a read-only open cannot play back) returns to its last committed state.
  */
 export async function runUpgrade(o: DbOptions, io: Io): Promise<void> {
   if (parseDbLocation(o.db).kind === 'postgres') {
@@ -18,7 +19,16 @@ export async function runUpgrade(o: DbOptions, io: Io): Promise<void> {
     io.stdout.write(m.before === m.known ? `${label} is up to date (${m.known} migrations)\n` : `upgraded ${label}: ${m.known - m.before} migration(s) applied, ${m.known} of ${m.known}\n`);
     return;
   }
-  const before = await withDatabase(o, 'inspect', (db) => schemaVersions(db));
+  let before: ReturnType<typeof schemaVersions>;
+  try {
+    before = await withDatabase(o, 'inspect', (db) => schemaVersions(db));
+  } catch (e) {
+    if (!isInterruptedWrite(e)) throw e;
+    // A writable open plays the journal back (SQLite does it at the first read), then migrates if need be.
+    const after = await withDatabase(o, 'write', (db) => schemaVersions(db));
+    io.stdout.write(`${o.db}: rolled back the write that was interrupted (its journal played back: the database is as it was at its last commit); ${after.applied} of ${after.known} migrations\n`);
+    return;
+  }
   if (before.applied === before.known) {
     io.stdout.write(`${o.db} is up to date (${before.known} migrations)\n`);
     return;
