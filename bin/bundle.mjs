@@ -1,8 +1,8 @@
 /**
  * Runs the CLI's bundle (dist/cli/entry.cjs) with the V8 code cache that `npm run build` writes beside it
  * (entry.cjs.cache), so that V8 does not parse its 1.3 MB of JavaScript again at every start (~45 ms of one
- * core, while the other waits: measured in paired runs, `pannuke --version` 0.20 → 0.15 s, a 600-image
- * ingest −3 % wall).
+ * core, while the other waits: measured in paired runs, `pannuke --version` 0.21 → 0.16 s, a 600-image
+ * ingest −2–4 % wall).
  *
  * Why by hand: Node 20 has no compile cache for ES modules (`module.enableCompileCache` came in Node 22), and
  * `vm.Script` is the one API that takes a cache, for a script: so the bundle is CommonJS, run here the way

@@ -43,28 +43,22 @@ const COMMON: BuildOptions = {
   logLevel: 'warning',
 };
 
-// Bundled CommonJS dependencies (commander, yauzl, …) call require(); ES modules have none of their own.
-const ESM_REQUIRE = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+/** Worker threads' code: ES modules, one file per entry unless `options` say otherwise. */
+const buildWorkers = (entryPoints: string[], options: BuildOptions = {}) => build({
+  ...COMMON,
+  entryPoints,
+  outdir: 'dist',
+  format: 'esm',
+  // Bundled CommonJS dependencies (commander, yauzl, …) call require(); ES modules have none of their own.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  ...options,
+});
 
 fs.rmSync(`${ROOT}/dist`, { recursive: true, force: true });
-await build({
-  ...COMMON,
-  entryPoints: ['src/pipeline/worker.ts', 'src/verify/worker.ts', 'src/query/runner.ts', 'src/dataset/member-reader.ts'],
-  outdir: 'dist',
-  format: 'esm',
-  banner: { js: ESM_REQUIRE },
-});
+await buildWorkers(['src/pipeline/worker.ts', 'src/verify/worker.ts', 'src/query/runner.ts', 'src/dataset/member-reader.ts']);
 // The eval worker in chunks: the readers of the formats other than .npy (label images: utif2, pako, fast-png;
 // JSON) load only when such a prediction comes (src/eval/worker.ts).
-await build({
-  ...COMMON,
-  entryPoints: ['src/eval/worker.ts'],
-  outdir: 'dist',
-  format: 'esm',
-  splitting: true,
-  chunkNames: 'eval/[name]-[hash]',
-  banner: { js: ESM_REQUIRE },
-});
+await buildWorkers(['src/eval/worker.ts'], { splitting: true, chunkNames: 'eval/[name]-[hash]' });
 await build({
   ...COMMON,
   entryPoints: ['src/cli/entry.ts'],
