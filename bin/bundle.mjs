@@ -57,6 +57,11 @@ function cacheFor(bundle, digest) {
 /** Runs the bundle as Node runs a CommonJS main module. */
 export function runBundle(url) {
   const bundle = fileURLToPath(url);
+  if (!fs.existsSync(bundle)) {
+    // A checkout that was never built (`npm ci` builds it): one line, not a stack trace; 3 = internal error.
+    process.stderr.write(`pannuke: ${bundle} is missing: build it with \`npm run build\` (\`npm ci\` does)\n`);
+    process.exit(3);
+  }
   const { script } = compile(bundle, true);
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));

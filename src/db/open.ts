@@ -98,7 +98,11 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     });
   }
   if (!readonly && exists && !writable(file)) {
-    throw new PannukeError('DB_OPEN', 'database file is read-only', { file, hint: 'reading commands work on it; to change it, make it writable or work on a copy' });
+    // With a killed writer's journal beside it, not even reading commands can use it (see below).
+    const hint = fs.existsSync(`${file}-journal`)
+      ? `make it writable (or copy it with ${path.basename(file)}-journal beside it): only a writable open plays back the journal a killed writer left`
+      : 'reading commands work on it; to change it, make it writable or work on a copy';
+    throw new PannukeError('DB_OPEN', 'database file is read-only', { file, hint });
   }
   if (!readonly && !writable(dir)) {
     throw new PannukeError('DB_OPEN', `cannot write in folder ${dir} (SQLite keeps a journal beside the database while it writes)`, { file, hint: 'choose a writable --db path' });
