@@ -80,9 +80,12 @@ function checkPath(file: string, mustExist: boolean): boolean {
   return true;
 }
 
+/** SQLite's error for a read-only connection that meets a hot rollback journal (a killed writer's). */
+const HOT_JOURNAL = 'SQLITE_READONLY_ROLLBACK';
+
 /** Whether opening failed on a rollback journal left by a killed writer (only a writable open plays it back). */
 export function isInterruptedWrite(e: unknown): boolean {
-  return e instanceof PannukeError && (e.cause as { code?: string } | undefined)?.code === 'SQLITE_READONLY_ROLLBACK';
+  return e instanceof PannukeError && (e.cause as { code?: string } | undefined)?.code === HOT_JOURNAL;
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
@@ -129,7 +132,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     // A writer killed mid-transaction (kill -9, a crash, power loss) left its rollback journal: SQLite must
     // play it back before anyone reads, and a read-only connection cannot. Nothing is lost: it restores the
     // last committed state, which the first writable open does by itself.
-    if (code === 'SQLITE_READONLY_ROLLBACK') {
+    if (code === HOT_JOURNAL) {
       throw new PannukeError('DB_OPEN', `a program writing the database was stopped mid-write and left ${path.basename(file)}-journal, which must be played back before the database can be read (a reading command opens it read-only)`, {
         file, cause, hint: `run \`pannuke upgrade --db ${shellQuote(file)}\` once: it plays the journal back (the database returns to its last committed state) and changes nothing else`,
       });
