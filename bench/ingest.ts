@@ -28,6 +28,7 @@ import { packImage } from '../src/handoff/packed.js';
 import { decodeNumeric } from '../src/npy/decode.js';
 import type { NpyFile } from '../src/npy/reader.js';
 import { synthesize } from '../src/synth/generator.js';
+import { idleTable, medianIdle, schedTraceAvailable } from './idle.js';
 import { serveNote, serveTiming, tenfold } from './serve.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -496,6 +497,9 @@ async function main(): Promise<void> {
   let postgresNote = '';
   let profileNote = '';
   const serveNotes: string[] = [];
+  const idleNotes: string[] = [];
+  // Tracing the scheduler needs Linux perf and the right to use it: without, the idle breakdown is left out.
+  const schedTrace = schedTraceAvailable();
   const dbFile = path.join(os.tmpdir(), `pannuke-bench-${process.pid}.sqlite`);
   const dirs: string[] = [];
   for (const scale of opts.scale) {
@@ -575,6 +579,14 @@ async function main(): Promise<void> {
         }
         fs.rmSync(formats, { recursive: true, force: true });
       }
+      if (schedTrace === undefined) {
+        // Where the cores were idle (bench/idle.ts): the same commands as the cores-used rows, traced by the scheduler.
+        const ingestIdle = medianIdle(['ingest', dir, '--db', dbFile], opts.repeat, () => {
+          for (const x of ['', '-wal', '-shm']) fs.rmSync(dbFile + x, { force: true });
+        });
+        const evalIdle = medianIdle(['eval', 'run', pred, '--db', foldDb, '--name', `bench-idle-${k++}`, '--fold', '1'], opts.repeat);
+        idleNotes.push(`${scale}× (${3 * opts.imagesPerFold * scale} images; fold 1: ${opts.imagesPerFold * scale}):\n\n${idleTable([{ name: 'ingest from the folders', idle: ingestIdle }, { name: 'eval run of fold 1', idle: evalIdle }])}`);
+      }
       for (const x of ['', '-wal', '-shm']) fs.rmSync(foldDb + x, { force: true });
       const foldImages = opts.imagesPerFold * scale;
       for (const { name, run } of formatRuns) {
@@ -653,6 +665,10 @@ async function main(): Promise<void> {
     startup === undefined ? '' : coresNote(rows, startup),
     '',
     rssSummary(rows),
+    '',
+    schedTrace !== undefined
+      ? `Where the cores were idle: not measured (${schedTrace}).`
+      : `Where the cores were idle, by cause (\`perf sched record\` of the same commands, the median of ${opts.repeat} traces; bench/idle.ts defines each cause; the trace slows the threads a little, so its spans are longer than the rows above):\n\n${idleNotes.join('\n\n')}`,
     '',
     profileNote,
     '',
