@@ -151,12 +151,12 @@ function causeAt(t: number, main: string, workers: string[], workersFrom: number
   return IDLE_CAUSES[4];
 }
 
-/** The median of `runs` traces (by idle time in all), the machine being noisy. */
-export function medianIdle(args: readonly string[], runs: number, before?: () => void): IdleBreakdown {
-  const traces = Array.from({ length: runs }, () => {
-    before?.();
-    return idleOf(args);
-  });
+/**
+ * The median of `runs` traces (by the share of idle time), the machine being noisy. `argsOf(i)` gives the i-th
+ * run's arguments (each must do the whole work: a new database, a new prediction set name).
+ */
+export function medianIdle(runs: number, argsOf: (run: number) => readonly string[]): IdleBreakdown {
+  const traces = Array.from({ length: runs }, (_, i) => idleOf(argsOf(i)));
   const idleOfTrace = (b: IdleBreakdown) => Object.values(b.idle).reduce((s, v) => s + v, 0);
   traces.sort((a, b) => idleOfTrace(a) / a.spanSeconds - idleOfTrace(b) / b.spanSeconds);
   return traces[Math.floor((traces.length - 1) / 2)] as IdleBreakdown;

@@ -581,10 +581,11 @@ async function main(): Promise<void> {
       }
       if (schedTrace === undefined) {
         // Where the cores were idle (bench/idle.ts): the same commands as the cores-used rows, traced by the scheduler.
-        const ingestIdle = medianIdle(['ingest', dir, '--db', dbFile], opts.repeat, () => {
+        const ingestIdle = medianIdle(opts.repeat, () => {
           for (const x of ['', '-wal', '-shm']) fs.rmSync(dbFile + x, { force: true });
+          return ['ingest', dir, '--db', dbFile];
         });
-        const evalIdle = medianIdle(['eval', 'run', pred, '--db', foldDb, '--name', `bench-idle-${k++}`, '--fold', '1'], opts.repeat);
+        const evalIdle = medianIdle(opts.repeat, () => ['eval', 'run', pred, '--db', foldDb, '--name', `bench-${k++}`, '--fold', '1']);
         idleNotes.push(`${scale}× (${3 * opts.imagesPerFold * scale} images; fold 1: ${opts.imagesPerFold * scale}):\n\n${idleTable([{ name: 'ingest from the folders', idle: ingestIdle }, { name: 'eval run of fold 1', idle: evalIdle }])}`);
       }
       for (const x of ['', '-wal', '-shm']) fs.rmSync(foldDb + x, { force: true });
