@@ -47,11 +47,17 @@ export interface IdleBreakdown {
 /** One scheduling interval of a thread: it ran from `start` to `end` (ms), then waited in `state` (S, D, R, …). */
 interface Run { start: number; end: number; state: string }
 
+/** Where a trace is written (removed once read). */
+const traceFile = () => path.join(os.tmpdir(), `pannuke-bench-sched-${process.pid}.data`);
+
+/** Core-seconds idle in all, every cause. */
+const idleTotal = (b: IdleBreakdown) => Object.values(b.idle).reduce((s, v) => s + v, 0);
+
 const LINE = /^\s*([\d.]+)\s+\[(\d+)\]\s+(.+?)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\S+)\s*$/;
 
 /** Whether `perf sched` works here (installed, and allowed to trace the scheduler). */
 export function schedTraceAvailable(): string | undefined {
-  const file = path.join(os.tmpdir(), `pannuke-bench-sched-${process.pid}.data`);
+  const file = traceFile();
   try {
     const probe = spawnSync('perf', ['sched', 'record', '-o', file, '--', 'true'], { encoding: 'utf8' });
     if (probe.error !== undefined) return 'Linux `perf` is not installed';
@@ -64,7 +70,7 @@ export function schedTraceAvailable(): string | undefined {
 
 /** Traces one run of `pannuke <args>` and charges every idle core interval to a cause. */
 export function idleOf(args: readonly string[]): IdleBreakdown {
-  const file = path.join(os.tmpdir(), `pannuke-bench-sched-${process.pid}.data`);
+  const file = traceFile();
   try {
     const run = spawnSync('perf', ['sched', 'record', '-o', file, '--', process.execPath, path.join(ROOT, 'bin', 'pannuke.mjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
     if (run.status !== 0) throw new Error(`perf sched record of pannuke ${args.join(' ')} failed: ${run.stderr.slice(-2000)}`);
@@ -157,21 +163,19 @@ function causeAt(t: number, main: string, workers: string[], workersFrom: number
  */
 export function medianIdle(runs: number, argsOf: (run: number) => readonly string[]): IdleBreakdown {
   const traces = Array.from({ length: runs }, (_, i) => idleOf(argsOf(i)));
-  const idleOfTrace = (b: IdleBreakdown) => Object.values(b.idle).reduce((s, v) => s + v, 0);
-  traces.sort((a, b) => idleOfTrace(a) / a.spanSeconds - idleOfTrace(b) / b.spanSeconds);
+  traces.sort((a, b) => idleTotal(a) / a.spanSeconds - idleTotal(b) / b.spanSeconds);
   return traces[Math.floor((traces.length - 1) / 2)] as IdleBreakdown;
 }
 
 /** A markdown table: one column per traced command, one row per cause (core-seconds, and the share of cores × span). */
 export function idleTable(columns: readonly { name: string; idle: IdleBreakdown }[]): string {
   const cores = os.availableParallelism();
-  const total = (b: IdleBreakdown) => Object.values(b.idle).reduce((s, v) => s + v, 0);
   const cell = (b: IdleBreakdown, v: number) => `${v.toFixed(3)} (${((100 * v) / (cores * b.spanSeconds)).toFixed(1)} %)`;
   const lines = [
     `| idle core-s (share of ${cores} cores × span) | ${columns.map((c) => c.name).join(' | ')} |`,
     `|---|${columns.map(() => '---:').join('|')}|`,
     ...IDLE_CAUSES.map((cause) => `| ${cause} | ${columns.map((c) => cell(c.idle, c.idle.idle[cause])).join(' | ')} |`),
-    `| **idle in all** | ${columns.map((c) => `**${cell(c.idle, total(c.idle))}**`).join(' | ')} |`,
+    `| **idle in all** | ${columns.map((c) => `**${cell(c.idle, idleTotal(c.idle))}**`).join(' | ')} |`,
     `| span s (first to last scheduling of the process) | ${columns.map((c) => c.idle.spanSeconds.toFixed(3)).join(' | ')} |`,
     `| cores used in the trace: CPU-s / (${cores} × span) | ${columns.map((c) => (c.idle.cpuSeconds / (cores * c.idle.spanSeconds)).toFixed(2)).join(' | ')} |`,
     `| cores used with every idle core-s but the start's gone: CPU-s / (CPU-s + start's idle) | ${columns.map((c) => (c.idle.cpuSeconds / (c.idle.cpuSeconds + c.idle.idle[IDLE_CAUSES[0]])).toFixed(2)).join(' | ')} |`,

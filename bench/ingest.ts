@@ -28,10 +28,16 @@ import { packImage } from '../src/handoff/packed.js';
 import { decodeNumeric } from '../src/npy/decode.js';
 import type { NpyFile } from '../src/npy/reader.js';
 import { synthesize } from '../src/synth/generator.js';
+import { databaseFiles } from '../src/output/guard.js';
 import { idleTable, medianIdle, schedTraceAvailable } from './idle.js';
 import { serveNote, serveTiming, tenfold } from './serve.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Removes a SQLite database and the files SQLite keeps beside it. */
+const removeDatabase = (file: string) => {
+  for (const f of databaseFiles(file)) fs.rmSync(f, { force: true });
+};
 
 interface Row {
   scale: number;
@@ -133,7 +139,7 @@ async function extractAlone(dir: string): Promise<{ seconds: number; images: num
 
 /** Loading alone: the extracted rows into a fresh database, in the pipeline's batch size. */
 function loadAlone(results: Awaited<ReturnType<typeof extractAlone>>['results'], file: string): number {
-  for (const s of ['', '-wal', '-shm']) fs.rmSync(file + s, { force: true });
+  removeDatabase(file);
   const db = openDatabase(file);
   const writer = new BulkWriter(db);
   const t = performance.now();
@@ -181,7 +187,7 @@ async function statsTiming(file: string, target: number): Promise<{ nuclei: numb
   const defaultMs = await time(() => classByTissue(store));
   const groupedMs = await time(() => groupedStats(store, ['tissue', 'fold', 'class']));
   db.$client.close();
-  for (const s of ['', '-wal', '-shm']) fs.rmSync(copy + s, { force: true });
+  removeDatabase(copy);
   return { nuclei, defaultMs, groupedMs };
 }
 
@@ -203,7 +209,7 @@ async function zipped(dir: string): Promise<string> {
 
 /** Ingest end to end through the built CLI in a child process. */
 function ingestCli(dir: string, file: string): { seconds: number; rssMb: number; dbBytes: number; cpuSeconds: number } {
-  for (const s of ['', '-wal', '-shm']) fs.rmSync(file + s, { force: true });
+  removeDatabase(file);
   const t = performance.now();
   const child = spawnSync(process.execPath, ['--import', path.join(ROOT, 'bench', 'rusage.mjs'), path.join(ROOT, 'bin', 'pannuke.mjs'), 'ingest', dir, '--db', file], { encoding: 'utf8' });
   const seconds = (performance.now() - t) / 1000;
@@ -327,7 +333,7 @@ async function fullRelease(size: number, seed: number, dbFile: string, repeat: n
   const ten = `${dbFile}-x10`;
   tenfold(dbFile, ten);
   serveNotes.push(serveNote(await serveTiming(ROOT, ten, dir, 'a 10× copy of the whole release (the copies\' patches are placeholders)')));
-  for (const x of ['', '-wal', '-shm']) fs.rmSync(ten + x, { force: true });
+  removeDatabase(ten);
   const zip = rows.at(-1) as Row;
   const note = `Whole release-like set (${floor.images.toLocaleString('en-US')} images, ${nuclei.toLocaleString('en-US')} nuclei, ${state}): from the zips ${zip.seconds.toFixed(1)} s against ${folders.seconds.toFixed(1)} s from the folders (${(zip.seconds / folders.seconds).toFixed(2)}×).`;
   return { rows, note };
@@ -563,7 +569,7 @@ async function main(): Promise<void> {
       dirs.push(pred);
       const foldDb = `${dbFile}-fold1`;
       const ingestFold = await medianRun(opts.repeat, () => {
-        for (const x of ['', '-wal', '-shm']) fs.rmSync(foldDb + x, { force: true });
+        removeDatabase(foldDb);
         return timedCli(['ingest', dir, '--db', foldDb, '--folds', '1']);
       });
       let k = 0;
@@ -582,13 +588,13 @@ async function main(): Promise<void> {
       if (schedTrace === undefined) {
         // Where the cores were idle (bench/idle.ts): the same commands as the cores-used rows, traced by the scheduler.
         const ingestIdle = medianIdle(opts.repeat, () => {
-          for (const x of ['', '-wal', '-shm']) fs.rmSync(dbFile + x, { force: true });
+          removeDatabase(dbFile);
           return ['ingest', dir, '--db', dbFile];
         });
         const evalIdle = medianIdle(opts.repeat, () => ['eval', 'run', pred, '--db', foldDb, '--name', `bench-${k++}`, '--fold', '1']);
         idleNotes.push(`${scale}× (${3 * opts.imagesPerFold * scale} images; fold 1: ${opts.imagesPerFold * scale}):\n\n${idleTable([{ name: 'ingest from the folders', idle: ingestIdle }, { name: 'eval run of fold 1', idle: evalIdle }])}`);
       }
-      for (const x of ['', '-wal', '-shm']) fs.rmSync(foldDb + x, { force: true });
+      removeDatabase(foldDb);
       const foldImages = opts.imagesPerFold * scale;
       for (const { name, run } of formatRuns) {
         rows.push({ scale, stage: `eval run of fold 1 from ${name}, CLI (warm): ${(run.seconds / evaluate.seconds).toFixed(2)}× from its npy`, seconds: run.seconds, range: run.range, images: foldImages, nuclei: Number.NaN, ratio: run.seconds / (floor.seconds / 3), rssMb: Math.max(...run.runs.map((r) => r.rssMb)) });
@@ -613,7 +619,7 @@ async function main(): Promise<void> {
       const ten = `${dbFile}-x10`;
       tenfold(dbFile, ten);
       serveNotes.push(serveNote(await serveTiming(ROOT, ten, dir, `a 10× copy of it (the copies' patches are placeholders)`)));
-      for (const x of ['', '-wal', '-shm']) fs.rmSync(ten + x, { force: true });
+      removeDatabase(ten);
       stats = await statsTiming(dbFile, 200_000);
       startup = await startupCost(opts.size, opts.seed, dbFile);
       dirs.push(startup.dir);
@@ -644,7 +650,7 @@ async function main(): Promise<void> {
       fullNote = result.note;
     }
   }
-  for (const s of ['', '-wal', '-shm']) fs.rmSync(dbFile + s, { force: true });
+  removeDatabase(dbFile);
   if (opts.keep !== true) for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 
   const machine = `${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;

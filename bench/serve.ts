@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { databaseFiles } from '../src/output/guard.js';
 
 export interface ServeTiming {
   label: string;
@@ -86,7 +87,7 @@ export async function serveTiming(root: string, db: string, data: string | undef
 
 /** A copy of `db` with every image and nucleus 10 times (new ids; fold_index shifted so they stay unique). */
 export function tenfold(db: string, out: string): void {
-  for (const x of ['', '-wal', '-shm']) fs.rmSync(out + x, { force: true });
+  for (const f of databaseFiles(out)) fs.rmSync(f, { force: true });
   fs.copyFileSync(db, out);
   const d = new Database(out);
   d.pragma('journal_mode = OFF');
