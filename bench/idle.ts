@@ -7,9 +7,10 @@
  *   (one core idle, whatever the code does next);
  * - after the worker threads ended: the last writes, closing the database, the summary, the process's exit;
  * - in between, by the state of the main thread (the one that loads) and of the workers (the threads that
- *   extract or match: the `cores` busiest threads after the main one): workers out of work while the main
- *   thread runs; the main thread waiting on the disk (a checkpoint's fsync); a worker waiting on the disk (a
- *   page of the masks file no longer cached); anything else.
+ *   extract or match: the `cores` busiest threads after the main one, among those that ran for at least a
+ *   tenth of the run): workers out of work while the main thread runs; the main thread waiting on the disk
+ *   (a checkpoint's fsync); a worker waiting on the disk (a page of the masks file no longer cached); anything
+ *   else.
  *
  * Why the scheduler and not the profiles: an idle core is the absence of samples; only the scheduler sees who
  * was waiting, and on what (S: for a message or a lock; D: for the disk). It needs Linux `perf` and the right to
@@ -73,7 +74,9 @@ export function idleOf(args: readonly string[]): IdleBreakdown {
   const file = traceFile();
   try {
     const run = spawnSync('perf', ['sched', 'record', '-o', file, '--', process.execPath, path.join(ROOT, 'bin', 'pannuke.mjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
-    if (run.status !== 0) throw new Error(`perf sched record of pannuke ${args.join(' ')} failed: ${run.stderr.slice(-2000)}`);
+    // perf passes the command's exit code on; its own lines ("[ perf record: …") are left out of the message.
+    const said = run.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('[ perf')).slice(-3).join(' / ');
+    if (run.status !== 0) throw new Error(`pannuke ${args.join(' ')} failed under perf (exit ${run.status}): ${said}`);
     const hist = spawnSync('perf', ['sched', 'timehist', '-i', file, '--state'], { encoding: 'utf8', maxBuffer: 1 << 30 });
     if (hist.status !== 0) throw new Error(`perf sched timehist failed: ${hist.stderr.slice(-2000)}`);
     return attribute(hist.stdout, os.availableParallelism());
@@ -112,10 +115,15 @@ export function attribute(listing: string, cores: number): IdleBreakdown {
   const mainRuns = threads.get(main);
   if (mainRuns === undefined) throw new Error('no node process in the scheduler trace');
   const busy = (runs: Run[]) => runs.reduce((s, r) => s + r.end - r.start, 0);
-  const workers = [...threads.entries()].filter(([name]) => name !== main).sort((a, b) => busy(b[1]) - busy(a[1])).slice(0, cores).map(([, runs]) => runs);
   const all = [...threads.values()].flat();
   const spanStart = Math.min(...all.map((r) => r.start));
   const spanEnd = Math.max(...all.map((r) => r.end));
+  // Worker threads run for a good part of the run; V8's and libuv's helpers for a few ms here and there.
+  const workers = [...threads.entries()]
+    .filter(([name, runs]) => name !== main && busy(runs) >= 0.1 * (spanEnd - spanStart))
+    .sort((a, b) => busy(b[1]) - busy(a[1])).slice(0, cores).map(([, runs]) => runs);
+  // Its phases are defined by the worker threads: a command without them (`--version`) has none.
+  if (workers.length === 0) throw new Error('no worker thread ran for a tenth of the run: its idle time has no phases to be charged to');
   const workersFrom = Math.min(...workers.map((w) => w[0]?.start ?? Infinity));
   const workersUntil = Math.max(...workers.map((w) => w.at(-1)?.end ?? -Infinity));
   const result = Object.fromEntries(IDLE_CAUSES.map((c) => [c, 0])) as Record<IdleCause, number>;
@@ -184,10 +192,20 @@ export function idleTable(columns: readonly { name: string; idle: IdleBreakdown 
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  if (args.length === 0) {
+    process.stderr.write('usage: node --import tsx bench/idle.ts <pannuke arguments…>   (e.g. ingest <root> --db <new.sqlite>)\n');
+    process.exit(2);
+  }
   const why = schedTraceAvailable();
   if (why !== undefined) {
     process.stderr.write(`bench/idle.ts: ${why}\n`);
     process.exit(1);
   }
-  process.stdout.write(`${JSON.stringify(idleOf(process.argv.slice(2)), null, 2)}\n`);
+  try {
+    process.stdout.write(`${JSON.stringify(idleOf(args), null, 2)}\n`);
+  } catch (e) {
+    process.stderr.write(`bench/idle.ts: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
 }
