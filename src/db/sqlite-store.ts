@@ -93,8 +93,7 @@ export class SqliteStore implements Store {
     this.db.$client.prepare(sql).run(...params);
   }
 
-  async append(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
-    if (rows.length === 0) return;
+  async append(table: string, columns: readonly string[], rows: Iterable<readonly unknown[]>): Promise<void> {
     const insert = this.prepared(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
     // An array binds positionally, without spreading each row into arguments.
     for (const row of rows) insert.run(row as unknown[]);

@@ -49,9 +49,10 @@ export interface Store {
   run(sql: string, params?: readonly unknown[]): Promise<void>;
   /**
    * Appends rows to a table, columns in the given order (PostgreSQL: one COPY; SQLite: one prepared INSERT
-   * per row). Values: number, bigint, string, Buffer or null. Inside `transaction` it commits with it.
+   * per row). Values: number, bigint, string, Buffer or null. Inside `transaction` it commits with it. Rows
+   * are read one at a time, each before the next is asked for: a generator may yield the same array refilled.
    */
-  append(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
+  append(table: string, columns: readonly string[], rows: Iterable<readonly unknown[]>): Promise<void>;
   /**
    * `count` new ids for a table's `id` column, ascending, to give rows that other rows of the same batch
    * refer to (PostgreSQL: drawn from its identity sequence; SQLite: after the largest, inside the caller's

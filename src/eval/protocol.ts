@@ -5,7 +5,8 @@ import type { PackedImage } from '../handoff/packed.js';
 import type { ImageContext } from '../extract/regions.js';
 import type { Dtype } from '../npy/dtype.js';
 import type { RecordLayout } from '../npy/records.js';
-import type { GtNucleus, ImageEvaluation } from './match.js';
+import type { GtNucleus } from './match.js';
+import type { PackedEvaluation } from './packed.js';
 import type { ImageSource } from '../formats/read.js';
 import type { PaintSummary } from '../formats/shapes.js';
 
@@ -31,5 +32,5 @@ export interface EvalRequest {
 export type PaintCounts = PaintSummary & { skipped: number; untyped: number; invalid: number };
 
 export type EvalResponse =
-  | { ok: true; image: PackedImage; evaluation: ImageEvaluation; painted?: PaintCounts; /** The ground truth's row ids, when the worker read it. */ gtIds?: number[] }
+  | { ok: true; image: PackedImage; evaluation: PackedEvaluation; painted?: PaintCounts; /** The ground truth's row ids, when the worker read it. */ gtIds?: Float64Array }
   | { ok: false; error: SerializedError };

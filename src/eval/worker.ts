@@ -10,6 +10,7 @@ import { packImage } from '../handoff/packed.js';
 import { decodeNumeric } from '../npy/decode.js';
 import { RecordFile } from '../npy/records.js';
 import { evaluateImage, type GtNucleus, type MatchScratch } from './match.js';
+import { evaluationBuffers, packEvaluation } from './packed.js';
 import type { EvalRequest, EvalResponse } from './protocol.js';
 import type { ExtractedImage, ExtractedNucleus } from '../handoff/nucleus.js';
 import { predictedImage, type PredictedScratch } from './predicted.js';
@@ -59,14 +60,14 @@ const predictedScratch: PredictedScratch = { extract: scratch };
 let readers: Promise<typeof import('../formats/read.js')> | undefined;
 
 /** The image's ground truth: as sent, or read here from the SQLite file (with the rows' ids, for the answer). */
-function groundTruthOf(source: EvalRequest['groundTruth']): { gt: GtNucleus[]; gtIds?: number[] } {
+function groundTruthOf(source: EvalRequest['groundTruth']): { gt: GtNucleus[]; gtIds?: Float64Array } {
   if ('nuclei' in source) return { gt: source.nuclei };
   if (groundTruth?.file !== source.file) {
     groundTruth?.close();
     groundTruth = new GroundTruthReader(source.file);
   }
   const rows = groundTruth.read(source.imageId);
-  return { gt: rows, gtIds: rows.map((r) => r.id) };
+  return { gt: rows, gtIds: Float64Array.from(rows, (r) => r.id) };
 }
 
 // Requests are answered in the order they came (the pool matches answers to requests by order), so each one
@@ -83,9 +84,10 @@ async function handle(request: EvalRequest): Promise<void> {
   try {
     const { evaluated, stored, painted } = await predictionOf(request);
     const { gt, gtIds } = groundTruthOf(request.groundTruth);
-    const evaluation = evaluateImage(gt, evaluated, layout, request.radius, matchScratch);
+    const evaluation = packEvaluation(evaluateImage(gt, evaluated, layout, request.radius, matchScratch));
     const image = packImage(stored);
-    transfer.push(image.buffer);
+    transfer.push(image.buffer, ...evaluationBuffers(evaluation));
+    if (gtIds !== undefined) transfer.push(gtIds.buffer as ArrayBuffer);
     response = { ok: true, image, evaluation, ...(painted !== undefined && { painted }), ...(gtIds !== undefined && { gtIds }) };
   } catch (e) {
     const error = e instanceof PannukeError ? e.toJSON() : { code: 'WORKER' as const, message: String((e as Error).stack ?? e), file: context.file, position: `image ${context.index}`, hint: undefined };

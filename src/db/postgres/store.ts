@@ -228,13 +228,16 @@ export class PostgresStore implements Store {
     await this.client.query(numberPlaceholders(sql), params.map(toParam));
   }
 
-  async append(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
-    if (rows.length === 0) return;
-    // Rows are encoded a chunk at a time, so a large batch never exists as one string.
+  async append(table: string, columns: readonly string[], rows: Iterable<readonly unknown[]>): Promise<void> {
+    const iterator = rows[Symbol.iterator]();
+    const first = iterator.next();
+    if (first.done === true) return;
+    // Rows are encoded a chunk at a time (each as it comes: a generator may refill one array), so a large
+    // batch never exists as one string.
     function* text() {
       let chunk = '';
-      for (const row of rows) {
-        chunk += copyRow(row);
+      for (let r = first; r.done !== true; r = iterator.next()) {
+        chunk += copyRow(r.value);
         if (chunk.length >= 1 << 20) {
           yield chunk;
           chunk = '';
