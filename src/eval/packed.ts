@@ -10,11 +10,16 @@
  *   detections  gt (−1: none), pred (−1: none), distance (NaN when unpaired)
  * `gt` and `pred` index the image's ground-truth and predicted nuclei, as in match.ts.
  */
-import type { ImageEvaluation } from './match.js';
+import type { Detection, ImageEvaluation, Match, ModeCounts } from './match.js';
 
-export const COUNT_FIELDS = 5;
-export const MATCH_FIELDS = 5;
-export const DETECTION_FIELDS = 3;
+/** Each record's fields in packed order: the one place the layouts above are written. */
+const COUNT_LAYOUT: readonly ((c: ModeCounts) => number)[] = [(c) => c.tp, (c) => c.fp, (c) => c.fn, (c) => c.iouSum, (c) => (c.gtEmpty ? 1 : 0)];
+const MATCH_LAYOUT: readonly ((m: Match) => number)[] = [(m) => m.mode, (m) => m.gt, (m) => m.pred, (m) => m.intersection, (m) => m.iou];
+const DETECTION_LAYOUT: readonly ((d: Detection) => number)[] = [(d) => d.gt, (d) => d.pred, (d) => d.distance];
+
+export const COUNT_FIELDS = COUNT_LAYOUT.length;
+export const MATCH_FIELDS = MATCH_LAYOUT.length;
+export const DETECTION_FIELDS = DETECTION_LAYOUT.length;
 
 export interface PackedEvaluation {
   counts: Float64Array;
@@ -24,34 +29,17 @@ export interface PackedEvaluation {
   officialFails: boolean;
 }
 
+function pack<T>(records: readonly T[], layout: readonly ((record: T) => number)[]): Float64Array {
+  const out = new Float64Array(records.length * layout.length);
+  records.forEach((record, i) => layout.forEach((field, f) => (out[i * layout.length + f] = field(record))));
+  return out;
+}
+
 export function packEvaluation(e: ImageEvaluation): PackedEvaluation {
-  const counts = new Float64Array(e.counts.length * COUNT_FIELDS);
   e.counts.forEach((c, i) => {
     if (c.mode !== i) throw new Error(`evaluation counts out of mode order: mode ${c.mode} at ${i}`);
-    const at = i * COUNT_FIELDS;
-    counts[at] = c.tp;
-    counts[at + 1] = c.fp;
-    counts[at + 2] = c.fn;
-    counts[at + 3] = c.iouSum;
-    counts[at + 4] = c.gtEmpty ? 1 : 0;
   });
-  const matches = new Float64Array(e.matches.length * MATCH_FIELDS);
-  e.matches.forEach((m, i) => {
-    const at = i * MATCH_FIELDS;
-    matches[at] = m.mode;
-    matches[at + 1] = m.gt;
-    matches[at + 2] = m.pred;
-    matches[at + 3] = m.intersection;
-    matches[at + 4] = m.iou;
-  });
-  const detections = new Float64Array(e.detections.length * DETECTION_FIELDS);
-  e.detections.forEach((d, i) => {
-    const at = i * DETECTION_FIELDS;
-    detections[at] = d.gt;
-    detections[at + 1] = d.pred;
-    detections[at + 2] = d.distance;
-  });
-  return { counts, matches, detections, officialFails: e.officialFails };
+  return { counts: pack(e.counts, COUNT_LAYOUT), matches: pack(e.matches, MATCH_LAYOUT), detections: pack(e.detections, DETECTION_LAYOUT), officialFails: e.officialFails };
 }
 
 /** The buffers to transfer with a packed evaluation. */
