@@ -28,12 +28,6 @@ export interface OpenOptions {
   readonly?: boolean;
   /** How long to wait for another program's lock before failing, in ms (SQLite's busy_timeout). */
   busyTimeout?: number;
-  /**
-   * Write-ahead logging while this connection writes (ingest: readers are never blocked by the loader).
-   * `closeDatabase` returns the file to rollback-journal mode, so that it needs nothing beside it to be read,
-   * even from a read-only folder or by another user.
-   */
-  wal?: boolean;
   /** Refuse to create the file (every writer but ingest works on an existing database). */
   mustExist?: boolean;
   /** Read-only: accept a schema older than this version's (to tell how old; `pannuke upgrade`). */
@@ -119,16 +113,12 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   try {
     // The first statement that touches the file tells whether it is SQLite at all.
     client.pragma('schema_version');
-    if (!readonly && options.wal === true) {
-      client.pragma('journal_mode = WAL');
-      client.pragma('synchronous = NORMAL');
-    }
     client.pragma('foreign_keys = ON');
   } catch (cause) {
     client.close();
     const code = (cause as { code?: string }).code;
     if (code === 'SQLITE_NOTADB') throw new PannukeError('DB_OPEN', 'not a SQLite database', { file, cause, hint: 'point --db at a pannuke .sqlite file or a new path' });
-    if (code === 'SQLITE_BUSY') throw new PannukeError('DB_LOCKED', 'the database is locked by another program', { file, cause, hint: 'wait for it to finish and run the command again, or wait longer: --busy-timeout 600000 (10 min)' });
+    if (code === 'SQLITE_BUSY') throw lockedError(file, cause);
     // A writer killed mid-transaction (kill -9, a crash, power loss) left its rollback journal: SQLite must
     // play it back before anyone reads, and a read-only connection cannot. Nothing is lost: it restores the
     // last committed state, which the first writable open does by itself.
@@ -145,10 +135,31 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     else checkSchema(db, file, true, options.allowOlderSchema === true);
   } catch (e) {
     client.close();
-    if ((e as { code?: string }).code === 'SQLITE_BUSY') throw new PannukeError('DB_LOCKED', 'the database is locked by another program', { file, cause: e, hint: 'wait for it to finish and run the command again, or wait longer: --busy-timeout 600000 (10 min)' });
+    if ((e as { code?: string }).code === 'SQLITE_BUSY') throw lockedError(file, e);
     throw e;
   }
   return db;
+}
+
+function lockedError(file: string, cause: unknown): PannukeError {
+  return new PannukeError('DB_LOCKED', 'the database is locked by another program', { file, cause, hint: 'wait for it to finish and run the command again, or wait longer: --busy-timeout 600000 (10 min)' });
+}
+
+/**
+ * Write-ahead logging from now on (ingest, eval run: readers are never blocked by the writer). Called before
+ * the first write, not at open: the switch rewrites the file's header, so a command refused before it writes
+ * leaves the file byte for byte as it was. `closeDatabase` returns the file to rollback-journal mode, so that
+ * it needs nothing beside it to be read, even from a read-only folder or by another user.
+ */
+export function useWriteAheadLog(db: Db, file: string): void {
+  const client = db.$client;
+  try {
+    client.pragma('journal_mode = WAL');
+    client.pragma('synchronous = NORMAL');
+  } catch (cause) {
+    if ((cause as { code?: string }).code === 'SQLITE_BUSY') throw lockedError(file, cause);
+    throw new PannukeError('DB_OPEN', `cannot use database: ${(cause as Error).message}`, { file, cause });
+  }
 }
 
 /**

@@ -21,6 +21,7 @@ export class SqliteIngestTarget extends StoreIngestTarget {
   }
 
   async startRun(options: Record<string, unknown>): Promise<number> {
+    this.store.startWriting();
     return startRun(this.store.db, this.store.label, options);
   }
 
@@ -30,6 +31,7 @@ export class SqliteIngestTarget extends StoreIngestTarget {
   }
 
   async write(batch: readonly ImageToLoad[], runId: number): Promise<void> {
+    this.store.startWriting();
     this.writer.write(batch, () => countCommitted(this.store.db, runId, batch.length, batch.reduce((n, b) => n + b.nuclei.nucleusCount, 0)));
   }
 

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { PannukeError } from '../errors.js';
-import { closeDatabase, openDatabase, type Db, type OpenOptions } from './open.js';
+import { closeDatabase, openDatabase, useWriteAheadLog, type Db, type OpenOptions } from './open.js';
 import { exactInteger, type RowSet, type Store, type StoreMode } from './store.js';
 
 /** better-sqlite3's BigInts (safe-integer mode) as numbers where exact, in place (no array per row). */
@@ -18,6 +18,9 @@ export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
   readonly identity: string;
 
+  /** 'load' and 'bulk' write with write-ahead logging, switched on at the first write (`startWriting`). */
+  private walPending = false;
+
   private constructor(readonly db: Db, readonly label: string, private readonly owned: boolean) {
     this.identity = path.resolve(label);
   }
@@ -28,7 +31,16 @@ export class SqliteStore implements Store {
   }
 
   static open(file: string, mode: StoreMode, options: Pick<OpenOptions, 'busyTimeout'> = {}): SqliteStore {
-    return new SqliteStore(openDatabase(file, { ...options, readonly: mode === 'read', wal: mode === 'load' || mode === 'bulk', mustExist: mode !== 'load' }), file, true);
+    const store = new SqliteStore(openDatabase(file, { ...options, readonly: mode === 'read', mustExist: mode !== 'load' }), file, true);
+    store.walPending = mode === 'load' || mode === 'bulk';
+    return store;
+  }
+
+  /** See Store.startWriting. Code writing through `db` directly (the ingest target) calls it itself. */
+  startWriting(): void {
+    if (!this.walPending || this.db.$client.inTransaction) return;
+    this.walPending = false;
+    useWriteAheadLog(this.db, this.label);
   }
 
   /** A Store over a connection a command already holds (closing the Store leaves it open). */
@@ -52,6 +64,7 @@ export class SqliteStore implements Store {
   async all(sql: string, params: readonly unknown[] = []): Promise<RowSet> {
     const statement = this.prepared(sql);
     if (!statement.reader) {
+      this.startWriting();
       statement.run(...params);
       return { columns: [], rows: [] };
     }
@@ -90,10 +103,12 @@ export class SqliteStore implements Store {
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<void> {
+    this.startWriting();
     this.db.$client.prepare(sql).run(...params);
   }
 
   async append(table: string, columns: readonly string[], rows: Iterable<readonly unknown[]>): Promise<void> {
+    this.startWriting();
     const insert = this.prepared(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
     // An array binds positionally, without spreading each row into arguments.
     for (const row of rows) insert.run(row as unknown[]);
@@ -107,12 +122,14 @@ export class SqliteStore implements Store {
 
   async finishLoad(): Promise<void> {
     // SQLite assigns a rowid after the largest one present: nothing to move. ANALYZE feeds the planner.
+    this.startWriting();
     this.db.$client.exec('ANALYZE');
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     // Inside a transaction already (a fold being replaced): part of it.
     if (this.db.$client.inTransaction) return work();
+    this.startWriting();
     // BEGIN IMMEDIATE: the write lock is taken now (waiting up to the busy timeout), not at the first write.
     this.db.$client.exec('BEGIN IMMEDIATE');
     try {

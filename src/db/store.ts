@@ -48,6 +48,13 @@ export interface Store {
   /** Runs one statement that returns no rows. */
   run(sql: string, params?: readonly unknown[]): Promise<void>;
   /**
+   * Says the command is past its checks and will write. Every writing method calls it itself; a command
+   * calls it first where other connections (worker threads) read the file while it writes. SQLite: write-
+   * ahead logging starts here rather than at open, because the switch rewrites the file's header, and a
+   * command refused before it writes must leave the file as it was. PostgreSQL: nothing to do.
+   */
+  startWriting(): void;
+  /**
    * Appends rows to a table, columns in the given order (PostgreSQL: one COPY; SQLite: one prepared INSERT
    * per row). Values: number, bigint, string, Buffer or null. Inside `transaction` it commits with it. Rows
    * are read one at a time, each before the next is asked for: a generator may yield the same array refilled.

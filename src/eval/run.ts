@@ -141,7 +141,11 @@ async function evaluateWith(pool: EvalPool, store: Store, o: EvalRunOptions, inp
     };
     const { height, width } = gtImages[0] as (typeof gtImages)[number];
     try {
-      if (todo.length > 0) await evaluateImages(pool, store, o, prepared, todo, writer, summary, { height, width, channels: prepared.channels });
+      if (todo.length > 0) {
+        // Before the workers open the file to read the ground truth: SQLite switches to write-ahead logging here.
+        store.startWriting();
+        await evaluateImages(pool, store, o, prepared, todo, writer, summary, { height, width, channels: prepared.channels });
+      }
     } catch (e) {
       if (created) await deleteSet(store, set.id).catch(() => undefined); // a set this run made, and that failed, leaves no trace
       throw e;

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, cohortDatabase } from '../helpers/cohort.js';
+import { sqliteContent } from '../helpers/content.js';
 import { fileSha } from '../helpers/files.js';
 import { writeTinyFold } from '../helpers/folds.js';
 import { tempDir, skipBecause } from '../helpers/tmp.js';
@@ -187,6 +188,51 @@ describe('outputs never destroy inputs', () => {
       fs.chmodSync(path.join(shared, 'ro'), 0o755);
       fs.rmSync(shared, { recursive: true, force: true });
     }
+  }, 60_000);
+});
+
+describe('a refused write leaves the database as it was, byte for byte', () => {
+  it('eval run on a bad or changed prediction, ingest of an edited fold, eval drop of no set: the file is unchanged, header included', async () => {
+    const copy = path.join(dir, 'refused.sqlite');
+    fs.copyFileSync(db, copy);
+    const pred = path.join(dir, 'refused-pred');
+    const other = path.join(dir, 'refused-other');
+    expect((await cli('synth', pred, '--prediction-of', data, '--fold', '1')).code).toBe(0);
+    expect((await cli('synth', other, '--prediction-of', data, '--fold', '1', '--seed', '2')).code).toBe(0);
+    expect((await cli('eval', 'run', pred, '--db', copy, '--name', 'good', '--fold', '1')).code).toBe(0);
+    const before = fileSha(copy);
+    const masks = path.join(pred, 'masks.npy');
+    const truncated = path.join(dir, 'truncated.npy');
+    fs.writeFileSync(truncated, fs.readFileSync(masks).subarray(0, fs.statSync(masks).size - 1000));
+    const empty = path.join(dir, 'empty.npy');
+    fs.writeFileSync(empty, '');
+    const edited = path.join(dir, 'edited');
+    fs.cpSync(data, edited, { recursive: true });
+    const editedMasks = path.join(edited, 'Fold 2', 'masks', 'fold2', 'masks.npy');
+    const bytes = fs.readFileSync(editedMasks);
+    bytes[bytes.length - 1] = 9;
+    fs.writeFileSync(editedMasks, bytes);
+    const attempts = [
+      ['eval', 'run', truncated, '--db', copy, '--name', 'cut', '--fold', '1'],
+      ['eval', 'run', empty, '--db', copy, '--name', 'none', '--fold', '1'],
+      ['eval', 'run', other, '--db', copy, '--name', 'good', '--fold', '1'],
+      ['eval', 'run', pred, '--db', copy, '--name', 'good', '--fold', '4'],
+      ['eval', 'drop', 'nothing', '--db', copy],
+      ['ingest', edited, '--db', copy],
+    ];
+    const content = sqliteContent(copy);
+    for (const argv of attempts) {
+      const r = await cli(...argv);
+      expect([r.code === 0, oneLine(r.err).filter((l) => l.startsWith('pannuke: error')).length, r.err.includes('    at ')], `${argv.join(' ')}: ${r.err}`).toEqual([false, 1, false]);
+      expect(fs.readdirSync(dir).filter((f) => f.startsWith('refused.sqlite-')), argv.join(' ')).toEqual([]);
+      // ingest logs every run, a refused one too (README: ingest_runs); the data stays as it was.
+      if (argv[0] === 'ingest') break;
+      expect(fileSha(copy), argv.join(' ')).toBe(before);
+    }
+    expect(sqliteContent(copy)).toEqual(content);
+    const runs = new Database(copy, { readonly: true });
+    expect(runs.prepare('SELECT status, error FROM ingest_runs ORDER BY id DESC LIMIT 1').get()).toEqual({ status: 'failed', error: expect.stringMatching(/fold 2 changed since it was ingested/) });
+    runs.close();
   }, 60_000);
 });
 

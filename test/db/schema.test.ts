@@ -41,7 +41,7 @@ describe('openDatabase', () => {
     const raw = new Database(file);
     raw.exec('CREATE TABLE __drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)');
     raw.close();
-    const db = openDatabase(file, { wal: true });
+    const db = openDatabase(file);
     expect(db.$client.prepare('SELECT count(*) FROM classes').pluck().get()).toBe(5);
     db.$client.close();
   });

@@ -224,6 +224,10 @@ export class PostgresStore implements Store {
     }
   }
 
+  startWriting(): void {
+    // PostgreSQL's write-ahead log is always on: nothing changes before the first write.
+  }
+
   async run(sql: string, params: readonly unknown[] = []): Promise<void> {
     await this.client.query(numberPlaceholders(sql), params.map(toParam));
   }
