@@ -29,6 +29,7 @@ import { decodeNumeric } from '../src/npy/decode.js';
 import type { NpyFile } from '../src/npy/reader.js';
 import { synthesize } from '../src/synth/generator.js';
 import { databaseFiles } from '../src/output/guard.js';
+import { MEASURED_BY, measuredCli } from './child.js';
 import { idleTable, medianIdle, schedTraceAvailable } from './idle.js';
 import { serveNote, serveTiming, tenfold } from './serve.js';
 
@@ -210,14 +211,9 @@ async function zipped(dir: string): Promise<string> {
 /** Ingest end to end through the built CLI in a child process. */
 function ingestCli(dir: string, file: string): { seconds: number; rssMb: number; dbBytes: number; cpuSeconds: number } {
   removeDatabase(file);
-  const t = performance.now();
-  const child = spawnSync(process.execPath, ['--import', path.join(ROOT, 'bench', 'rusage.mjs'), path.join(ROOT, 'bin', 'pannuke.mjs'), 'ingest', dir, '--db', file], { encoding: 'utf8' });
-  const seconds = (performance.now() - t) / 1000;
-  if (child.status !== 0) throw new Error(`ingest failed: ${child.stderr}`);
-  const rss = Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(child.stderr)?.[1] ?? Number.NaN);
-  const cpuSeconds = Number(/BENCH_CPU_US=(\d+)/.exec(child.stderr)?.[1] ?? Number.NaN) / 1e6;
+  const { seconds, rssMb, cpuSeconds } = measuredCli(['ingest', dir, '--db', file]);
   const dbBytes = ['', '-wal'].reduce((s, x) => s + (fs.existsSync(file + x) ? fs.statSync(file + x).size : 0), 0);
-  return { seconds, rssMb: rss / 1024, dbBytes, cpuSeconds };
+  return { seconds, rssMb, dbBytes, cpuSeconds };
 }
 
 /** The floor for ingest from the zips (bench/zip-floor.ts, in a child process of its own). */
@@ -250,11 +246,8 @@ function formatFixtures(pred: string, foldDb: string): string | undefined {
 
 /** A CLI command in a child process, timed, with its peak RSS and CPU time (all threads). */
 function timedCli(args: string[]): { seconds: number; rssMb: number; cpuSeconds: number } {
-  const t = performance.now();
-  const child = spawnSync(process.execPath, ['--import', path.join(ROOT, 'bench', 'rusage.mjs'), path.join(ROOT, 'bin', 'pannuke.mjs'), ...args], { encoding: 'utf8' });
-  const seconds = (performance.now() - t) / 1000;
-  if (child.status !== 0) throw new Error(`${args[0]} failed: ${child.stderr}`);
-  return { seconds, rssMb: Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(child.stderr)?.[1] ?? Number.NaN) / 1024, cpuSeconds: Number(/BENCH_CPU_US=(\d+)/.exec(child.stderr)?.[1] ?? Number.NaN) / 1e6 };
+  const { seconds, rssMb, cpuSeconds } = measuredCli(args);
+  return { seconds, rssMb, cpuSeconds };
 }
 
 /** Cores used by a run: its CPU time (every thread) over the cores × its wall time (issue 23: at least 0.9). */
@@ -462,7 +455,7 @@ function coresNote(rows: Row[], startup: { ingest: number; ingestCpu: number }):
     return `${r.scale}× ${r.stage.startsWith('eval') ? 'eval run' : 'ingest'}: ${used.toFixed(2)} (at most ${atMost.toFixed(2)})`;
   });
   if (lines.length === 0) return '';
-  return `Cores used, CPU-s / (${cores} × wall), against the most the fixed start-up leaves (its ${startup.ingest.toFixed(2)} s at ${(startup.ingestCpu / startup.ingest).toFixed(2)} cores, then every core busy): ${lines.join('; ')}.`;
+  return `Cores used, CPU-s / (${cores} × wall), wall and CPU-s as measured by ${MEASURED_BY}, against the most the fixed start-up leaves (its ${startup.ingest.toFixed(2)} s at ${(startup.ingestCpu / startup.ingest).toFixed(2)} cores, then every core busy): ${lines.join('; ')}.`;
 }
 
 /** Peak RSS of the warm ingests across scales, each against the first: flat memory stays close to it. */

@@ -11,8 +11,8 @@
  * paired runs: 5 % more CPU and 3 % more wall than one bundle). In one bundle, a module reached only by a
  * dynamic `import()` is compiled but not run until imported: main.ts imports each command's module that
  * way, so a command runs only its own modules' top-level code, and cli/entry.ts starts the worker threads
- * (cli/warm-start.ts) before any of it runs. (Bundling the entry apart, so that the threads start before the
- * rest is even compiled, measured the same: the main thread's loading is the longer path either way.)
+ * (cli/warm-start.ts) before any of it runs. The first thread starts even earlier, from a bundle of its own
+ * (dist/cli/warm.cjs, run by bin/pannuke.mjs before this one compiles: cli/warm.ts says what it gains).
  *
  * The CLI's bundle is CommonJS (dist/cli/entry.cjs), with `import.meta.url` set from its file name, so that
  * bin/pannuke.mjs can run it with a V8 code cache, written here once it is built (bin/bundle.mjs says why).
@@ -59,16 +59,16 @@ await buildWorkers(['src/pipeline/worker.ts', 'src/verify/worker.ts', 'src/query
 // The eval worker in chunks: the readers of the formats other than .npy (label images: utif2, pako, fast-png;
 // JSON) load only when such a prediction comes (src/eval/worker.ts).
 await buildWorkers(['src/eval/worker.ts'], { splitting: true, chunkNames: 'eval/[name]-[hash]' });
-await build({
-  ...COMMON,
-  entryPoints: ['src/cli/entry.ts'],
-  outfile: 'dist/cli/entry.cjs',
+const CLI: BuildOptions = {
   format: 'cjs',
   define: { 'import.meta.url': '__import_meta_url' },
   banner: { js: "var __import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
   // import() of a Node module becomes require(): a script run through vm.Script has no module loader.
   supported: { 'dynamic-import': false },
-});
+};
+await build({ ...COMMON, ...CLI, entryPoints: ['src/cli/entry.ts'], outfile: 'dist/cli/entry.cjs' });
+// The first worker thread, started before the bundle above compiles (src/cli/warm.ts): small enough to need no cache.
+await build({ ...COMMON, ...CLI, entryPoints: ['src/cli/warm.ts'], outfile: 'dist/cli/warm.cjs' });
 // In a child of its own: plain `node` (this script runs under tsx), whose V8 flags are those the cache is checked against.
 const writer = "import { pathToFileURL } from 'node:url'; import { writeCodeCache } from './bin/bundle.mjs'; writeCodeCache(pathToFileURL(process.argv[1]));";
 const cached = spawnSync(process.execPath, ['--input-type=module', '-e', writer, `${ROOT}/dist/cli/entry.cjs`], { cwd: ROOT, stdio: 'inherit' });

@@ -6,6 +6,9 @@
  * (~0.1 s of one core), the threads a command line needs boot on the core that leaves idle, and the pool
  * that needs them takes them (`takeEarly`). Threads nobody takes (a command that failed before it needed them)
  * are unreferenced: they never hold the process open, and end with it.
+ *
+ * The first one starts even before the CLI's bundle is compiled (cli/warm.ts, its own small bundle), so this
+ * module has a copy in each bundle: the threads started early are kept on `globalThis`, where both see them.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -47,24 +50,28 @@ interface EarlyThreads {
   failed: boolean;
 }
 
-const early: EarlyThreads[] = [];
+const EARLY = Symbol.for('pannuke-db.early-threads');
+const early: EarlyThreads[] = ((globalThis as { [EARLY]?: EarlyThreads[] })[EARLY] ??= []);
 
-/** Starts `count` threads of `kind` now, for a pool to take later. */
+const sameKind = (a: ThreadKind, b: ThreadKind) => a.name === b.name && a.youngGenerationMb === b.youngGenerationMb;
+
+/** Starts threads of `kind` now, up to `count` with those already started early, for a pool to take later. */
 export function startEarly(kind: ThreadKind, count: number): void {
-  const started: EarlyThreads = { kind, threads: [], failed: false };
-  for (let i = 0; i < count; i++) {
+  let started = early.find((e) => sameKind(e.kind, kind));
+  if (started === undefined) early.push((started = { kind, threads: [], failed: false }));
+  const into = started;
+  while (into.threads.length < count) {
     const thread = startThread(kind);
     thread.unref();
     // Only noted until a pool takes them: the pool then starts threads of its own, and reports their failure.
-    thread.on('error', () => (started.failed = true)).on('exit', () => (started.failed = true));
-    started.threads.push(thread);
+    thread.on('error', () => (into.failed = true)).on('exit', () => (into.failed = true));
+    into.threads.push(thread);
   }
-  early.push(started);
 }
 
 /** The `count` threads of `kind` started early, now the caller's (referenced, no listeners), or undefined. */
 export function takeEarly(kind: ThreadKind, count: number): Worker[] | undefined {
-  const i = early.findIndex((e) => e.kind.name === kind.name && e.kind.youngGenerationMb === kind.youngGenerationMb);
+  const i = early.findIndex((e) => sameKind(e.kind, kind));
   if (i < 0) return undefined;
   const [started] = early.splice(i, 1) as [EarlyThreads];
   if (started.failed || started.threads.length !== count) {

@@ -15,8 +15,8 @@ function threadsFor(argv: readonly string[]): ThreadKind | undefined {
   return undefined;
 }
 
-export function warmStart(argv: readonly string[]): void {
+/** Starts `count` threads (by default as many as the pools start: one per core) of the kind `argv` needs. */
+export function warmStart(argv: readonly string[], count = os.availableParallelism()): void {
   const kind = threadsFor(argv);
-  // As many as the pools start by default (one per core).
-  if (kind !== undefined) startEarly(kind, os.availableParallelism());
+  if (kind !== undefined) startEarly(kind, count);
 }

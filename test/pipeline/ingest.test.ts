@@ -122,7 +122,14 @@ describe('ingest of a synthetic dataset', () => {
     expect(takeEarly(THREADS.extraction, 2)).toBeUndefined(); // another kind
     expect(takeEarly(THREADS.verification, 3)).toBeUndefined(); // another number: ended, not handed out
     expect(takeEarly(THREADS.verification, 2)).toBeUndefined(); // so they are gone
+    startEarly(THREADS.verification, 1);
+    startEarly(THREADS.verification, 2);
+    const topped = takeEarly(THREADS.verification, 2);
+    expect(topped?.length).toBe(2); // one started, then topped up to two
+    await Promise.all((topped ?? []).map((t) => t.terminate()));
     const cores = os.availableParallelism();
+    // As the CLI does: one thread before its bundle compiles (cli/warm.ts), the rest once it runs (a top-up).
+    startEarly(THREADS.extraction, 1);
     startEarly(THREADS.extraction, cores);
     const other = path.join(dir, 'early.sqlite');
     expect(await runCli(['ingest', data, '--db', other], captureIo())).toBe(0);
