@@ -37,6 +37,11 @@ async function freePort(): Promise<number> {
 export async function startThrowawayServer(): Promise<ThrowawayServer | { skip: string }> {
   const bin = binDir();
   if (bin === undefined) return { skip: 'PostgreSQL is not installed (apt-get install postgresql postgresql-15-postgis-3; .ci/run does it)' };
+  // The tests and the bench make every database with PostGIS (the geometry column and its GiST index).
+  const version = path.basename(path.dirname(bin));
+  if (!fs.existsSync(path.join('/usr/share/postgresql', version, 'extension', 'postgis.control'))) {
+    return { skip: `PostGIS is not installed for PostgreSQL ${version} (apt-get install postgresql-${version}-postgis-3; .ci/run does it)` };
+  }
   const asRoot = process.getuid?.() === 0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pannuke-pg-'));
   const run = (cmd: string, args: string[]) => {
