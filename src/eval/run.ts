@@ -24,11 +24,6 @@ import { THREADS } from '../worker-threads.js';
 import { readGroundTruth } from './ground-truth.js';
 import type { EvalRequest, EvalResponse, PaintCounts } from './protocol.js';
 import { describeInput, filesFingerprint, matchFiles, type PredictionFormat, type PredictionInput } from '../formats/files.js';
-import { classCsvOf } from '../formats/read.js';
-import { resultImage } from '../formats/coco.js';
-import { featureImage } from '../formats/geojson.js';
-import { indexEntries } from '../formats/json-entries.js';
-import { classMap } from '../formats/classes.js';
 import { createSet, deleteSet, EvalWriter, evaluatedImages, findSet, type EvaluatedImage, type PredictionSet } from './store.js';
 
 export interface EvalRunOptions {
@@ -215,6 +210,11 @@ function prepareNpy(file: string, o: EvalRunOptions, gtImages: readonly GtImage[
 
 /** Another format: per-image files matched to the fold's images by name, or COCO results by image id. */
 async function prepareFiles(input: PredictionInput, o: EvalRunOptions, gtImages: readonly GtImage[]): Promise<Prepared> {
+  // The readers of these formats (streamed JSON, label images' decoders) load only for such a prediction: the
+  // main thread's start is the serial part of an evaluation, and a masks.npy one needs none of them.
+  const [{ classCsvOf }, { resultImage }, { featureImage }, { indexEntries }, { classMap }] = await Promise.all([
+    import('../formats/read.js'), import('../formats/coco.js'), import('../formats/geojson.js'), import('../formats/json-entries.js'), import('../formats/classes.js'),
+  ]);
   const classes = o.classes;
   if (classes !== undefined) classMap(classes); // checked before any work
   const base = { channels: 6, close: () => undefined, options: { ...(o.names !== undefined && { names: o.names }), ...(classes !== undefined && { classes }) } };

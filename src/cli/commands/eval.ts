@@ -12,7 +12,6 @@ import { EXIT_HELP, type Io } from '../io.js';
 import { parseChoice, parseFold, parsePositiveInt } from '../options.js';
 import { progressReporter } from '../progress.js';
 import { checkSubsetName } from '../../subset/store.js';
-import { runSynth } from './synth.js';
 import { FORMATS as PREDICTION_FORMATS, type PredictionFormat } from '../../formats/files.js';
 
 const FORMAT_NAMES: Record<PredictionFormat, string> = {
@@ -212,6 +211,8 @@ Exit codes: 0 done, 1 bad input or unusable database, 2 bad usage, 130 interrupt
 /** For `demo`: a prediction of the sample's fold 1 (made once), evaluated afresh, its headline table printed. */
 export async function runEvalDemo(o: { sample: string; prediction: string; db: string }, io: Io): Promise<void> {
   const quiet: Io = { stdout: { write: () => true }, stderr: io.stderr };
+  // Loaded here: every other eval command would run the synthesizer's modules at start for nothing.
+  const { runSynth } = await import('./synth.js');
   await runSynth(o.prediction, { seed: 1, force: true, predictionOf: o.sample, fold: 1 }, quiet);
   await run(o.prediction, { db: o.db, name: 'demo-model', fold: 1, radius: 12, replace: true }, quiet);
   await show('demo-model', { db: o.db, format: 'table' }, io);
