@@ -29,7 +29,7 @@ import { decodeNumeric } from '../src/npy/decode.js';
 import type { NpyFile } from '../src/npy/reader.js';
 import { synthesize } from '../src/synth/generator.js';
 import { databaseFiles } from '../src/output/guard.js';
-import { MEASURED_BY, measuredCli } from './child.js';
+import { MEASURED_BY, measuredCli, withoutExtraCaCerts } from './child.js';
 import { idleTable, medianIdle, schedTraceAvailable } from './idle.js';
 import { serveNote, serveTiming, tenfold } from './serve.js';
 
@@ -209,9 +209,9 @@ async function zipped(dir: string): Promise<string> {
 }
 
 /** Ingest end to end through the built CLI in a child process. */
-function ingestCli(dir: string, file: string): { seconds: number; rssMb: number; dbBytes: number; cpuSeconds: number } {
+function ingestCli(dir: string, file: string, env: NodeJS.ProcessEnv = process.env): { seconds: number; rssMb: number; dbBytes: number; cpuSeconds: number } {
   removeDatabase(file);
-  const { seconds, rssMb, cpuSeconds } = measuredCli(['ingest', dir, '--db', file]);
+  const { seconds, rssMb, cpuSeconds } = measuredCli(['ingest', dir, '--db', file], env);
   const dbBytes = ['', '-wal'].reduce((s, x) => s + (fs.existsSync(file + x) ? fs.statSync(file + x).size : 0), 0);
   return { seconds, rssMb, dbBytes, cpuSeconds };
 }
@@ -390,20 +390,22 @@ async function postgresRuns(dir: string, dbFile: string, repeat: number): Promis
  * The fixed cost of a run, measured directly: ingest of a 3-image dataset (one per fold) into a fresh
  * database, and Node's own start-up (`node -e 0`); medians of 5.
  */
-async function startupCost(size: number, seed: number, dbFile: string): Promise<{ ingest: number; ingestCpu: number; node: number; dir: string }> {
+async function startupCost(size: number, seed: number, dbFile: string): Promise<{ ingest: number; ingestCpu: number; node: number; nodeWithoutCa?: number; dir: string }> {
   const dir = await dataset(1, size, seed);
   const median = (f: () => number) => {
     const xs = Array.from({ length: 5 }, f).sort((a, b) => a - b);
     return xs[2] as number;
   };
-  const node = median(() => {
+  const nodeStart = (env: NodeJS.ProcessEnv) => median(() => {
     const t = performance.now();
-    spawnSync(process.execPath, ['-e', '0']);
+    spawnSync(process.execPath, ['-e', '0'], { env });
     return (performance.now() - t) / 1000;
   });
+  const node = nodeStart(process.env);
+  const withoutCa = withoutExtraCaCerts();
   const runs = Array.from({ length: 5 }, () => ingestCli(dir, dbFile)).sort((a, b) => a.seconds - b.seconds);
   const mid = runs[2] as { seconds: number; cpuSeconds: number };
-  return { ingest: mid.seconds, ingestCpu: mid.cpuSeconds, node, dir };
+  return { ingest: mid.seconds, ingestCpu: mid.cpuSeconds, node, ...(withoutCa === undefined ? {} : { nodeWithoutCa: nodeStart(withoutCa) }), dir };
 }
 
 function table(rows: Row[]): string {
@@ -496,6 +498,7 @@ async function main(): Promise<void> {
   let postgresNote = '';
   let profileNote = '';
   const serveNotes: string[] = [];
+  const withoutCaNotes: string[] = [];
   const idleNotes: string[] = [];
   // Tracing the scheduler needs Linux perf and the right to use it: without, the idle breakdown is left out.
   const schedTrace = schedTraceAvailable();
@@ -587,6 +590,18 @@ async function main(): Promise<void> {
         const evalIdle = medianIdle(opts.repeat, () => ['eval', 'run', pred, '--db', foldDb, '--name', `bench-${k++}`, '--fold', '1']);
         idleNotes.push(`${scale}× (${3 * opts.imagesPerFold * scale} images; fold 1: ${opts.imagesPerFold * scale}):\n\n${idleTable([{ name: 'ingest from the folders', idle: ingestIdle }, { name: 'eval run of fold 1', idle: evalIdle }])}`);
       }
+      const withoutCa = withoutExtraCaCerts();
+      if (withoutCa !== undefined) {
+        // The same two commands with and without NODE_EXTRA_CA_CERTS, in alternating rounds (the machine drifts).
+        const paired = (run: (env: NodeJS.ProcessEnv) => { seconds: number; cpuSeconds: number }) => {
+          const rounds = Array.from({ length: opts.repeat }, () => [coresUsed(run(process.env)), coresUsed(run(withoutCa))] as const);
+          const mid = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
+          return `${mid(rounds.map((r) => r[1])).toFixed(2)} (${mid(rounds.map((r) => r[0])).toFixed(2)} with it)`;
+        };
+        const ingestCores = paired((env) => ingestCli(dir, dbFile, env));
+        const evalCores = paired((env) => measuredCli(['eval', 'run', pred, '--db', foldDb, '--name', `bench-${k++}`, '--fold', '1'], env));
+        withoutCaNotes.push(`${scale}× ingest ${ingestCores}, eval run ${evalCores}`);
+      }
       removeDatabase(foldDb);
       const foldImages = opts.imagesPerFold * scale;
       for (const { name, run } of formatRuns) {
@@ -658,11 +673,13 @@ async function main(): Promise<void> {
     '',
     stats === undefined ? '' : `\`pannuke stats\` query time on ${stats.nuclei.toLocaleString('en-US')} nuclei (the scale-${opts.scale[0]} database with its nuclei repeated): default class-by-tissue table ${stats.defaultMs.toFixed(1)} ms, \`--by tissue,fold,class\` with area quantiles ${stats.groupedMs.toFixed(1)} ms.`,
     '',
-    startup === undefined ? '' : `Fixed cost of a run (ingest of 3 images, one per fold, into a new database, through the CLI): ${startup.ingest.toFixed(3)} s (${startup.ingestCpu.toFixed(2)} CPU-s), of which ${startup.node.toFixed(3)} s is Node's own start-up (\`node -e 0\`).`,
+    startup === undefined ? '' : `Fixed cost of a run (ingest of 3 images, one per fold, into a new database, through the CLI): ${startup.ingest.toFixed(3)} s (${startup.ingestCpu.toFixed(2)} CPU-s), of which ${startup.node.toFixed(3)} s is Node's own start-up (\`node -e 0\`)${startup.nodeWithoutCa === undefined ? '' : `; ${startup.nodeWithoutCa.toFixed(3)} s without NODE_EXTRA_CA_CERTS, which this machine sets: Node 20 reads the certificates it names at every start, before any of the program's code`}.`,
     '',
     startup === undefined ? '' : bestPossible(rows, startup.ingest),
     '',
     startup === undefined ? '' : coresNote(rows, startup),
+    '',
+    withoutCaNotes.length === 0 ? '' : `Cores used without NODE_EXTRA_CA_CERTS (as on a machine that does not set it; no command measured here opens a TLS connection), the median of ${opts.repeat} round${opts.repeat === 1 ? "" : "s"}, each running the command with and without it: ${withoutCaNotes.join('; ')}.`,
     '',
     rssSummary(rows),
     '',
