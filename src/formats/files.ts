@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PannukeError } from '../errors.js';
+import { kindOf } from '../npy/reader.js';
 
 export const FORMATS = ['npy', 'hovernet', 'cellvit', 'geojson', 'labels', 'coco'] as const;
 export type PredictionFormat = (typeof FORMATS)[number];
@@ -19,6 +20,14 @@ const SUFFIXES = ['_instanseg_prediction', '_cp_masks', '_cells', '_masks', '_la
 const EXTENSIONS: Record<string, PredictionFormat[]> = {
   '.json': ['hovernet', 'cellvit', 'geojson', 'coco'], '.geojson': ['geojson', 'cellvit'], '.png': ['labels'], '.tif': ['labels'], '.tiff': ['labels'],
 };
+
+/**
+ * Refuses what is not a regular file before anything opens it: opening a FIFO for reading waits for a writer
+ * forever, and a device has no end.
+ */
+function regularFile(file: string, stat: fs.Stats = fs.statSync(file)): void {
+  if (!stat.isFile()) throw new PannukeError('FILE_UNREADABLE', `not a regular file (${kindOf(stat)})`, { file, hint: 'point at the prediction file itself, or a folder of them' });
+}
 
 /** The first bytes of a file, for recognising its format without reading a 4 GB file whole. */
 function head(file: string, bytes = 4096): string {
@@ -60,8 +69,13 @@ export function describeInput(input: string, forced?: PredictionFormat): Predict
   if (!fs.existsSync(input)) throw new PannukeError('FILE_MISSING', 'the prediction does not exist', { file: input });
   const stat = fs.statSync(input);
   if (stat.isDirectory()) {
-    if (fs.existsSync(path.join(input, 'masks.npy')) && (forced === undefined || forced === 'npy')) return { format: 'npy', path: path.join(input, 'masks.npy'), files: [] };
+    const npy = path.join(input, 'masks.npy');
+    if (fs.existsSync(npy) && (forced === undefined || forced === 'npy')) {
+      regularFile(npy);
+      return { format: 'npy', path: npy, files: [] };
+    }
     const files = fs.readdirSync(input).filter((f) => !f.startsWith('.') && EXTENSIONS[path.extname(f).toLowerCase()] !== undefined).sort().map((f) => path.join(input, f));
+    for (const f of files) regularFile(f);
     if (files.length === 0) {
       throw new PannukeError('FILE_MISSING', 'no prediction files in this folder: expected masks.npy, or per-image .json, .geojson, .png, .tif or .tiff files', { file: input });
     }
@@ -72,6 +86,7 @@ export function describeInput(input: string, forced?: PredictionFormat): Predict
     if (format === undefined || format === 'coco') throw new PannukeError('FOLD_MISMATCH', 'cannot tell the format of this file', { file: first, hint: 'force one with --format hovernet|cellvit|geojson|labels' });
     return { format, path: input, files };
   }
+  regularFile(input, stat);
   if (forced !== undefined) return { format: forced, path: input, files: [] };
   if (input.toLowerCase().endsWith('.npy')) return { format: 'npy', path: input, files: [] };
   const format = jsonFormat(head(input));
@@ -142,6 +157,7 @@ export async function filesFingerprint(files: readonly string[]): Promise<{ byte
   const hash = crypto.createHash('sha256');
   let bytes = 0;
   for (const f of files) {
+    regularFile(f); // the class CSVs beside label images are first opened here
     hash.update(`${path.basename(f)}\0`);
     for await (const chunk of fs.createReadStream(f, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
       hash.update(chunk);

@@ -2,6 +2,7 @@
 // a types.npy that declares gigabytes of tissue names, headers of every size, images of zero pixels, FIFOs.
 // Each is refused in one line, within a memory budget and at once, and leaves the database as it was.
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -183,6 +184,46 @@ describe('only regular files are opened', () => {
       expect([code, oneLine(child.output().err)], argv.join(' ')).toEqual([1, [expect.stringMatching(message)]]);
     }
   }, 60_000);
+});
+
+describe('only regular files are opened as a prediction', () => {
+  it.skipIf(skipBecause(!fs.existsSync('/usr/bin/mkfifo'), 'mkfifo is not installed'))('a FIFO or a device as the prediction, as a per-image file or as a label image\'s class CSV: eval run refuses it at once, by name, and the database keeps every byte', async () => {
+    const root = fresh();
+    fs.mkdirSync(root);
+    const db = path.join(root, 'gt.sqlite');
+    expect((await cli('ingest', data, '--db', db)).code).toBe(0);
+    const sha = () => crypto.createHash('sha256').update(fs.readFileSync(db)).digest('hex');
+    const before = sha();
+    const fifo = (file: string) => {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      expect(spawnSync('mkfifo', [file]).status).toBe(0);
+      return file;
+    };
+    const npyFolder = path.join(root, 'npy');
+    fifo(path.join(npyFolder, 'masks.npy'));
+    const jsonFolder = path.join(root, 'json');
+    fifo(path.join(jsonFolder, '1_0.json'));
+    const labels = path.join(root, 'labels');
+    fs.mkdirSync(labels);
+    fs.writeFileSync(path.join(labels, '1_0.png'), 'not read: its class CSV is refused first');
+    fifo(path.join(labels, '1_0.csv'));
+    const cases: [string, RegExp][] = [
+      [fifo(path.join(root, 'prediction.json')), /prediction\.json: not a regular file \(a FIFO\)/],
+      [npyFolder, /masks\.npy: not a regular file \(a FIFO\)/],
+      [jsonFolder, /1_0\.json: not a regular file \(a FIFO\)/],
+      [labels, /1_0\.csv: not a regular file \(a FIFO\)/],
+      ['/dev/zero', /\/dev\/zero: not a regular file \(a device\)/],
+    ];
+    for (const [input, message] of cases) {
+      // A child process: a FIFO opened for reading would block the whole test runner, not just the command.
+      const child = spawnCli(['eval', 'run', input, '--db', db, '--fold', '1', '--name', 'hostile', '--ignore-unmatched']);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const { code } = await exitOf(child);
+      clearTimeout(timer);
+      expect([code, oneLine(child.output().err)], input).toEqual([1, [expect.stringMatching(message)]]);
+    }
+    expect(sha()).toBe(before);
+  }, 90_000);
 });
 
 describe('a failed ingest changes nothing', () => {
