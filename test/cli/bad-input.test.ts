@@ -72,6 +72,18 @@ describe('bad input: a clear one-line error, exit 1, and an unchanged database',
     });
   }
 
+  it('a data root that does not exist (a typo): one line naming it and what to give instead, exit 1, no database made', async () => {
+    const missing = path.join(dir, 'Fold1-typo');
+    const db = path.join(dir, `r${k++}.sqlite`);
+    for (const command of ['ingest', 'verify'] as const) {
+      const io = captureIo();
+      expect(await runCli([command, missing, '--db', db], io), command).toBe(1);
+      const lines = io.err().trim().split('\n').filter((l) => l.startsWith('pannuke: error:'));
+      expect(lines, command).toEqual([expect.stringMatching(/Fold1-typo: data root does not exist \(give the folder holding "Fold 1" … "Fold 3" \(or fold_1\.zip … fold_3\.zip/)]);
+    }
+    expect(fs.existsSync(db)).toBe(false);
+  });
+
   it.skipIf(skipBecause(process.getuid?.() === 0, 'an unreadable file cannot be made for root, who reads any file'))('unreadable file (skipped as root: root reads any file)', async () => {
     const root = path.join(dir, `r${k++}`);
     writeTinyFold(root, 1, 'flat');
