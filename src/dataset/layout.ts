@@ -52,12 +52,19 @@ export function flatLayout(root: string, fold: number): FoldFiles {
   };
 }
 
+/** A data root that does not exist (a typo) is refused saying what to give instead. */
+function requireDataRoot(root: string): void {
+  if (!fs.existsSync(root)) {
+    throw new PannukeError('FILE_MISSING', 'data root does not exist', { file: root, hint: 'give the folder holding "Fold 1" … "Fold 3" (or fold_1.zip … fold_3.zip, as `pannuke fetch` downloads them), or one fold zip' });
+  }
+}
+
 /**
  * Finds the requested folds (all that exist when `folds` is undefined). A fold counts as present when its
  * folder exists; its files are then all required, so a half-copied fold is an error, not a skipped fold.
  */
 export function findFolds(root: string, folds?: readonly number[]): FoldFiles[] {
-  if (!fs.existsSync(root)) throw new PannukeError('FILE_MISSING', 'data root does not exist', { file: root, hint: 'give the folder holding "Fold 1" … "Fold 3" (or fold_1.zip … fold_3.zip, as `pannuke fetch` downloads them), or one fold zip' });
+  requireDataRoot(root);
   if (!fs.statSync(root).isDirectory()) throw new PannukeError('FOLD_NOT_FOUND', 'data root is not a folder', { file: root });
   const wanted = folds ?? FOLDS;
   const found: FoldFiles[] = [];
@@ -142,7 +149,7 @@ export async function findZipFolds(root: string, folds?: readonly number[]): Pro
  * working folder.
  */
 export async function locateFolds(given: string, folds?: readonly number[]): Promise<FoldFiles[]> {
-  if (!fs.existsSync(given)) throw new PannukeError('FILE_MISSING', 'data root does not exist', { file: given, hint: 'give the folder holding "Fold 1" … "Fold 3" (or fold_1.zip … fold_3.zip, as `pannuke fetch` downloads them), or one fold zip' });
+  requireDataRoot(given);
   const root = fs.realpathSync(path.resolve(given));
   const isDir = fs.statSync(root).isDirectory();
   if (isDir && FOLDS.some((f) => foldDirExists(root, officialLayout(root, f)) || foldDirExists(root, flatLayout(root, f)))) return findFolds(root, folds);

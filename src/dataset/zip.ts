@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import yauzl from 'yauzl';
 import { PannukeError } from '../errors.js';
-import { kindOf } from '../npy/reader.js';
+import { requireRegularFile } from '../regular-file.js';
 import type { ZipMember } from './zip-member.js';
 
 
@@ -17,8 +17,7 @@ export async function npyMembers(zipPath: string): Promise<ZipMember[]> {
   } catch (cause) {
     throw new PannukeError('FILE_MISSING', 'zip archive does not exist', { file: zipPath, cause });
   }
-  // A FIFO or device would block the reader forever (or never end).
-  if (!stat.isFile()) throw new PannukeError('ZIP', `not a regular file (${kindOf(stat)})`, { file: zipPath, hint: 'point at the fold zip itself' });
+  requireRegularFile(zipPath, stat, 'ZIP', 'point at the fold zip itself');
   let zip: yauzl.ZipFile;
   try {
     zip = await yauzl.openPromise(zipPath, { lazyEntries: true, autoClose: false });

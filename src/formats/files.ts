@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PannukeError } from '../errors.js';
-import { kindOf } from '../npy/reader.js';
+import { requireRegularFile } from '../regular-file.js';
 
 export const FORMATS = ['npy', 'hovernet', 'cellvit', 'geojson', 'labels', 'coco'] as const;
 export type PredictionFormat = (typeof FORMATS)[number];
@@ -21,12 +21,9 @@ const EXTENSIONS: Record<string, PredictionFormat[]> = {
   '.json': ['hovernet', 'cellvit', 'geojson', 'coco'], '.geojson': ['geojson', 'cellvit'], '.png': ['labels'], '.tif': ['labels'], '.tiff': ['labels'],
 };
 
-/**
- * Refuses what is not a regular file before anything opens it: opening a FIFO for reading waits for a writer
- * forever, and a device has no end.
- */
+/** A prediction's file, refused before anything opens it unless it is a regular file (src/regular-file.ts). */
 function regularFile(file: string, stat: fs.Stats = fs.statSync(file)): void {
-  if (!stat.isFile()) throw new PannukeError('FILE_UNREADABLE', `not a regular file (${kindOf(stat)})`, { file, hint: 'point at the prediction file itself, or a folder of them' });
+  requireRegularFile(file, stat, 'FILE_UNREADABLE', 'point at the prediction file itself, or a folder of them');
 }
 
 /** The first bytes of a file, for recognising its format without reading a 4 GB file whole. */

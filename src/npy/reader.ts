@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { PannukeError } from '../errors.js';
+import { requireRegularFile } from '../regular-file.js';
 import { headerSize, NPY_PREFIX_BYTES, parseHeader, recordGeometry, type NpyHeader } from './header.js';
 import { readFully, type RecordLayout } from './records.js';
 import { RecordBuffers, type NpyRecord, type RecordSource } from './source.js';
@@ -40,7 +41,7 @@ export class NpyFile implements RecordSource {
     }
     try {
       const stat = fs.fstatSync(fd);
-      if (!stat.isFile()) throw new PannukeError('FILE_UNREADABLE', `not a regular file (${kindOf(stat)})`, { file: path, hint: 'point at the .npy file itself' });
+      requireRegularFile(path, stat, 'FILE_UNREADABLE', 'point at the .npy file itself');
       const prefix = new Uint8Array(Math.min(NPY_PREFIX_BYTES, stat.size));
       readFully(fd, prefix, 0, path);
       const size = headerSize(prefix, path);
@@ -128,15 +129,6 @@ export class NpyFile implements RecordSource {
     if (this.fd === undefined) throw new Error(`${this.path} is closed`);
     return this.fd;
   }
-}
-
-/** What a path is when it is not a regular file, for messages. */
-export function kindOf(stat: fs.Stats): string {
-  if (stat.isDirectory()) return 'a folder';
-  if (stat.isFIFO()) return 'a FIFO';
-  if (stat.isSocket()) return 'a socket';
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
-  return 'not a file';
 }
 
 /** A shape as Python prints it: (3,) or (2, 256, 256, 6). */
