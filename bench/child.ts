@@ -29,7 +29,7 @@ const field = (stderr: string, name: string): number => Number(new RegExp(`${nam
 
 /** Runs `pannuke <args…>` (in `env`, by default the bench's own); throws with its standard error when it fails. */
 export function measuredCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Measured {
-  const cli = [path.join(ROOT, 'bin', 'pannuke.mjs'), ...args];
+  const cli = [path.join(ROOT, 'bin', 'pannuke.cjs'), ...args];
   if (fs.existsSync(PYTHON)) {
     const child = spawnSync(PYTHON, [path.join(ROOT, 'bench', 'measure.py'), process.execPath, ...cli], { encoding: 'utf8', maxBuffer: 1 << 26, env });
     if (child.status !== 0) throw new Error(`pannuke ${args[0]} failed: ${child.stderr}`);

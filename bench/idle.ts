@@ -73,7 +73,7 @@ export function schedTraceAvailable(): string | undefined {
 export function idleOf(args: readonly string[]): IdleBreakdown {
   const file = traceFile();
   try {
-    const run = spawnSync('perf', ['sched', 'record', '-o', file, '--', process.execPath, path.join(ROOT, 'bin', 'pannuke.mjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const run = spawnSync('perf', ['sched', 'record', '-o', file, '--', process.execPath, path.join(ROOT, 'bin', 'pannuke.cjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
     // perf passes the command's exit code on; its own lines ("[ perf record: …") are left out of the message.
     const said = run.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('[ perf')).slice(-3).join(' / ');
     if (run.status !== 0) throw new Error(`pannuke ${args.join(' ')} failed under perf (exit ${run.status}): ${said}`);

@@ -238,7 +238,7 @@ function formatFixtures(pred: string, foldDb: string): string | undefined {
   if (spawnSync('/usr/bin/python3', ['-c', 'import cv2, rasterio, tifffile, PIL']).status !== 0) return undefined;
   const out = `${pred}-formats`;
   fs.rmSync(out, { recursive: true, force: true });
-  const first = Number(spawnSync(process.execPath, [path.join(ROOT, 'bin', 'pannuke.mjs'), 'query', '--db', foldDb, 'SELECT min(id) FROM images WHERE fold = 1', '--format', 'csv'], { encoding: 'utf8' }).stdout.split(/\r?\n/)[1]);
+  const first = Number(spawnSync(process.execPath, [path.join(ROOT, 'bin', 'pannuke.cjs'), 'query', '--db', foldDb, 'SELECT min(id) FROM images WHERE fold = 1', '--format', 'csv'], { encoding: 'utf8' }).stdout.split(/\r?\n/)[1]);
   const py = spawnSync('/usr/bin/python3', [path.join(ROOT, 'test', 'formats', 'fixtures.py'), path.join(pred, 'masks.npy'), '1', out, String(first)], { encoding: 'utf8' });
   if (py.status !== 0) throw new Error(`format fixtures failed: ${py.stderr}`);
   return out;

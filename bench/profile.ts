@@ -121,7 +121,7 @@ export function profileIngest(root: string, extra: readonly string[] = []): Inge
   try {
     const db = path.join(dir, 'profile.sqlite');
     const t = performance.now();
-    const child = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '250', '--import', pathToFileURL(path.join(ROOT, 'bench', 'rusage.mjs')).href, path.join(ROOT, 'bin', 'pannuke.mjs'), 'ingest', root, '--db', db, ...extra], { encoding: 'utf8' });
+    const child = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '250', '--import', pathToFileURL(path.join(ROOT, 'bench', 'rusage.mjs')).href, path.join(ROOT, 'bin', 'pannuke.cjs'), 'ingest', root, '--db', db, ...extra], { encoding: 'utf8' });
     const wallSeconds = (performance.now() - t) / 1000;
     if (child.status !== 0) throw new Error(`ingest failed: ${child.stderr}`);
     const cpuSeconds = Number(/BENCH_CPU_US=(\d+)/.exec(child.stderr)?.[1] ?? Number.NaN) / 1e6;

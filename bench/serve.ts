@@ -33,7 +33,7 @@ function get(url: string): Promise<number> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 export async function serveTiming(root: string, db: string, data: string | undefined, label: string): Promise<ServeTiming> {
-  const args = ['--import', path.join(root, 'bench', 'rusage.mjs'), path.join(root, 'bin', 'pannuke.mjs'), 'serve', '--db', db, '--port', '0', ...(data !== undefined ? ['--data', data] : [])];
+  const args = ['--import', path.join(root, 'bench', 'rusage.mjs'), path.join(root, 'bin', 'pannuke.cjs'), 'serve', '--db', db, '--port', '0', ...(data !== undefined ? ['--data', data] : [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

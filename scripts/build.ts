@@ -12,10 +12,10 @@
  * dynamic `import()` is compiled but not run until imported: main.ts imports each command's module that
  * way, so a command runs only its own modules' top-level code, and cli/entry.ts starts the worker threads
  * (cli/warm-start.ts) before any of it runs. The first thread starts even earlier, from a bundle of its own
- * (dist/cli/warm.cjs, run by bin/pannuke.mjs before this one compiles: cli/warm.ts says what it gains).
+ * (dist/cli/warm.cjs, run by bin/pannuke.cjs before this one compiles: cli/warm.ts says what it gains).
  *
  * The CLI's bundle is CommonJS (dist/cli/entry.cjs), with `import.meta.url` set from its file name, so that
- * bin/pannuke.mjs can run it with a V8 code cache, written here once it is built (bin/bundle.mjs says why).
+ * bin/pannuke.cjs can run it with a V8 code cache, written here once it is built (bin/bundle.cjs says why).
  * The worker threads' bundles stay ES modules.
  *
  * Layout: dist/cli/entry.cjs and dist/pipeline/worker.js keep the depth of their sources, so paths built from
@@ -70,6 +70,6 @@ await build({ ...COMMON, ...CLI, entryPoints: ['src/cli/entry.ts'], outfile: 'di
 // The first worker thread, started before the bundle above compiles (src/cli/warm.ts): small enough to need no cache.
 await build({ ...COMMON, ...CLI, entryPoints: ['src/cli/warm.ts'], outfile: 'dist/cli/warm.cjs' });
 // In a child of its own: plain `node` (this script runs under tsx), whose V8 flags are those the cache is checked against.
-const writer = "import { pathToFileURL } from 'node:url'; import { writeCodeCache } from './bin/bundle.mjs'; writeCodeCache(pathToFileURL(process.argv[1]));";
-const cached = spawnSync(process.execPath, ['--input-type=module', '-e', writer, `${ROOT}/dist/cli/entry.cjs`], { cwd: ROOT, stdio: 'inherit' });
+const writer = "require('./bin/bundle.cjs').writeCodeCache(process.argv[1]);";
+const cached = spawnSync(process.execPath, ['-e', writer, `${ROOT}/dist/cli/entry.cjs`], { cwd: ROOT, stdio: 'inherit' });
 if (cached.status !== 0) throw new Error('writing the code cache failed');

@@ -8,7 +8,7 @@ import { chromium } from 'playwright-core';
 
 const root = path.resolve(import.meta.dirname, '..');
 const db = path.join(root, '.work', 'demo.sqlite');
-const server = spawn(process.execPath, [path.join(root, 'bin', 'pannuke.mjs'), 'serve', '--db', db, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, [path.join(root, 'bin', 'pannuke.cjs'), 'serve', '--db', db, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise<string>((ok, ko) => {
   let out = '';
   server.stdout.on('data', (d: Buffer) => {

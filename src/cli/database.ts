@@ -1,37 +1,18 @@
 /**
- * How commands use their --db: one option set (--db, --busy-timeout), one way to open and always close,
- * and SQLite's own errors turned into one-line errors that name the file.
+ * How commands use their --db (the options are declared in db-options.ts): one way to open and always
+ * close, and SQLite's own errors turned into one-line errors that name the file.
  */
-import type { Command } from 'commander';
-import { closeDatabase, DEFAULT_BUSY_TIMEOUT_MS, openDatabase, type Db } from '../db/open.js';
+import { closeDatabase, openDatabase, type Db } from '../db/open.js';
 import { parseDbLocation } from '../db/location.js';
 import { openStore, type StoreOptions } from '../db/open-store.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, postgresError } from '../db/postgres/errors.js';
+import { postgresError } from '../db/postgres/errors.js';
+import { DEFAULT_BUSY_TIMEOUT_MS } from '../db/timeouts.js';
 import type { Store, StoreMode } from '../db/store.js';
 import { healthWarnings } from '../db/health.js';
 import { onInterrupt } from '../interrupt.js';
 import { asPannukeError } from './failure.js';
 import { warnLine } from './warnings.js';
-import { parseMilliseconds, parseSeconds } from './options.js';
-
-export interface DbOptions {
-  db: string;
-  busyTimeout?: number;
-  /** Seconds a PostgreSQL connection attempt may take. */
-  connectTimeout?: number;
-}
-
-/** The connection options every --db command has besides --db: the lock wait and the connect timeout. */
-export function connectionOptions(command: Command): Command {
-  return command
-    .option('--busy-timeout <ms>', 'wait this long for another program\'s lock on the database, then fail', parseMilliseconds('--busy-timeout'), DEFAULT_BUSY_TIMEOUT_MS)
-    .option('--connect-timeout <s>', 'PostgreSQL: give up connecting after this many seconds', parseSeconds('--connect-timeout'), DEFAULT_CONNECT_TIMEOUT_MS / 1000);
-}
-
-/** Adds --db (required) and --busy-timeout to a command. */
-export function dbOptions(command: Command, description = 'a database written by `pannuke ingest`: a .sqlite file or postgres://user:pass@host:port/dbname[?schema=name]'): Command {
-  return connectionOptions(command.requiredOption('--db <file|url>', description));
-}
+import type { DbOptions } from './db-options.js';
 
 /**
  * A SQLite file's own connection, for `upgrade` (every other command goes through `withStore`): `inspect`

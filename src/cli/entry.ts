@@ -1,5 +1,5 @@
 /**
- * The process entry of the `pannuke` command (bin/pannuke.mjs runs the built copy of this file). It imports
+ * The process entry of the `pannuke` command (bin/pannuke.cjs runs the built copy of this file). It imports
  * only what its first lines need: the worker threads the command will need start (cli/warm-start.ts) before
  * the rest of the CLI runs (main.js, imported dynamically: in the bundle, compiled but not yet run).
  */
@@ -44,7 +44,7 @@ process.stderr.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code !== 'EPIPE') throw e;
 });
 
-// Not a top-level await: the build makes this file a CommonJS bundle (bin/bundle.mjs says why).
+// Not a top-level await: the build makes this file a CommonJS bundle (bin/bundle.cjs says why).
 void import('./main.js').then(async ({ runCli }) => {
   process.exitCode = await runCli(argv);
 });

@@ -1,5 +1,5 @@
 /**
- * Run by bin/pannuke.mjs before the CLI's bundle (dist/cli/warm.cjs, a bundle of its own of a few KB): for an
+ * Run by bin/pannuke.cjs before the CLI's bundle (dist/cli/warm.cjs, a bundle of its own of a few KB): for an
  * ingest, the first extraction thread starts booting on the other core while the main thread compiles and
  * loads the CLI (~30 ms), instead of after it; cli/entry.ts then starts the rest (warm-start.ts).
  *

@@ -13,6 +13,7 @@ import { PannukeError } from '../errors.js';
 import { shellQuote } from '../shell-quote.js';
 import * as schema from './schema.js';
 import { PACKAGE_ROOT, TOOL_VERSION } from '../meta/package.js';
+import { DEFAULT_BUSY_TIMEOUT_MS } from './timeouts.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -33,8 +34,6 @@ export interface OpenOptions {
   /** Read-only: accept a schema older than this version's (to tell how old; `pannuke upgrade`). */
   allowOlderSchema?: boolean;
 }
-
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 /** Bytes 18 and 19 of a SQLite file are 2 in WAL mode (the file format's write and read versions). */
 function isWalFile(file: string): boolean {
@@ -131,6 +130,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   }
   const db = drizzle(client, { schema }) as Db;
   try {
+    // A file made just now takes write-ahead logging before its schema: the tables are created in a few
+    // transactions, each of which would otherwise fsync the file and its journal 4 times (~20 ms in all,
+    // while the ingest's workers wait for this thread). Nothing refused would leave the file unchanged: it is new.
+    if (!readonly && !exists) useWriteAheadLog(db, file);
     if (!readonly) upgrade(db, file);
     else checkSchema(db, file, true, options.allowOlderSchema === true);
   } catch (e) {

@@ -43,6 +43,27 @@ export class SqliteStore implements Store {
     useWriteAheadLog(this.db, this.label);
   }
 
+  /** `total_changes()` when the write-ahead log was last copied into the file by `idle`. */
+  private checkpointedAt = 0;
+
+  /**
+   * Copies the write-ahead log into the database file while the caller waits for its workers (a passive
+   * checkpoint: it never waits for a lock), if anything was committed since the last time. Left to SQLite
+   * alone, the checkpoint runs inside the commit that fills the log past 1,000 pages, and its fsyncs (3–12 ms
+   * each) block the thread the workers' results wait for; the last one is left for the close, after the
+   * workers have ended. Paired 1× runs (ingest): wall ×0.988, cores used +0.015. Not inside a transaction
+   * (a fold being replaced whole): nothing is committed yet. SQLite still checkpoints by itself if the log
+   * grows past 1,000 pages between two waits.
+   */
+  idle(): void {
+    const client = this.db.$client;
+    if (this.walPending || !client.open || client.readonly || client.inTransaction) return;
+    const changes = Number(this.prepared('SELECT total_changes()').pluck().get());
+    if (changes === this.checkpointedAt) return;
+    this.checkpointedAt = changes;
+    client.pragma('wal_checkpoint(PASSIVE)');
+  }
+
   /** A Store over a connection a command already holds (closing the Store leaves it open). */
   static over(db: Db, file: string): SqliteStore {
     return new SqliteStore(db, file, false);

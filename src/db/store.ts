@@ -55,6 +55,12 @@ export interface Store {
    */
   startWriting(): void;
   /**
+   * The caller has nothing to write for a moment (its workers have not answered yet): work that would
+   * otherwise block a later write is done now. SQLite copies its write-ahead log into the file (a
+   * checkpoint, with its fsyncs); PostgreSQL has nothing to do.
+   */
+  idle(): void;
+  /**
    * Appends rows to a table, columns in the given order (PostgreSQL: one COPY; SQLite: one prepared INSERT
    * per row). Values: number, bigint, string, Buffer or null. Inside `transaction` it commits with it. Rows
    * are read one at a time, each before the next is asked for: a generator may yield the same array refilled.

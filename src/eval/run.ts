@@ -308,6 +308,7 @@ async function evaluateImages(pool: EvalPool, store: Store, o: EvalRunOptions, p
         // A promise only when a batch is written: the other images are delivered synchronously.
         return batch.length >= (o.batchSize ?? 32) ? flush() : undefined;
       },
+      idle: () => store.idle(),
     });
     // Every image is back: the threads end while the last batch is written (closed again by the caller: idempotent).
     void pool.close();

@@ -30,6 +30,8 @@ export class FoldExtraction {
   private readonly held: Extracted[] = [];
   private heldBytes = 0;
   private sink: ExtractedSink | undefined;
+  /** The loader's use of a wait for the workers, during the fold's turn. */
+  private whileWaiting: (() => void) | undefined;
   /** A delivery waiting for room (held results at their bound) or for the turn. */
   private waiting: (() => void) | undefined;
   private stopped = false;
@@ -40,6 +42,11 @@ export class FoldExtraction {
    * workers), or the extraction ended otherwise.
    */
   readonly readThrough: Promise<void>;
+  /**
+   * Resolves when the workers have answered for every image (some may still wait for their turn to load), or
+   * the extraction ended otherwise: the last fold's threads can end then, while its last rows are written.
+   */
+  readonly answered: Promise<void>;
 
   constructor(readonly fold: OpenFold, indexes: readonly number[], pool: WorkerPool<ExtractRequest, ExtractResponse>, options: { inFlight: number; holdBytes: number }) {
     const masks = fold.masks;
@@ -48,6 +55,9 @@ export class FoldExtraction {
     const layout = { height: fold.height, width: fold.width, channels: MASK_CHANNELS, classChannels: CLASS_CHANNELS };
     let readThrough = () => {};
     this.readThrough = new Promise<void>((resolve) => (readThrough = resolve));
+    let answered = () => {};
+    this.answered = new Promise<void>((resolve) => (answered = resolve));
+    let answers = 0;
     async function* records() {
       yield* recordRefs(masks, indexes);
       readThrough();
@@ -62,6 +72,7 @@ export class FoldExtraction {
       arrived: (_, response) => {
         if (response.record !== undefined) masks.recycle(response.record);
         delete response.record;
+        if (++answers === indexes.length) answered();
       },
       deliver: ({ index }, response) => {
         if (response?.ok !== true) throw response === undefined ? new Error('unreachable: every image has a request') : PannukeError.fromJSON(response.error);
@@ -72,19 +83,25 @@ export class FoldExtraction {
         this.heldBytes += response.image.buffer.byteLength;
         return this.heldBytes >= options.holdBytes ? new Promise<void>((resolve) => (this.waiting = resolve)) : undefined;
       },
+      idle: () => this.whileWaiting?.(),
     }), isBadMaskValue);
     // Its failure is thrown by load() (or dropped with stop()); never unhandled meanwhile.
-    this.finished.catch(() => undefined).finally(readThrough);
+    this.finished.catch(() => undefined).finally(() => {
+      readThrough();
+      answered();
+    });
   }
 
   /**
    * The fold's turn: every image, those held first, goes to `sink` in fold_index order (a sink returning a
-   * promise, a batch being written, holds the next image back). Resolves when the last one was delivered.
+   * promise, a batch being written, holds the next image back). `whileWaiting` is called when the next image
+   * is still on the workers and nothing else is to be delivered. Resolves when the last one was delivered.
    */
-  async load(sink: ExtractedSink): Promise<void> {
+  async load(sink: ExtractedSink, whileWaiting?: () => void): Promise<void> {
     for (let image = this.held.shift(); image !== undefined; image = this.held.shift()) await sink(image);
     // Nothing runs between the last shift and this: no image can slip into `held` after it was emptied.
     this.sink = sink;
+    this.whileWaiting = whileWaiting;
     this.heldBytes = 0;
     this.release();
     await this.finished;

@@ -20,6 +20,11 @@ export interface OrderedRun<Item, Req, Res> {
   arrived?(item: Item, response: Res): void;
   /** Checked before each item: true stops the feeding early (no error). */
   stop?(): boolean;
+  /**
+   * Called when the next item's response is not back yet, once the responses already in have been taken (a
+   * turn of the event loop later): the main thread has nothing to deliver, and may use the wait.
+   */
+  idle?(): void;
 }
 
 export async function runOrdered<Item, Req, Res>(pool: WorkerPool<Req, Res>, items: AsyncIterable<Item> | Iterable<Item>, run: OrderedRun<Item, Req, Res>): Promise<void> {
@@ -38,6 +43,17 @@ export async function runOrdered<Item, Req, Res>(pool: WorkerPool<Req, Res>, ite
     wake = undefined;
   };
   const waitForChange = () => new Promise<void>((r) => (wake = r));
+  // After a long synchronous delivery, responses wait in the message queue: setImmediate runs after the
+  // event loop has taken them, so `idle` is called only when the main thread really has nothing to do.
+  let idleCheck = false;
+  const checkIdle = () => {
+    if (run.idle === undefined || idleCheck) return;
+    idleCheck = true;
+    setImmediate(() => {
+      idleCheck = false;
+      if (!draining && failure === undefined && outstanding > 0 && !ready.has(next)) run.idle?.();
+    });
+  };
   // Delivers the items whose turn has come, one after the other. After a failure nothing more is delivered
   // (a later image must not be written after an earlier one failed).
   const drain = async () => {
@@ -59,6 +75,7 @@ export async function runOrdered<Item, Req, Res>(pool: WorkerPool<Req, Res>, ite
     } finally {
       draining = false;
       signal();
+      if (!ready.has(next)) checkIdle();
     }
   };
   try {

@@ -1,10 +1,9 @@
-// The installed command runs the built bundle with V8's code cache (bin/bundle.mjs): the build's cache is one
+// The installed command runs the built bundle with V8's code cache (bin/bundle.cjs): the build's cache is one
 // V8 takes, and a cache that is not for these bytes, damaged, not a file or missing is never used: the command
 // still runs, from the bundle alone.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -21,7 +20,7 @@ beforeEach(() => {
   fs.rmSync(pkg, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(bundle), { recursive: true });
   fs.mkdirSync(path.join(pkg, 'bin'));
-  for (const f of ['pannuke.mjs', 'bundle.mjs']) fs.copyFileSync(path.join(ROOT, 'bin', f), path.join(pkg, 'bin', f));
+  for (const f of ['pannuke.cjs', 'bundle.cjs']) fs.copyFileSync(path.join(ROOT, 'bin', f), path.join(pkg, 'bin', f));
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'));
   fs.copyFileSync(BUILT, bundle);
@@ -30,14 +29,14 @@ beforeEach(() => {
 
 /** Whether V8 took the cache, asked in a child of its own (plain `node`, the flags the cache was made for). */
 function accepted(): boolean {
-  const code = `import { codeCacheAccepted } from ${JSON.stringify(pathToFileURL(path.join(pkg, 'bin', 'bundle.mjs')).href)}; console.log(codeCacheAccepted(${JSON.stringify(pathToFileURL(bundle).href)}));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 20_000 });
+  const code = `const { codeCacheAccepted } = require(${JSON.stringify(path.join(pkg, 'bin', 'bundle.cjs'))}); console.log(codeCacheAccepted(${JSON.stringify(bundle)}));`;
+  const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 20_000 });
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as boolean;
 }
 
 function version(): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [path.join(pkg, 'bin', 'pannuke.mjs'), '--version'], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(process.execPath, [path.join(pkg, 'bin', 'pannuke.cjs'), '--version'], { encoding: 'utf8', timeout: 20_000 });
   return { code: r.status, out: r.stdout.trim(), err: r.stderr };
 }
 

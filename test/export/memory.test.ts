@@ -36,7 +36,7 @@ function grow(file: string, target: number): number {
  */
 function peakRssMb(args: string[]): number {
   const once = () => {
-    const r = spawnSync(process.execPath, ['--import', path.join(ROOT, 'bench', 'rusage.mjs'), path.join(ROOT, 'bin', 'pannuke.mjs'), ...args, '--force'], { encoding: 'utf8', cwd: ROOT });
+    const r = spawnSync(process.execPath, ['--import', path.join(ROOT, 'bench', 'rusage.mjs'), path.join(ROOT, 'bin', 'pannuke.cjs'), ...args, '--force'], { encoding: 'utf8', cwd: ROOT });
     expect(r.status, r.stderr).toBe(0);
     return Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(r.stderr)?.[1]) / 1024;
   };

@@ -250,7 +250,7 @@ describe.skipIf(skipBecause(!available, 'the format fixtures need Debian\'s pyth
     try {
       expect(fs.statSync(big).size).toBeGreaterThan(0x1fffffe8); // V8's longest string
       // the installed command (the build `npm ci` makes), as a user runs it: no TypeScript loader in its memory
-      const bin = path.resolve(import.meta.dirname, '../../bin/pannuke.mjs');
+      const bin = path.resolve(import.meta.dirname, '../../bin/pannuke.cjs');
       const rusage = path.resolve(import.meta.dirname, '../../bench/rusage.mjs');
       const r = spawnSync(process.execPath, ['--import', rusage, bin, 'eval', 'run', big, '--db', db, '--name', 'big-file', '--fold', '1'], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);

@@ -3,13 +3,11 @@ import os from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { openFolds } from '../../dataset/fold.js';
-import { CLASS_NAMES } from '../../db/schema.js';
 import { extractAhead, ingest, startExtractionPool } from '../../pipeline/ingest.js';
 import type { FoldExtraction } from '../../pipeline/fold-extraction.js';
 import { checkOutput, databaseFiles, inputsOf } from '../../output/guard.js';
 import { parseDbLocation } from '../../db/location.js';
-import { ingestTargetOf } from '../../db/open-store.js';
-import { connectionOptions, withStore, type DbOptions } from '../database.js';
+import { connectionOptions, type DbOptions } from '../db-options.js';
 import { formatNumber, formatTable } from '../format.js';
 import type { Io } from '../io.js';
 import { parseFolds, parseIntIn } from '../options.js';
@@ -42,6 +40,9 @@ export async function runIngest(root: string, opts: IngestCommandOptions, io: Io
         await nextTurn(); // the first requests reach the workers before opening the database blocks this thread
       }
     }
+    // The database's code (driver, schema, migrations: ~20 ms of this thread) loads only now, while the
+    // workers extract: imported above, it ran before the first image reached them.
+    const [{ withStore }, { ingestTargetOf }, { CLASS_NAMES }] = await Promise.all([import('../database.js'), import('../../db/open-store.js'), import('../../db/schema.js')]);
     const summary = await withStore(opts, 'load', async (store) => {
       const target = await ingestTargetOf(store);
       try {

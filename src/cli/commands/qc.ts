@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { exampleUnit, qcCounts, qcExamples } from '../../query/qc.js';
-import { dbOptions, withStore, type DbOptions } from '../database.js';
+import { withStore } from '../database.js';
+import { dbOptions, type DbOptions } from '../db-options.js';
 import { formatNumber, formatTable } from '../format.js';
 import { EXIT_HELP, type Io } from '../io.js';
 import { parseNonNegativeInt } from '../options.js';

@@ -8,7 +8,8 @@ import { recordedSources } from '../../query/sources.js';
 import { isLoopbackName } from '../../serve/guard.js';
 import { Explorer } from '../../serve/server.js';
 import { Tiles } from '../../serve/tiles.js';
-import { dbOptions, withStore, type DbOptions } from '../database.js';
+import { withStore } from '../database.js';
+import { dbOptions, type DbOptions } from '../db-options.js';
 import { EXIT_HELP, type Io } from '../io.js';
 
 interface ServeOptions extends DbOptions {

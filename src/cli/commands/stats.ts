@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { classByTissue, GROUP_KEYS, groupedStats, type GroupKey } from '../../query/stats.js';
 import { findSubsetId } from '../../subset/store.js';
-import { dbOptions, withStore, type DbOptions } from '../database.js';
+import { withStore } from '../database.js';
+import { dbOptions, type DbOptions } from '../db-options.js';
 import { EXIT_HELP, type Io } from '../io.js';
 import { parseChoiceList, parseFormat } from '../options.js';
 import { writeRows, type Format } from '../../export/text.js';

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { isInterruptedWrite, schemaVersions } from '../../db/open.js';
 import { parseDbLocation } from '../../db/location.js';
 import type { PostgresStore } from '../../db/postgres/store.js';
-import { dbOptions, withDatabase, withStore, type DbOptions } from '../database.js';
+import { withDatabase, withStore } from '../database.js';
+import { dbOptions, type DbOptions } from '../db-options.js';
 import type { Io } from '../io.js';
 
 /**

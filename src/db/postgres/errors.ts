@@ -1,13 +1,9 @@
 /**
- * What the PostgreSQL backend says without loading it: the default connect timeout (a CLI option's default)
- * and the one-line error for what the server or the connection said. Apart from store.ts so that a command
- * on SQLite never loads node-postgres (its start-up costs every command ~30 ms: it probes for the Cloudflare
- * runtime at load, which loads Node's fetch).
+ * What the PostgreSQL backend says without loading it: the one-line error for what the server or the
+ * connection said. Apart from store.ts so that a command on SQLite never loads node-postgres (its start-up
+ * costs every command ~30 ms: it probes for the Cloudflare runtime at load, which loads Node's fetch).
  */
 import { PannukeError } from '../../errors.js';
-
-/** How long connecting (and opening: migrations checked, the writer lock taken) may take, by default. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** A one-line error for what the server or the connection said. */
 export function postgresError(cause: unknown, label: string, doing: string): PannukeError {

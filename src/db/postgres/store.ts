@@ -25,7 +25,8 @@ import type { DbLocation } from '../location.js';
 import { exactInteger, type RowSet, type Store, type StoreMode } from '../store.js';
 import { copyRow, numberPlaceholders } from './encode.js';
 import { addGeometryColumns, type PostgisState } from './postgis.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, postgresError } from './errors.js';
+import { postgresError } from './errors.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../timeouts.js';
 
 export const PG_MIGRATIONS_FOLDER = path.join(MIGRATIONS_FOLDER, 'postgres');
 const MIGRATIONS_TABLE = '__drizzle_migrations';
@@ -226,6 +227,10 @@ export class PostgresStore implements Store {
 
   startWriting(): void {
     // PostgreSQL's write-ahead log is always on: nothing changes before the first write.
+  }
+
+  idle(): void {
+    // The server checkpoints on its own.
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<void> {

@@ -13,12 +13,12 @@
  * run as code). Then V8 may still reject it (another V8 version or flags); either way the bundle compiles as
  * usual, a little slower. Nothing is written at run time: the cache is part of the build.
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import vm from 'node:vm';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+'use strict';
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const { createRequire } = require('node:module');
 
 const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {';
 const WRAPPER_TAIL = '\n})';
@@ -54,9 +54,8 @@ function cacheFor(bundle, digest) {
   }
 }
 
-/** Runs the bundle as Node runs a CommonJS main module. */
-export function runBundle(url) {
-  const bundle = fileURLToPath(url);
+/** Runs the bundle (its path) as Node runs a CommonJS main module. */
+function runBundle(bundle) {
   if (!fs.existsSync(bundle)) {
     // A checkout that was never built (`npm ci` builds it): one line, not a stack trace; 3 = internal error.
     process.stderr.write(`pannuke: ${bundle} is missing: build it with \`npm run build\` (\`npm ci\` does)\n`);
@@ -68,8 +67,7 @@ export function runBundle(url) {
 }
 
 /** `npm run build`: writes the bundle's code cache (under a temporary name, then renamed). */
-export function writeCodeCache(url) {
-  const bundle = fileURLToPath(url);
+function writeCodeCache(bundle) {
   const { script, digest } = compile(bundle, false);
   const file = cacheFileOf(bundle);
   const partial = `${file}.${process.pid}.partial`;
@@ -79,7 +77,9 @@ export function writeCodeCache(url) {
 }
 
 /** Whether the bundle's cache is there and V8 takes it (tests). */
-export function codeCacheAccepted(url) {
-  const { script } = compile(fileURLToPath(url), true);
+function codeCacheAccepted(bundle) {
+  const { script } = compile(bundle, true);
   return script.cachedDataRejected === false;
 }
+
+module.exports = { runBundle, writeCodeCache, codeCacheAccepted };
