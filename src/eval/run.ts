@@ -313,6 +313,9 @@ async function evaluateImages(pool: EvalPool, store: Store, o: EvalRunOptions, p
     // Every image is back: the threads end while the last batch is written (closed again by the caller: idempotent).
     void pool.close();
     await flush();
+    // The threads hold the file open (each reads the ground truth) until they have ended, and only then can
+    // the close return it to rollback-journal mode: the log is copied into the file now, while they end.
+    store.idle();
   } catch (e) {
     // Bad input (a NaN in the prediction): this run's images are removed, so the set is as it was.
     await writer.remove(written).catch(() => undefined);
