@@ -33,6 +33,11 @@ export interface OpenOptions {
   mustExist?: boolean;
   /** Read-only: accept a schema older than this version's (to tell how old; `pannuke upgrade`). */
   allowOlderSchema?: boolean;
+  /**
+   * The caller writes in write-ahead-log mode (a Store that loads): a file created now takes it before its
+   * schema, not at the first row (closeDatabase returns it to rollback-journal mode either way).
+   */
+  writeAheadLog?: boolean;
 }
 
 /** Bytes 18 and 19 of a SQLite file are 2 in WAL mode (the file format's write and read versions). */
@@ -130,10 +135,11 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   }
   const db = drizzle(client, { schema }) as Db;
   try {
-    // A file made just now takes write-ahead logging before its schema: the tables are created in a few
-    // transactions, each of which would otherwise fsync the file and its journal 4 times (~20 ms in all,
-    // while the ingest's workers wait for this thread). Nothing refused would leave the file unchanged: it is new.
-    if (!readonly && !exists) useWriteAheadLog(db, file);
+    // A file made just now for a loading Store takes write-ahead logging before its schema: the tables are
+    // created in a few transactions, each of which would otherwise fsync the file and its journal 4 times
+    // (~20 ms in all, while the ingest's workers wait for this thread). The switch is otherwise left for the
+    // first write so that a refused command leaves a file unchanged: this one is new.
+    if (!readonly && !exists && options.writeAheadLog === true) useWriteAheadLog(db, file);
     if (!readonly) upgrade(db, file);
     else checkSchema(db, file, true, options.allowOlderSchema === true);
   } catch (e) {

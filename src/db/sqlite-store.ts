@@ -31,8 +31,9 @@ export class SqliteStore implements Store {
   }
 
   static open(file: string, mode: StoreMode, options: Pick<OpenOptions, 'busyTimeout'> = {}): SqliteStore {
-    const store = new SqliteStore(openDatabase(file, { ...options, readonly: mode === 'read', mustExist: mode !== 'load' }), file, true);
-    store.walPending = mode === 'load' || mode === 'bulk';
+    const writeAheadLog = mode === 'load' || mode === 'bulk';
+    const store = new SqliteStore(openDatabase(file, { ...options, readonly: mode === 'read', mustExist: mode !== 'load', writeAheadLog }), file, true);
+    store.walPending = writeAheadLog;
     return store;
   }
 

@@ -84,16 +84,24 @@ describe('kill -9 at random moments, then rerun', () => {
 
 describe('Ctrl-C', () => {
   it('SIGINT mid-ingest exits 130; the same command then finishes the job', async () => {
-    const db = path.join(dir, 'sigint.sqlite');
-    const child = spawnCli(['ingest', data, '--db', db, '--batch-size', '2', '--workers', '1']);
-    const t0 = Date.now();
-    while (imageCount(db) < 5 && child.exitCode === null && Date.now() - t0 < 20_000) await sleep(2);
-    child.kill('SIGINT');
-    expect((await exitOf(child)).code).toBe(130);
-    expect(imageCount(db)).toBeLessThan(TOTAL);
-    expect((await cli('ingest', data, '--db', db)).code).toBe(0);
-    expect(contentHash(db)).toBe(cleanHash);
-  }, 60_000);
+    // The ingest writes its last 115 images in ~0.2 s: on a loaded machine this process can miss that window
+    // between two polls, and the kill then lands after the last image (exit 130 all the same, nothing left to
+    // resume). Such a trial is run again: what is tested is a kill while images remain.
+    for (let trial = 0; ; trial++) {
+      const db = path.join(dir, `sigint-${trial}.sqlite`);
+      const child = spawnCli(['ingest', data, '--db', db, '--batch-size', '2', '--workers', '1']);
+      const t0 = Date.now();
+      while (imageCount(db) < 5 && child.exitCode === null && Date.now() - t0 < 20_000) await sleep(2);
+      if (child.exitCode !== null && trial < 4) continue; // done before a poll saw it
+      child.kill('SIGINT');
+      expect((await exitOf(child)).code).toBe(130);
+      if (imageCount(db) === TOTAL && trial < 4) continue;
+      expect(imageCount(db)).toBeLessThan(TOTAL);
+      expect((await cli('ingest', data, '--db', db)).code).toBe(0);
+      expect(contentHash(db)).toBe(cleanHash);
+      break;
+    }
+  }, 120_000);
 });
 
 describe('concurrency', () => {
