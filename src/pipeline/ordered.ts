@@ -51,7 +51,14 @@ export async function runOrdered<Item, Req, Res>(pool: WorkerPool<Req, Res>, ite
     idleCheck = true;
     setImmediate(() => {
       idleCheck = false;
-      if (!draining && failure === undefined && outstanding > 0 && !ready.has(next)) run.idle?.();
+      if (draining || failure !== undefined || outstanding === 0 || ready.has(next)) return;
+      try {
+        run.idle?.();
+      } catch (e) {
+        // A checkpoint that failed (a full disk): the run ends as if a delivery had failed.
+        failure ??= e;
+        signal();
+      }
     });
   };
   // Delivers the items whose turn has come, one after the other. After a failure nothing more is delivered
