@@ -60,4 +60,52 @@ describe('runOrdered', () => {
     expect(out).toBe(0);
     expect(maxOut).toBeLessThanOrEqual(4);
   });
+
+  it('idle is called only while the next response is still out, never during a delivery', async () => {
+    const arrived = new Set<number>();
+    let next = 0;
+    let delivering = false;
+    const calls: { next: number; wasIn: boolean; during: boolean }[] = [];
+    await runOrdered(slowPool, Array.from({ length: 40 }, (_, i) => i), {
+      inFlight: 6,
+      request: (n) => n,
+      arrived: (n) => void arrived.add(n),
+      // Every fourth delivery is asynchronous (a batch written to a server): idle must wait for it.
+      deliver: async (n) => {
+        delivering = true;
+        if (n % 4 === 3) await sleep(3);
+        next = n + 1;
+        delivering = false;
+      },
+      idle: () => void calls.push({ next, wasIn: arrived.has(next), during: delivering }),
+    });
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.filter((c) => c.wasIn || c.during)).toEqual([]);
+  });
+
+  it('an idle that fails (a checkpoint on a full disk) ends the run like a failed delivery', async () => {
+    let out = 0;
+    const delivered: number[] = [];
+    let failedAt = Number.NaN;
+    const deliveredAt: number[] = [];
+    const pool = { run: async (n: number) => { out++; await sleep(4 + (n % 3)); out--; return n; } } as unknown as WorkerPool<number, number>;
+    let idles = 0;
+    await expect(runOrdered(pool, Array.from({ length: 100 }, (_, i) => i), {
+      inFlight: 4,
+      request: (n) => n,
+      deliver: (n) => {
+        delivered.push(n);
+        deliveredAt.push(performance.now());
+      },
+      idle: () => {
+        if (++idles === 3) {
+          failedAt = performance.now();
+          throw new Error('SQLITE_FULL: database or disk is full');
+        }
+      },
+    })).rejects.toThrow('SQLITE_FULL');
+    expect(out).toBe(0);
+    expect(deliveredAt.every((t) => t <= failedAt)).toBe(true);
+    expect(delivered.length).toBeLessThan(100);
+  });
 });
