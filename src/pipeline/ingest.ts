@@ -185,7 +185,7 @@ export async function ingest(target: IngestTarget, folds: readonly OpenFold[], o
           void extraction?.readThrough.then(() => extractionOf(plan[k + 1]));
           // The threads end once the last image is extracted: their teardown (~10 ms of each) runs on the
           // cores the last batches' writes and the checkpoint's fsyncs leave idle.
-          if (k === lastWithImages) void extraction?.answered.then(() => { (globalThis as any).__t?.('answered'); return pool?.close(); });
+          if (k === lastWithImages) void extraction?.answered.then(() => pool?.close());
           if (extraction !== undefined) await loadFold(p.fold, extraction, target, options.batchSize ?? 64, onImage, commit);
         };
         if (p.replace) {
