@@ -8,6 +8,12 @@
  *
  * Written with 'data' events rather than an async iterator over the stream: a promise per chunk, the extra
  * Transform of `openMember` and their garbage cost as much CPU as inflate itself here (bench/profile.ts).
+ *
+ * A chunk is checked and cut one microtask after it arrives, not in its 'data' event: node:zlib emits 'data'
+ * from inside its callback and starts inflating the next chunk only after the handler returns, so work done
+ * in the handler made inflate (on libuv's pool) and this thread take turns. Deferred, the next chunk inflates
+ * while this one is checked and cut: the member's read took 0.73-0.76× the wall time of the two in turn
+ * (inflate + CRC-32 of a 2.5 GB member, the same CPU time).
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -54,21 +60,42 @@ const collectYoung: (() => void) | undefined = (() => {
 const COLLECT_EVERY_CHUNKS = 4;
 let chunks = 0;
 
-port.on('message', (m: ToReader) => {
-  if (m.type === 'recycle') buffers.give(m.buffer);
-  else if (++credits > 0 && bytes.isPaused()) bytes.resume();
-});
-bytes.on('data', (chunk: Buffer) => {
-  check.update(chunk);
-  if (++chunks % COLLECT_EVERY_CHUNKS === 0) collectYoung?.();
-  cutter.push(chunk, ({ index, bytes: record }) => {
-    credits--;
-    send({ type: 'record', index, buffer: record.buffer as ArrayBuffer }, [record.buffer as ArrayBuffer]);
-  });
+/** Chunks out of inflate not yet checked and cut, oldest first. */
+const inflated: Buffer[] = [];
+let scheduled = false;
+let ended = false;
+let finished = false;
+
+/** Checks and cuts the chunks waiting, while the consumer has credits; pauses inflate when it has none. */
+function drain(): void {
+  scheduled = false;
+  while (credits > 0 && !finished) {
+    const chunk = inflated.shift();
+    if (chunk === undefined) break;
+    check.update(chunk);
+    if (++chunks % COLLECT_EVERY_CHUNKS === 0) collectYoung?.();
+    cutter.push(chunk, ({ index, bytes: record }) => {
+      credits--;
+      send({ type: 'record', index, buffer: record.buffer as ArrayBuffer }, [record.buffer as ArrayBuffer]);
+    });
+  }
   if (credits <= 0) bytes.pause();
-});
-bytes.on('error', fail);
-bytes.on('end', () => {
+  else if (inflated.length === 0) {
+    if (ended) finish();
+    else if (bytes.isPaused()) bytes.resume();
+  }
+}
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(drain);
+}
+
+/** After the member's last chunk was checked and cut. */
+function finish(): void {
+  if (finished) return;
+  finished = true;
   try {
     // Only now: the member was read to its end and its CRC-32 and length matched.
     check.verify();
@@ -77,4 +104,21 @@ bytes.on('end', () => {
   } catch (e) {
     fail(e);
   }
+}
+
+port.on('message', (m: ToReader) => {
+  if (m.type === 'recycle') buffers.give(m.buffer);
+  else if (++credits > 0) drain();
+});
+bytes.on('data', (chunk: Buffer) => {
+  inflated.push(chunk);
+  schedule();
+});
+bytes.on('error', (e: unknown) => {
+  finished = true;
+  fail(e);
+});
+bytes.on('end', () => {
+  ended = true;
+  schedule();
 });
