@@ -38,8 +38,8 @@ const COMMON: BuildOptions = {
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
-  // A native addon: loaded from node_modules at run time.
-  external: ['better-sqlite3'],
+  // Native addons: loaded from node_modules at run time.
+  external: ['better-sqlite3', '@node-rs/crc32'],
   logLevel: 'warning',
 };
 

@@ -14,9 +14,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import zlib from 'node:zlib';
 import { headerSize, NPY_PREFIX_BYTES, parseHeader } from '../npy/header.js';
 import type { Role, FoldFiles } from './layout.js';
+import { crc32 } from './crc32.js';
 import { openMember } from './zip-member.js';
 
 export const SAMPLED_BLOCKS = 16;
@@ -60,7 +60,7 @@ export async function fingerprint(files: FoldFiles, role: Role, kind?: Fingerpri
   const want = kind ?? 'sampled';
   if (want === 'zip-crc32') {
     let crc = 0;
-    for await (const chunk of fs.createReadStream(path, { highWaterMark: 8 << 20 }) as AsyncIterable<Buffer>) crc = zlib.crc32(chunk, crc);
+    for await (const chunk of fs.createReadStream(path, { highWaterMark: 8 << 20 }) as AsyncIterable<Buffer>) crc = crc32(chunk, crc);
     return { ...base, fingerprint: crcText(crc), kind: want };
   }
   const hash = want === 'full' ? await hashStream(fs.createReadStream(path, { highWaterMark: 8 << 20 }), stat.size, true) : sampledFile(path, stat.size);
