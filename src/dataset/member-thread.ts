@@ -28,6 +28,8 @@ export interface MemberReadJob {
   indexes: number[];
   /** Records the thread may send before the first credit comes back. */
   ahead: number;
+  /** Read node:zlib's stream even where the pulled read works (member-reader.ts; tests keep that path right). */
+  stream?: boolean;
 }
 
 export type FromReader = { type: 'record'; index: number; buffer: ArrayBuffer } | { type: 'end' } | { type: 'error'; error: SerializedError };
@@ -42,7 +44,8 @@ export class MemberRecords implements RecordSource {
   /** The reader threads of the reads under way, to send buffers back to. */
   private readonly readers = new Set<Worker>();
 
-  constructor(private readonly stream: NpyStream, private readonly member: ZipMember) {}
+  /** `options.viaStream`: see MemberReadJob.stream. */
+  constructor(private readonly stream: NpyStream, private readonly member: ZipMember, private readonly options: { viaStream?: boolean } = {}) {}
 
   get path() { return this.stream.path; }
   get header() { return this.stream.header; }
@@ -73,7 +76,7 @@ export class MemberRecords implements RecordSource {
       yield* this.stream.read(wanted);
       return;
     }
-    const job: MemberReadJob = { path: this.stream.path, member: this.member, dataOffset: this.stream.header.dataOffset, recordBytes: this.stream.recordBytes, count: this.stream.count, indexes: wanted, ahead: AHEAD };
+    const job: MemberReadJob = { path: this.stream.path, member: this.member, dataOffset: this.stream.header.dataOffset, recordBytes: this.stream.recordBytes, count: this.stream.count, indexes: wanted, ahead: AHEAD, ...(this.options.viaStream === true && { stream: true }) };
     const reader = startThread(THREADS.memberReader, job);
     this.readers.add(reader);
     const inbox: FromReader[] = [];

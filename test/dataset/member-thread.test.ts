@@ -23,9 +23,9 @@ beforeAll(async () => {
   expect((await cli('synth', data, '--images-per-fold', '40', '--size', '48', '--seed', '7', '--folds', '1')).code).toBe(0);
 }, 60_000);
 
-async function source(zip: string): Promise<MemberRecords> {
+async function source(zip: string, viaStream = false): Promise<MemberRecords> {
   const member = (await npyMembers(zip)).find((m) => m.name.endsWith('masks.npy'))!;
-  return new MemberRecords(await NpyStream.open(`${zip}:${member.name}`, member.uncompressedSize, (chunk) => openMember(member, chunk)), member);
+  return new MemberRecords(await NpyStream.open(`${zip}:${member.name}`, member.uncompressedSize, (chunk) => openMember(member, chunk)), member, { viaStream });
 }
 
 /** The records of the unpacked file, read directly (the independent reference). */
@@ -47,12 +47,13 @@ async function collect(records: AsyncIterable<{ index: number; bytes: Uint8Array
   return out;
 }
 
-describe('a zip member read by a thread of its own', () => {
+// Each test twice: the pulled read (inflate into each record's buffer) and node:zlib's stream, its fallback.
+describe.each([['pulled', false], ['streamed', true]])('a zip member read by a thread of its own, %s', (_, viaStream) => {
   for (const store of [false, true]) {
     it(`${store ? 'stored' : 'deflate'}: every record, and a sparse subset, equal the unpacked file's, in order`, async () => {
       const zip = path.join(dir, `fold1-${store ? 'stored' : 'deflate'}.zip`);
       await zipFold(data, 1, zip, { store });
-      const masks = await source(zip);
+      const masks = await source(zip, viaStream);
       const all = Array.from({ length: 40 }, (_, i) => i);
       const got = await collect(masks.read(all), (b) => masks.recycle(b));
       expect(got.map((r) => r.index)).toEqual(all);
@@ -68,7 +69,7 @@ describe('a zip member read by a thread of its own', () => {
   it('a consumer that stops early ends the thread, and the source reads again', async () => {
     const zip = path.join(dir, 'fold1-early.zip');
     await zipFold(data, 1, zip);
-    const masks = await source(zip);
+    const masks = await source(zip, viaStream);
     const all = Array.from({ length: 40 }, (_, i) => i);
     let taken = 0;
     for await (const r of masks.read(all)) {
@@ -88,7 +89,7 @@ describe('a zip member read by a thread of its own', () => {
     const at = member.dataStart + 128 + 39 * 48 * 48 * 6 * 8 + 3; // in the last record
     bytes.writeUInt8(bytes.readUInt8(at) ^ 0x10, at);
     fs.writeFileSync(zip, bytes);
-    const masks = await source(zip);
+    const masks = await source(zip, viaStream);
     const seen: number[] = [];
     const failure = await (async () => {
       for await (const r of masks.read(Array.from({ length: 40 }, (_, i) => i))) seen.push(r.index);
