@@ -44,8 +44,11 @@ export class MemberInflater {
     this.check = new MemberCheck(member);
   }
 
-  /** Opens the member, or undefined when node:zlib no longer has the synchronous write (read the stream then). */
-  static open(member: ZipMember): MemberInflater | undefined {
+  /**
+   * The member, read from `fd` (the archive, open for reading: the caller's to close, after `close`), or
+   * undefined when node:zlib no longer has the synchronous write (read the stream then).
+   */
+  static open(member: ZipMember, fd: number): MemberInflater | undefined {
     let inflate: InflateInternals | undefined;
     if (member.method === 8) {
       inflate = zlib.createInflateRaw() as InflateInternals;
@@ -56,7 +59,7 @@ export class MemberInflater {
       // Errors are read from `errored` after each write; the event would otherwise go unhandled.
       inflate.on('error', () => undefined);
     }
-    return new MemberInflater(member, fs.openSync(member.zip, 'r'), inflate);
+    return new MemberInflater(member, fd, inflate);
   }
 
   /** Fills `out` with the member's next bytes: fewer than `out.length` only at its end. */
@@ -80,9 +83,9 @@ export class MemberInflater {
     this.check.verify();
   }
 
+  /** Frees zlib's state (the file stays open: it is the caller's). */
   close(): void {
     this.inflate?.destroy();
-    fs.closeSync(this.fd);
   }
 
   /** One write into out[outOffset, outOffset + outLength): the bytes it produced. */

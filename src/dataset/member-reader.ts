@@ -94,7 +94,7 @@ function streamed(): Read {
   const cutter = new RecordCutter(job.dataOffset, job.recordBytes, job.indexes, buffers);
   const check = new MemberCheck(job.member);
   // Chunks of at most 1 MiB (as NpyStream's), two of them inflated ahead.
-  const bytes = memberBytes(job.member, Math.min(job.recordBytes, 1 << 20), 2);
+  const bytes = memberBytes(job.member, Math.min(job.recordBytes, 1 << 20), 2, job.fd);
 
   /**
    * A young-generation collection every few chunks. zlib hands each chunk out in a fresh 1 MiB buffer; V8
@@ -179,7 +179,7 @@ function streamed(): Read {
 
 let read: Read = { credit: () => undefined };
 try {
-  const inflater = job.stream === true ? undefined : MemberInflater.open(job.member);
+  const inflater = job.stream === true ? undefined : MemberInflater.open(job.member, job.fd);
   read = inflater === undefined ? streamed() : pulled(inflater);
 } catch (e) {
   fail(e);

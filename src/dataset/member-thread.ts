@@ -9,8 +9,10 @@
  *
  * A read of few records (one tile of `pannuke serve`) is not worth starting a thread: it is read here.
  */
+import fs from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { PannukeError, type SerializedError } from '../errors.js';
+import { streamError } from '../npy/stream-errors.js';
 import type { NpyStream } from '../npy/stream.js';
 import type { NpyRecord, RecordSource } from '../npy/source.js';
 import { startThread, THREADS } from '../worker-threads.js';
@@ -20,6 +22,11 @@ import type { ZipMember } from './zip-member.js';
 export interface MemberReadJob {
   path: string;
   member: ZipMember;
+  /**
+   * The archive, opened by the thread's starter, which closes it once the thread has ended: a thread
+   * terminated halfway through a member (a consumer that stops early) cannot close what it opened.
+   */
+  fd: number;
   /** Where the .npy's data starts, the size of one record and their number (from its header). */
   dataOffset: number;
   recordBytes: number;
@@ -76,7 +83,13 @@ export class MemberRecords implements RecordSource {
       yield* this.stream.read(wanted);
       return;
     }
-    const job: MemberReadJob = { path: this.stream.path, member: this.member, dataOffset: this.stream.header.dataOffset, recordBytes: this.stream.recordBytes, count: this.stream.count, indexes: wanted, ahead: AHEAD, ...(this.options.viaStream === true && { stream: true }) };
+    let fd: number;
+    try {
+      fd = fs.openSync(this.member.zip, 'r');
+    } catch (e) {
+      throw streamError(e, this.stream.path);
+    }
+    const job: MemberReadJob = { path: this.stream.path, member: this.member, fd, dataOffset: this.stream.header.dataOffset, recordBytes: this.stream.recordBytes, count: this.stream.count, indexes: wanted, ahead: AHEAD, ...(this.options.viaStream === true && { stream: true }) };
     const reader = startThread(THREADS.memberReader, job);
     this.readers.add(reader);
     const inbox: FromReader[] = [];
@@ -115,6 +128,7 @@ export class MemberRecords implements RecordSource {
       this.readers.delete(reader);
       reader.removeAllListeners('exit');
       await reader.terminate();
+      fs.closeSync(fd);
     }
   }
 }

@@ -54,11 +54,12 @@ export class MemberCheck {
 /**
  * The member's uncompressed bytes, unchecked (pass them through a MemberCheck), in chunks of about
  * `chunkBytes` (kept within 64 KiB..16 MiB). `aheadChunks`: how many chunks inflate may hold ready before
- * the reader takes them, so that it keeps working while the reader is busy.
+ * the reader takes them, so that it keeps working while the reader is busy. `fd`: the archive, already open.
  */
-export function memberBytes(m: ZipMember, chunkBytes = 1 << 20, aheadChunks = 1): Readable {
+export function memberBytes(m: ZipMember, chunkBytes = 1 << 20, aheadChunks = 1, fd?: number): Readable {
   const chunkSize = Math.min(Math.max(chunkBytes, 1 << 16), 1 << 24);
-  const raw = fs.createReadStream(m.zip, { start: m.dataStart, end: m.dataStart + m.compressedSize - 1, highWaterMark: m.method === 0 ? chunkSize : 1 << 20 });
+  // From `fd` when given (the caller's to close), else from a file opened and closed here.
+  const raw = fs.createReadStream(m.zip, { start: m.dataStart, end: m.dataStart + m.compressedSize - 1, highWaterMark: m.method === 0 ? chunkSize : 1 << 20, ...(fd !== undefined && { fd, autoClose: false }) });
   if (m.method === 0) return raw;
   // zlib's streams are Transforms and take their options (Node's types leave them out).
   const inflate = raw.pipe(zlib.createInflateRaw({ chunkSize, readableHighWaterMark: aheadChunks * chunkSize } as zlib.ZlibOptions));

@@ -71,12 +71,19 @@ describe.each([['pulled', false], ['streamed', true]])('a zip member read by a t
     await zipFold(data, 1, zip);
     const masks = await source(zip, viaStream);
     const all = Array.from({ length: 40 }, (_, i) => i);
+    // Files open in this process (Linux): the archive opened for the thread is closed once it has ended.
+    const openFiles = () => (fs.existsSync('/proc/self/fd') ? fs.readdirSync('/proc/self/fd').length : 0);
+    const before = openFiles();
     let taken = 0;
     for await (const r of masks.read(all)) {
       void r;
-      if (++taken === 3) break;
+      if (++taken === 3) {
+        if (before > 0) expect(openFiles()).toBeGreaterThan(before); // the archive, open while the thread reads
+        break;
+      }
     }
     expect(taken).toBe(3);
+    expect(openFiles()).toBe(before);
     expect((await collect(masks.read(all))).map((r) => r.bytes)).toEqual(onDisk(all));
     masks.close();
   });
