@@ -59,7 +59,12 @@ interface Row {
 async function medianRun<T extends { seconds: number }>(n: number, f: () => T | Promise<T>): Promise<T & { range: readonly [number, number]; runs: T[] }> {
   const runs: T[] = [];
   for (let i = 0; i < n; i++) runs.push(await f());
-  runs.sort((a, b) => a.seconds - b.seconds);
+  return medianOf(runs);
+}
+
+/** The run of median wall time among runs already made, with the range and every run. */
+function medianOf<T extends { seconds: number }>(made: T[]): T & { range: readonly [number, number]; runs: T[] } {
+  const runs = [...made].sort((a, b) => a.seconds - b.seconds);
   return { ...(runs[Math.floor((runs.length - 1) / 2)] as T), range: [(runs[0] as T).seconds, (runs.at(-1) as T).seconds], runs };
 }
 
@@ -272,15 +277,15 @@ async function zipRows(z: { scale: number; dir: string; dbFile: string; folders:
   // speed drifts within minutes (the same floor took 1.2-2.9 CPU-s within an hour), and the ratio should
   // compare the two at the same speed.
   const floors: ReturnType<typeof zipFloor>[] = [];
-  const ingests: Awaited<ReturnType<typeof ingestCli>>[] = [];
+  const ingests: ReturnType<typeof ingestCli>[] = [];
   for (let round = 0; round < z.repeat; round++) {
     z.drop?.();
     floors.push(zipFloor(zips));
     z.drop?.();
-    ingests.push(await ingestCli(zips, z.dbFile));
+    ingests.push(ingestCli(zips, z.dbFile));
   }
-  const inflate = await medianRun(z.repeat, () => floors.shift() as (typeof floors)[number]);
-  const fromZip = await medianRun(z.repeat, () => ingests.shift() as (typeof ingests)[number]);
+  const inflate = medianOf(floors);
+  const fromZip = medianOf(ingests);
   // Issue 23's bound: the zips cannot beat the folders (the same work, plus inflating), nor inflate a member
   // faster than one core does, nor do the work's CPU time faster than the cores allow.
   const cores = os.availableParallelism();

@@ -28,6 +28,7 @@ const INPUT_BYTES = 1 << 20;
 const SCRATCH_BYTES = 1 << 20;
 
 export class MemberInflater {
+  /** Compressed bytes read ahead (deflate only). */
   private readonly input = new Uint8Array(INPUT_BYTES);
   private inOffset = 0;
   private inLength = 0;
@@ -62,6 +63,11 @@ export class MemberInflater {
     return new MemberInflater(member, fd, inflate);
   }
 
+  /** Bytes of the member passed so far (filled or skipped). */
+  get position(): number {
+    return this.produced;
+  }
+
   /** Fills `out` with the member's next bytes: fewer than `out.length` only at its end. */
   fill(out: Uint8Array): number {
     let at = 0;
@@ -88,45 +94,58 @@ export class MemberInflater {
     this.inflate?.destroy();
   }
 
-  /** One write into out[outOffset, outOffset + outLength): the bytes it produced. */
+  /** One read or inflate into out[outOffset, outOffset + outLength): the bytes it produced, checked. */
   private step(out: Uint8Array, outOffset: number, outLength: number): number {
-    if (this.inLength === 0 && this.compressedLeft > 0) this.refill();
-    let made: number;
-    if (this.inflate === undefined) {
-      // Stored: the bytes are the member's.
-      made = Math.min(outLength, this.inLength);
-      out.set(this.input.subarray(this.inOffset, this.inOffset + made), outOffset);
-      this.inOffset += made;
-      this.inLength -= made;
-      if (made === 0) this.ended = true;
-    } else {
-      const handle = this.inflate._handle as ZlibHandle;
-      const state = this.inflate._writeState as Uint32Array;
-      // With the last compressed bytes, Z_FINISH: zlib then reports deflate data that stops before its end.
-      const flush = this.inLength === 0 && this.compressedLeft === 0 ? zlib.constants.Z_FINISH : zlib.constants.Z_NO_FLUSH;
-      handle.writeSync(flush, this.input, this.inOffset, this.inLength, out, outOffset, outLength);
-      if (this.inflate.errored !== null) throw this.inflate.errored;
-      made = outLength - (state[0] as number);
-      const used = this.inLength - (state[1] as number);
-      this.inOffset += used;
-      this.inLength -= used;
-      // No progress with room to write: the deflate stream has ended.
-      if (made === 0 && used === 0) this.ended = true;
-    }
+    const made = this.inflate === undefined ? this.readStored(out, outOffset, outLength) : this.inflateInto(this.inflate, out, outOffset, outLength);
     this.produced += made;
     if (this.produced > this.member.uncompressedSize) throw this.damaged(`member holds more than the ${this.member.uncompressedSize} bytes the archive records`);
     this.check.update(out.subarray(outOffset, outOffset + made));
     return made;
   }
 
+  /** A stored member's bytes are the archive's: read straight into `out`. */
+  private readStored(out: Uint8Array, outOffset: number, outLength: number): number {
+    const want = Math.min(outLength, this.compressedLeft);
+    if (want === 0) {
+      this.ended = true;
+      return 0;
+    }
+    const n = fs.readSync(this.fd, out, outOffset, want, this.readAt);
+    if (n === 0) throw this.archiveEnds();
+    this.readAt += n;
+    this.compressedLeft -= n;
+    return n;
+  }
+
+  private inflateInto(inflate: InflateInternals, out: Uint8Array, outOffset: number, outLength: number): number {
+    if (this.inLength === 0 && this.compressedLeft > 0) this.refill();
+    const handle = inflate._handle as ZlibHandle;
+    const state = inflate._writeState as Uint32Array;
+    // With the last compressed bytes, Z_FINISH: zlib then reports deflate data that stops before its end.
+    const flush = this.inLength === 0 && this.compressedLeft === 0 ? zlib.constants.Z_FINISH : zlib.constants.Z_NO_FLUSH;
+    handle.writeSync(flush, this.input, this.inOffset, this.inLength, out, outOffset, outLength);
+    if (inflate.errored !== null) throw inflate.errored;
+    const made = outLength - (state[0] as number);
+    const used = this.inLength - (state[1] as number);
+    this.inOffset += used;
+    this.inLength -= used;
+    // No progress with room to write: the deflate stream has ended.
+    if (made === 0 && used === 0) this.ended = true;
+    return made;
+  }
+
   private refill(): void {
     const want = Math.min(this.input.length, this.compressedLeft);
     const n = fs.readSync(this.fd, this.input, 0, want, this.readAt);
-    if (n === 0) throw this.damaged(`the archive ends inside the member, ${this.compressedLeft} compressed bytes short`);
+    if (n === 0) throw this.archiveEnds();
     this.readAt += n;
     this.compressedLeft -= n;
     this.inOffset = 0;
     this.inLength = n;
+  }
+
+  private archiveEnds(): PannukeError {
+    return this.damaged(`the archive ends inside the member, ${this.compressedLeft} compressed bytes short`);
   }
 
   private damaged(message: string): PannukeError {

@@ -52,19 +52,15 @@ interface Read {
 /** Inflates each wanted record into its own buffer, while the consumer has credits. */
 function pulled(inflater: MemberInflater): Read {
   let next = 0;
-  let position = 0;
   let done = false;
   const pump = () => {
     if (done) return;
     try {
       while (credits > 0 && next < job.indexes.length) {
         const index = job.indexes[next] as number;
-        const start = job.dataOffset + index * job.recordBytes;
-        position += inflater.skip(start - position);
+        inflater.skip(job.dataOffset + index * job.recordBytes - inflater.position);
         const record = buffers.take();
-        const filled = inflater.fill(record);
-        position += filled;
-        if (filled < job.recordBytes) {
+        if (inflater.fill(record) < job.recordBytes) {
           // A length or CRC-32 that differs from the archive's says more than a short .npy.
           inflater.finish();
           throw truncatedAt(index, job.count, job.path);

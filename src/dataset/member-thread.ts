@@ -90,7 +90,13 @@ export class MemberRecords implements RecordSource {
       throw streamError(e, this.stream.path);
     }
     const job: MemberReadJob = { path: this.stream.path, member: this.member, fd, dataOffset: this.stream.header.dataOffset, recordBytes: this.stream.recordBytes, count: this.stream.count, indexes: wanted, ahead: AHEAD, ...(this.options.viaStream === true && { stream: true }) };
-    const reader = startThread(THREADS.memberReader, job);
+    let reader: Worker;
+    try {
+      reader = startThread(THREADS.memberReader, job);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
     this.readers.add(reader);
     const inbox: FromReader[] = [];
     let failure: Error | undefined;
