@@ -8,6 +8,7 @@ import { EXIT } from './io.js';
 import { describeFailure } from './failure.js';
 import { writeError } from '../output/write-error.js';
 import { warmStart } from './warm-start.js';
+import { exitIfIdle, idleBaseline } from './exit.js';
 
 const argv = process.argv.slice(2);
 warmStart(argv);
@@ -44,7 +45,10 @@ process.stderr.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code !== 'EPIPE') throw e;
 });
 
+const baseline = idleBaseline();
 // Not a top-level await: the build makes this file a CommonJS bundle (bin/bundle.cjs says why).
 void import('./main.js').then(async ({ runCli }) => {
   process.exitCode = await runCli(argv);
+  // A turn later: what the command's last step queued (a setImmediate) runs first.
+  setImmediate(() => exitIfIdle(baseline));
 });
