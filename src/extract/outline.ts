@@ -35,8 +35,12 @@ const DX = [1, 0, -1, 0] as const;
 const DY = [0, 1, 0, -1] as const;
 const E = 0, S = 1, W = 2, N = 3;
 
-/** Grids reused between calls (one thread traces one outline at a time). */
-const scratch = { part: new Int32Array(0), stack: new Int32Array(0), topVisited: new Uint8Array(0) };
+/**
+ * Grids reused between calls (one thread traces one outline at a time), and the corners of the ring being
+ * traced: collected there, each ring is then made once at its final size (a growing array, its two rotated
+ * slices and their concatenation were most of what an extraction thread allocated, and so of its collections).
+ */
+const scratch = { part: new Int32Array(0), stack: new Int32Array(0), topVisited: new Uint8Array(0), corners: new Int32Array(256) };
 
 /**
  * Traces the outline of the pixels where `inside(col, row)` holds within the inclusive box
@@ -94,7 +98,8 @@ export function traceOutline(
     if (k === 0 || part[i - gw] === k || topVisited[i] === 1) continue;
     const sx = i % gw;
     const sy = (i - sx) / gw;
-    const corners: number[] = [];
+    let corners = scratch.corners;
+    let m = 0;
     let x = sx, y = sy, dir = E;
     for (;;) {
       if (dir === E) topVisited[y * gw + x] = 1;
@@ -114,29 +119,39 @@ export function traceOutline(
       else if (c && !d) next = S;
       else if (a && !c) next = W;
       else next = N; // b && !a
-      if (next !== dir) corners.push(x - 1 + minCol, y - 1 + minRow);
+      if (next !== dir) {
+        if (m + 2 > corners.length) {
+          const grown = new Int32Array(2 * corners.length);
+          grown.set(corners);
+          corners = scratch.corners = grown;
+        }
+        corners[m++] = x - 1 + minCol;
+        corners[m++] = y - 1 + minRow;
+      }
       const closed = x === sx && y === sy && next === E;
       dir = next;
       if (closed) break;
     }
-    polygons[k - 1]!.push(startAtSmallest(corners));
+    polygons[k - 1]!.push(startAtSmallest(corners, m));
   }
   for (const rings of polygons) {
-    const [exterior, ...holes] = rings;
-    holes.sort((p, q) => (p[1] as number) - (q[1] as number) || (p[0] as number) - (q[0] as number));
-    rings.splice(0, rings.length, exterior as Ring, ...holes);
+    if (rings.length < 3) continue; // no holes to order, or one
+    const holes = rings.slice(1).sort((p, q) => (p[1] as number) - (q[1] as number) || (p[0] as number) - (q[0] as number));
+    rings.splice(1, holes.length, ...holes);
   }
   return { polygons, perimeter };
 }
 
-/** Rotates a ring (flat, open) to start at its smallest (y, x) vertex and closes it. */
-function startAtSmallest(flat: number[]): Ring {
+/** The ring of the first `m` values of `flat` (x, y pairs, open), rotated to start at its smallest (y, x) vertex, and closed. */
+function startAtSmallest(flat: Int32Array, m: number): Ring {
   let best = 0;
-  for (let i = 2; i < flat.length; i += 2) {
+  for (let i = 2; i < m; i += 2) {
     const y = flat[i + 1] as number, by = flat[best + 1] as number;
     if (y < by || (y === by && (flat[i] as number) < (flat[best] as number))) best = i;
   }
-  const ring = [...flat.slice(best), ...flat.slice(0, best)];
-  ring.push(ring[0] as number, ring[1] as number);
+  const ring: Ring = new Array<number>(m + 2);
+  for (let i = 0; i < m; i++) ring[i] = flat[(best + i) % m] as number;
+  ring[m] = flat[best] as number;
+  ring[m + 1] = flat[best + 1] as number;
   return ring;
 }
