@@ -1,9 +1,9 @@
 /** Option parsers shared by commands: validated with zod at the edge, errors as usage errors. */
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { PannukeError } from '../errors.js';
 import { FORMATS, type Format } from '../export/text.js';
 
-export function parse<T>(schema: z.ZodType<T>, value: unknown, option: string): T {
+export function parse<T>(schema: z.ZodMiniType<T>, value: unknown, option: string): T {
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new PannukeError('BAD_OPTION', `${option}: ${result.error.issues.map((i) => i.message).join('; ')} (got '${String(value)}')`);
@@ -11,7 +11,7 @@ export function parse<T>(schema: z.ZodType<T>, value: unknown, option: string): 
   return result.data;
 }
 
-const Fold = z.string().trim().regex(/^[123]$/, 'folds are 1, 2 or 3').transform(Number);
+const Fold = z.pipe(z.string().check(z.trim(), z.regex(/^[123]$/, 'folds are 1, 2 or 3')), z.transform(Number));
 
 /** "1,3" → [1, 3] (sorted, unique). */
 export const parseFolds = (value: string): number[] => [...new Set(value.split(',').map((s) => parse(Fold, s, '--folds')))].sort();
@@ -19,20 +19,20 @@ export const parseFolds = (value: string): number[] => [...new Set(value.split('
 /** One fold: "3" → 3. */
 export const parseFold = (value: string): number => parse(Fold, value, '--fold');
 
-const wholeNumber = () => z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number);
+const wholeNumber = () => z.pipe(z.string().check(z.trim(), z.regex(/^\d+$/, 'must be a whole number')), z.transform(Number));
 
 export const parsePositiveInt = (option: string) => (value: string): number =>
-  parse(wholeNumber().pipe(z.number().positive('must be positive').max(Number.MAX_SAFE_INTEGER, 'too large')), value, option);
+  parse(z.pipe(wholeNumber(), z.number().check(z.positive('must be positive'), z.maximum(Number.MAX_SAFE_INTEGER, 'too large'))), value, option);
 
 export const parseNonNegativeInt = (option: string) => (value: string): number =>
-  parse(wholeNumber().pipe(z.number().max(Number.MAX_SAFE_INTEGER, 'too large')), value, option);
+  parse(z.pipe(wholeNumber(), z.number().check(z.maximum(Number.MAX_SAFE_INTEGER, 'too large'))), value, option);
 
 export const parseIntIn = (option: string, min: number, max: number) => (value: string): number =>
-  parse(wholeNumber().pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`)), value, option);
+  parse(z.pipe(wholeNumber(), z.number().check(z.minimum(min, `must be at least ${min}`), z.maximum(max, `must be at most ${max}`))), value, option);
 
 /** One of `values`, in any case ("CSV" is csv). */
 export function parseChoice<T extends string>(option: string, values: readonly T[]) {
-  return (value: string): T => parse(z.string().trim().toLowerCase().pipe(z.enum(values as [T, ...T[]], { error: `expected one of ${values.join(', ')}` })), value, option);
+  return (value: string): T => parse(z.pipe(z.string().check(z.trim(), z.toLowerCase()), z.enum(values as [T, ...T[]], { error: `expected one of ${values.join(', ')}` })), value, option);
 }
 
 export const parseFormat = (value: string): Format => parseChoice('--format', FORMATS)(value);

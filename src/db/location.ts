@@ -3,14 +3,14 @@
  * (`postgres://user:pass@host:port/dbname[?schema=name]`, `postgresql://` too). The schema defaults to
  * `public`; every table, view and lock of pannuke-db lives in it, so one server database can hold several.
  */
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { PannukeError } from '../errors.js';
 
 export type DbLocation =
   | { kind: 'sqlite'; file: string; label: string }
   | { kind: 'postgres'; connectionString: string; schema: string; label: string };
 
-const SCHEMA_NAME = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case identifier: letters, digits and _ (at most 63)');
+const SCHEMA_NAME = z.string().check(z.regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case identifier: letters, digits and _ (at most 63)'));
 
 export const isPostgresUrl = (value: string): boolean => /^postgres(ql)?:\/\//i.test(value);
 

@@ -7,7 +7,7 @@
  *   then       a Python dict literal {'descr': ..., 'fortran_order': ..., 'shape': (...), } (latin-1; UTF-8 in 3.0)
  *   data       starts right after, C-order records.
  */
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { PannukeError } from '../errors.js';
 import { parseDtype, SUPPORTED_DTYPES, type Dtype } from './dtype.js';
 
@@ -16,7 +16,7 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59] as const;
 const HeaderDict = z.object({
   descr: z.string(),
   fortran_order: z.boolean(),
-  shape: z.array(z.number().int().nonnegative()),
+  shape: z.array(z.int().check(z.nonnegative())),
 });
 
 export interface NpyHeader {

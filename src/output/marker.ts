@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as z from 'zod';
+import * as z from '../zod.js';
 
 export const OUTPUT_MARKER = '.pannuke-output.json';
 

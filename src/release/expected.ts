@@ -1,13 +1,13 @@
 /** The per-image figures of the real release (data/pannuke-release.json, with its source), decoded. */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import * as z from 'zod';
+import * as z from '../zod.js';
 
 const ReleaseData = z.object({
   source: z.string(),
   tissues: z.array(z.string()),
   classes: z.array(z.string()),
-  folds: z.array(z.object({ fold: z.number().int(), tissues: z.string(), counts: z.string() })),
+  folds: z.array(z.object({ fold: z.int(), tissues: z.string(), counts: z.string() })),
 });
 
 export interface ExpectedImage {

@@ -15,7 +15,7 @@
  * Nucleus filters (class, subset, quirk, ranges) select nuclei; an image is listed when one of its nuclei
  * passes them (or, with none given, every image of the folds and tissues).
  */
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { CLASS_NAMES } from '../db/schema.js';
 import { PannukeError } from '../errors.js';
 
@@ -38,24 +38,27 @@ const classId = (v: string): number => {
   return k + 1;
 };
 
-const finite = (name: string) => z.string().transform((v, ctx) => {
+const finite = (name: string) => z.pipe(z.string(), z.transform((v: string, ctx) => {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n)) {
-    ctx.addIssue({ code: 'custom', message: `${name} must be a number` });
+    ctx.issues.push({ code: 'custom', message: `${name} must be a number`, input: v });
     return z.NEVER;
   }
   return n;
-});
+}));
+
+/** An optional string parameter, turned into something else when given. */
+const given = <T>(f: (v: string) => T) => z.pipe(z.optional(z.string()), z.transform((v: string | undefined) => (v === undefined ? undefined : f(v))));
 
 const shape = {
-  fold: z.string().optional().transform((v) => (v === undefined ? undefined : list(v).map(Number))).pipe(z.array(z.number().int().min(1).max(3)).optional()),
-  tissue: z.string().optional().transform((v) => (v === undefined ? undefined : list(v))),
-  class: z.string().optional().transform((v) => (v === undefined ? undefined : list(v).map(classId))),
-  subset: z.string().max(64).optional(),
-  quirk: z.string().optional().transform((v) => (v === undefined ? undefined : list(v))).pipe(z.array(z.enum(Object.keys(QUIRKS) as [Quirk, ...Quirk[]])).optional()),
-  set: z.string().max(200).optional(),
-  sort: z.string().max(64).optional(),
-  page: z.string().optional().transform((v) => (v === undefined ? 1 : Number(v))).pipe(z.number().int().min(1).max(1_000_000)),
+  fold: z.pipe(given((v) => list(v).map(Number)), z.optional(z.array(z.int().check(z.minimum(1), z.maximum(3))))),
+  tissue: given(list),
+  class: given((v) => list(v).map(classId)),
+  subset: z.optional(z.string().check(z.maxLength(64))),
+  quirk: z.pipe(given(list), z.optional(z.array(z.enum(Object.keys(QUIRKS) as [Quirk, ...Quirk[]])))),
+  set: z.optional(z.string().check(z.maxLength(200))),
+  sort: z.optional(z.string().check(z.maxLength(64))),
+  page: z.pipe(z.pipe(z.optional(z.string()), z.transform((v: string | undefined) => (v === undefined ? 1 : Number(v)))), z.int().check(z.minimum(1), z.maximum(1_000_000))),
 };
 
 export interface Filter {
