@@ -118,7 +118,8 @@ describe('NpyFile: errors name the file and the problem', () => {
     ['truncated', handMade(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", f8), 'NPY_TRUNCATED', /truncated: shape \(3,\) of <f8 needs \d+ bytes, found \d+ \(2 whole records of 3\)/],
     ['object dtype', handMade(1, "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", f8), 'NPY_DTYPE', /'\|O'/],
     ['complex dtype', handMade(1, "{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", f8), 'NPY_DTYPE', /complex/],
-    ['structured dtype', handMade(1, "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (2,), }", f8), 'NPY_BAD_HEADER', /descr/],
+    ['structured dtype', handMade(1, "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (2,), }", f8), 'NPY_BAD_HEADER', /descr: .*expected string/],
+    ['negative dimension', handMade(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (-2,), }", f8), 'NPY_BAD_HEADER', /shape\.0: .*>=0/],
     ['garbage header', handMade(1, "{'descr': '<f8', 'fortran_order': Maybe, 'shape': (2,), }", f8), 'NPY_BAD_HEADER', /Maybe/],
   ];
   for (const [name, bytes, code, message] of cases) {
