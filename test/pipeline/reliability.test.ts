@@ -105,37 +105,69 @@ describe('Ctrl-C', () => {
 });
 
 describe('concurrency', () => {
+  // The writer is frozen (SIGSTOP) at each look, so how fast it runs cannot decide what the test sees: a look
+  // lands between two of its commits or inside one, and either way a reader must see whole images only.
   it('a second ingest refuses at once while one runs; readers see only whole images', async () => {
     const db = path.join(dir, 'busy.sqlite');
     const child = spawnCli(['ingest', data, '--db', db, '--batch-size', '1', '--workers', '1']);
-    let polls = 0;
-    let partial = 0;
+    const seen = new Set<number>();
     let refused: Awaited<ReturnType<typeof cli>> | undefined;
-    while (child.exitCode === null) {
-      const n = imageCount(db);
-      if (n > 0) {
-        const reader = new Database(db, { readonly: true });
-        const broken = reader.prepare('SELECT count(*) FROM images i WHERE nucleus_count != (SELECT count(*) FROM nuclei n WHERE n.image_id = i.id)').pluck().get();
-        reader.close();
-        expect(broken).toBe(0);
-        polls++;
-        if (n < TOTAL) partial++;
-        if (refused === undefined && n < TOTAL - 20) {
-          const t0 = performance.now();
-          refused = await cli('ingest', data, '--db', db);
-          expect(performance.now() - t0).toBeLessThan(6000);
+    try {
+      while (child.exitCode === null) {
+        const n = imageCount(db);
+        if (n > 0 && n < TOTAL && !seen.has(n) && child.kill('SIGSTOP')) {
+          try {
+            seen.add(n);
+            const reader = new Database(db, { readonly: true });
+            const broken = reader.prepare('SELECT count(*) FROM images i WHERE nucleus_count != (SELECT count(*) FROM nuclei n WHERE n.image_id = i.id)').pluck().get();
+            reader.close();
+            expect(broken).toBe(0);
+            if (refused === undefined && (await betweenCommits(child, db))) {
+              // the writer is alive and holds no lock: the second ingest must refuse on its run row alone
+              const t0 = performance.now();
+              refused = await cli('ingest', data, '--db', db);
+              expect(performance.now() - t0).toBeLessThan(6000);
+            }
+          } finally {
+            child.kill('SIGCONT');
+          }
         }
+        await sleep(5);
       }
-      await sleep(5);
+    } finally {
+      child.kill('SIGCONT');
     }
     expect((await exitOf(child)).code, child.output().err).toBe(0);
     expect(refused?.code).toBe(1);
     expect(refused?.err).toMatch(/another ingest is writing this database \(run 1, pid \d+/);
-    expect(partial).toBeGreaterThan(2);
-    expect(polls).toBeGreaterThan(2);
+    expect(seen.size).toBeGreaterThan(2);
     expect(contentHash(db)).toBe(cleanHash);
   }, 60_000);
 });
+
+/**
+ * Leaves a stopped writer stopped outside any transaction: while it is inside one (the write lock taken), lets
+ * it run on for a moment and stops it again. False if it ended meanwhile.
+ */
+async function betweenCommits(child: ReturnType<typeof spawnCli>, db: string): Promise<boolean> {
+  const probe = new Database(db, { timeout: 0 });
+  try {
+    for (;;) {
+      try {
+        probe.exec('BEGIN IMMEDIATE');
+        probe.exec('ROLLBACK');
+        return true;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+      }
+      child.kill('SIGCONT');
+      await sleep(1);
+      if (child.exitCode !== null || !child.kill('SIGSTOP')) return false;
+    }
+  } finally {
+    probe.close();
+  }
+}
 
 describe('changed source files', () => {
   it('are refused with a hint, leaving the database as it was; --replace re-ingests the fold', async () => {
