@@ -3,7 +3,7 @@
  * One mechanism, three units: images (ingest, verify, synth, export masks) with the nuclei so far, nuclei
  * (row exports) and bytes (fetch).
  */
-import cliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import type { Io } from './io.js';
 import { formatNumber } from './format.js';
 
@@ -35,13 +35,21 @@ function reporter(io: Io, label: string, units: Units, intervalSeconds: number):
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   if (io.stderr.isTTY === true) {
-    const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {percentage}% | ${units.bar} | ETA {left}`, stream: io.stderr as NodeJS.WritableStream, hideCursor: true },
-      cliProgress.Presets.shades_classic,
-    );
+    // The bar's library loads only for a terminal, and without holding up the command's start (~5 ms of the
+    // main thread, which worker threads wait for): updates before it is there are not shown.
+    let bar: SingleBar | undefined;
+    let stopped = false;
+    void import('cli-progress').then(({ default: cliProgress }) => {
+      if (stopped) return;
+      bar = new cliProgress.SingleBar(
+        { format: `${label} [{bar}] {percentage}% | ${units.bar} | ETA {left}`, stream: io.stderr as NodeJS.WritableStream, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+    });
     let running = false;
     return {
       update(done, total, extra) {
+        if (bar === undefined) return;
         const t = total ?? done;
         const s = seconds();
         const fields = { ...units.fields(done, t, s, extra?.nuclei ?? 0), left: eta(done, total, s) };
@@ -53,7 +61,8 @@ function reporter(io: Io, label: string, units: Units, intervalSeconds: number):
         bar.update(done, fields);
       },
       stop() {
-        if (running) bar.stop();
+        stopped = true;
+        if (running) bar?.stop();
         running = false;
       },
     };
