@@ -5,6 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { PannukeError } from '../errors.js';
+import { yieldToMainThread } from '../thread-priority.js';
 import { extractImage, recordBuffer, type ExtractScratch } from '../extract/image.js';
 import { packImage } from '../handoff/packed.js';
 import { decodeNumeric } from '../npy/decode.js';
@@ -19,6 +20,7 @@ import { GroundTruthReader } from './ground-truth.js';
 
 const port = parentPort;
 if (port === null) throw new Error('eval/worker.ts must run in a worker thread');
+yieldToMainThread();
 
 const scratch: ExtractScratch = {};
 const matchScratch: MatchScratch = {};

@@ -6,6 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { PannukeError } from '../errors.js';
+import { yieldToMainThread } from '../thread-priority.js';
 import { digestRecord, extractImage, recordBuffer, type ExtractScratch } from '../extract/image.js';
 import { packImage } from '../handoff/packed.js';
 import { decodeNumeric } from '../npy/decode.js';
@@ -14,6 +15,7 @@ import type { ExtractRequest, ExtractResponse } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker.ts must run in a worker thread');
+yieldToMainThread();
 
 const scratch: ExtractScratch = {};
 let decodeScratch: Float64Array | undefined;

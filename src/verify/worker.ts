@@ -1,6 +1,7 @@
 /** A verify worker: reads one mask record (or takes the one sent along) and checks the image's stored rows. */
 import { parentPort } from 'node:worker_threads';
 import { PannukeError } from '../errors.js';
+import { yieldToMainThread } from '../thread-priority.js';
 import { decodeNumeric } from '../npy/decode.js';
 import { RecordFile } from '../npy/records.js';
 import { checkImage } from './check.js';
@@ -8,6 +9,7 @@ import type { VerifyRequest, VerifyResponse } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('verify/worker.ts must run in a worker thread');
+yieldToMainThread();
 
 const scratch: { raster?: Float64Array } = {};
 let buffer: Uint8Array | undefined;
