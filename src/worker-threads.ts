@@ -39,8 +39,13 @@ export function workerEntry(name: string): URL {
   return new URL(fromSource ? `./${name}-bootstrap.mjs` : `../${name}.js`, import.meta.url);
 }
 
-export function startThread(kind: ThreadKind, workerData?: unknown): Worker {
-  return new Worker(workerEntry(kind.name), { resourceLimits: { maxYoungGenerationSizeMb: kind.youngGenerationMb }, ...(workerData !== undefined && { workerData }) });
+/** `transferList`: what in `workerData` moves to the thread instead of being copied (ArrayBuffers). */
+export function startThread(kind: ThreadKind, workerData?: unknown, transferList?: readonly ArrayBuffer[]): Worker {
+  return new Worker(workerEntry(kind.name), {
+    resourceLimits: { maxYoungGenerationSizeMb: kind.youngGenerationMb },
+    ...(workerData !== undefined && { workerData }),
+    ...(transferList !== undefined && transferList.length > 0 && { transferList: [...transferList] }),
+  });
 }
 
 interface EarlyThreads {

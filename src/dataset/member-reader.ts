@@ -38,6 +38,12 @@ const fail = (e: unknown) => {
 
 const job = workerData as MemberReadJob;
 const buffers = new RecordBuffers(job.recordBytes);
+for (const b of job.buffers ?? []) buffers.give(b);
+/** The end, with this thread's unused buffers for the next member's reader. */
+const sendEnd = () => {
+  const spare = buffers.drain();
+  send({ type: 'end', spare }, spare);
+};
 let credits = job.ahead;
 const sendRecord = (index: number, record: Uint8Array) => {
   credits--;
@@ -72,7 +78,7 @@ function pulled(inflater: MemberInflater): Read {
         done = true;
         // Only now: the member was read to its end and its CRC-32 and length matched.
         inflater.finish();
-        send({ type: 'end' });
+        sendEnd();
       }
     } catch (e) {
       done = true;
@@ -148,7 +154,7 @@ function streamed(): Read {
       // Only now: the member was read to its end and its CRC-32 and length matched.
       check.verify();
       if (!cutter.done) throw truncatedAt(cutter.index, job.count, job.path);
-      send({ type: 'end' });
+      sendEnd();
     } catch (e) {
       fail(e);
     }

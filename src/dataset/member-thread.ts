@@ -37,15 +37,55 @@ export interface MemberReadJob {
   ahead: number;
   /** Read node:zlib's stream even where the pulled read works (member-reader.ts; tests keep that path right). */
   stream?: boolean;
+  /** Record buffers to fill before making new ones (transferred: those of the member read before). */
+  buffers?: ArrayBuffer[];
 }
 
-export type FromReader = { type: 'record'; index: number; buffer: ArrayBuffer } | { type: 'end' } | { type: 'error'; error: SerializedError };
+/** `spare`: the thread's unused record buffers, handed back with its end for the next member's reader. */
+export type FromReader = { type: 'record'; index: number; buffer: ArrayBuffer } | { type: 'end'; spare: ArrayBuffer[] } | { type: 'error'; error: SerializedError };
 export type ToReader = { type: 'credit' } | { type: 'recycle'; buffer: ArrayBuffer };
 
 /** Reads of fewer records than this stay on the calling thread. */
 const THREAD_MIN_RECORDS = 4;
 /** Records in transit between the reader thread and its consumer (3 MiB each for PanNuke). */
 const AHEAD = 2;
+
+/**
+ * Record buffers move between the members of a run (a fold's masks, then the next fold's). Before, each
+ * member's reader thread made its own, and the last ones of every member (still with the extraction workers
+ * when its reader ended) stayed in that member's stream's pool until the command ended: ~25 MB more after
+ * each fold (three folds from the zips peaked 15–25 MB higher; the whole release at 258 MB, over its
+ * 256 MB budget). Now such a buffer goes to a reader of another member of the same record size if one runs
+ * (the next fold's, read ahead), or waits here for the next one to start, which is also given the buffers
+ * the previous reader held at its end. At most SPARE_KEEP wait: about what one reader uses (AHEAD in
+ * transit, the rest with the workers).
+ */
+const spare: ArrayBuffer[] = [];
+const SPARE_KEEP = 10;
+/** The reader threads running, with their record size. */
+const running = new Map<Worker, number>();
+
+/** Gives `buffer` to a running reader of records of its size, or keeps it for the next; false if neither. */
+function reuse(buffer: ArrayBuffer): boolean {
+  for (const [reader, bytes] of running) {
+    if (bytes === buffer.byteLength) {
+      reader.postMessage({ type: 'recycle', buffer } satisfies ToReader, [buffer]);
+      return true;
+    }
+  }
+  if (spare.length >= SPARE_KEEP) return false;
+  spare.push(buffer);
+  return true;
+}
+
+/** The waiting buffers of exactly `bytes` (another member's records may be of another size), taken. */
+function takeSpare(bytes: number): ArrayBuffer[] {
+  const taken: ArrayBuffer[] = [];
+  for (let i = spare.length - 1; i >= 0; i--) {
+    if ((spare[i] as ArrayBuffer).byteLength === bytes) taken.push(...spare.splice(i, 1));
+  }
+  return taken;
+}
 
 export class MemberRecords implements RecordSource {
   /** The reader threads of the reads under way, to send buffers back to. */
@@ -61,8 +101,9 @@ export class MemberRecords implements RecordSource {
 
   recycle(buffer: ArrayBuffer): void {
     const reader = this.readers.values().next().value;
-    if (reader === undefined) this.stream.recycle(buffer);
-    else reader.postMessage({ type: 'recycle', buffer } satisfies ToReader, [buffer]);
+    if (reader !== undefined) reader.postMessage({ type: 'recycle', buffer } satisfies ToReader, [buffer]);
+    // Its member was read to the end: the buffer goes to the next member's reader.
+    else if (!reuse(buffer)) this.stream.recycle(buffer);
   }
 
   checkIntegrity(): Promise<void> {
@@ -89,15 +130,17 @@ export class MemberRecords implements RecordSource {
     } catch (e) {
       throw streamError(e, this.stream.path);
     }
-    const job: MemberReadJob = { path: this.stream.path, member: this.member, fd, dataOffset: this.stream.header.dataOffset, recordBytes: this.stream.recordBytes, count: this.stream.count, indexes: wanted, ahead: AHEAD, ...(this.options.viaStream === true && { stream: true }) };
+    const buffers = takeSpare(this.stream.recordBytes);
+    const job: MemberReadJob = { path: this.stream.path, member: this.member, fd, dataOffset: this.stream.header.dataOffset, recordBytes: this.stream.recordBytes, count: this.stream.count, indexes: wanted, ahead: AHEAD, buffers, ...(this.options.viaStream === true && { stream: true }) };
     let reader: Worker;
     try {
-      reader = startThread(THREADS.memberReader, job);
+      reader = startThread(THREADS.memberReader, job, buffers);
     } catch (e) {
       fs.closeSync(fd);
       throw e;
     }
     this.readers.add(reader);
+    running.set(reader, this.stream.recordBytes);
     const inbox: FromReader[] = [];
     let failure: Error | undefined;
     let wake: (() => void) | undefined;
@@ -125,13 +168,18 @@ export class MemberRecords implements RecordSource {
           await new Promise<void>((resolve) => (wake = resolve));
           continue;
         }
-        if (m.type === 'end') return;
+        if (m.type === 'end') {
+          running.delete(reader); // not given back its own buffers as it ends
+          for (const b of m.spare) reuse(b);
+          return;
+        }
         if (m.type === 'error') throw PannukeError.fromJSON(m.error);
         yield { index: m.index, bytes: new Uint8Array(m.buffer) };
         reader.postMessage({ type: 'credit' } satisfies ToReader);
       }
     } finally {
       this.readers.delete(reader);
+      running.delete(reader);
       reader.removeAllListeners('exit');
       await reader.terminate();
       fs.closeSync(fd);

@@ -54,6 +54,11 @@ export class RecordBuffers {
   give(buffer: ArrayBuffer): void {
     if (buffer.byteLength >= this.recordBytes && this.free.length < this.keep) this.free.push(buffer);
   }
+
+  /** The given-back buffers, handed over (the pool is left empty). */
+  drain(): ArrayBuffer[] {
+    return this.free.splice(0);
+  }
 }
 
 /** How a worker gets a record: it reads it from the file itself (positioned read), or the bytes come along. */

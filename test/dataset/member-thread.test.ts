@@ -18,9 +18,13 @@ const dir = tempDir('member-thread');
 const data = path.join(dir, 'data');
 const masksFile = path.join(data, 'Fold 1', 'masks', 'fold1', 'masks.npy');
 
+const other = path.join(dir, 'other');
+
 beforeAll(async () => {
   // 40 images of 48 × 48: each record is 110,592 bytes, so a 1 MiB chunk holds several and records straddle chunks.
   expect((await cli('synth', data, '--images-per-fold', '40', '--size', '48', '--seed', '7', '--folds', '1')).code).toBe(0);
+  // Other masks of the same record size: a member whose reader is given the first member's buffers.
+  expect((await cli('synth', other, '--images-per-fold', '40', '--size', '48', '--seed', '8', '--folds', '1')).code).toBe(0);
 }, 60_000);
 
 async function source(zip: string, viaStream = false): Promise<MemberRecords> {
@@ -29,8 +33,8 @@ async function source(zip: string, viaStream = false): Promise<MemberRecords> {
 }
 
 /** The records of the unpacked file, read directly (the independent reference). */
-function onDisk(indexes: number[]): string[] {
-  const file = NpyFile.open(masksFile);
+function onDisk(indexes: number[], npy = masksFile): string[] {
+  const file = NpyFile.open(npy);
   try {
     return indexes.map((i) => Buffer.from(file.readRecord(i, new Uint8Array(file.recordBytes))).toString('base64'));
   } finally {
@@ -65,6 +69,36 @@ describe.each([['pulled', false], ['streamed', true]])('a zip member read by a t
       masks.close();
     });
   }
+
+  it('buffers given back after their member ended fill the next member\'s records, whole: its bytes, never the old ones', async () => {
+    const zipA = path.join(dir, 'fold1-a.zip');
+    const zipB = path.join(dir, 'fold1-b.zip');
+    await zipFold(data, 1, zipA);
+    await zipFold(other, 1, zipB);
+    const a = await source(zipA, viaStream);
+    const b = await source(zipB, viaStream);
+    const all = Array.from({ length: 40 }, (_, i) => i);
+    // A's records all held past its end (as the workers hold the last ones of a fold), then given back: to B's
+    // reader while it runs (the first half), to the pool its successor starts with (the rest).
+    const held: ArrayBuffer[] = [];
+    const gotA = await collect(a.read(all), (x) => held.push(x));
+    expect(gotA.map((r) => r.bytes)).toEqual(onDisk(all));
+    const otherMasks = path.join(other, 'Fold 1', 'masks', 'fold1', 'masks.npy');
+    const gotB: { index: number; bytes: string }[] = [];
+    for await (const r of b.read(all)) {
+      gotB.push({ index: r.index, bytes: Buffer.from(r.bytes).toString('base64') });
+      if (r.index === 5) for (const x of held.splice(0, 20)) a.recycle(x);
+      b.recycle(r.bytes.buffer as ArrayBuffer);
+    }
+    expect(gotB.map((r) => r.index)).toEqual(all);
+    expect(gotB.map((r) => r.bytes)).toEqual(onDisk(all, otherMasks));
+    for (const x of held.splice(0)) a.recycle(x);
+    // A again, then B again, each starting with the other's buffers: still each its own bytes.
+    expect((await collect(a.read(all), (x) => a.recycle(x))).map((r) => r.bytes)).toEqual(onDisk(all));
+    expect((await collect(b.read(all), (x) => b.recycle(x))).map((r) => r.bytes)).toEqual(onDisk(all, otherMasks));
+    a.close();
+    b.close();
+  });
 
   it('a consumer that stops early ends the thread, and the source reads again', async () => {
     const zip = path.join(dir, 'fold1-early.zip');
