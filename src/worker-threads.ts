@@ -44,7 +44,7 @@ export function startThread(kind: ThreadKind, workerData?: unknown, transferList
   return new Worker(workerEntry(kind.name), {
     resourceLimits: { maxYoungGenerationSizeMb: kind.youngGenerationMb },
     ...(workerData !== undefined && { workerData }),
-    ...(transferList !== undefined && transferList.length > 0 && { transferList: [...transferList] }),
+    ...(transferList !== undefined && { transferList: [...transferList] }),
   });
 }
 

@@ -65,13 +65,15 @@ const SPARE_KEEP = 10;
 /** The reader threads running, with their record size. */
 const running = new Map<Worker, number>();
 
-/** Gives `buffer` to a running reader of records of its size, or keeps it for the next; false if neither. */
-function reuse(buffer: ArrayBuffer): boolean {
-  for (const [reader, bytes] of running) {
-    if (bytes === buffer.byteLength) {
-      reader.postMessage({ type: 'recycle', buffer } satisfies ToReader, [buffer]);
-      return true;
-    }
+/**
+ * Gives `buffer` to `preferred` (its own member's reader), else to a running reader of records of its size,
+ * else keeps it for the next one; false if none of them takes it.
+ */
+function reuse(buffer: ArrayBuffer, preferred?: Worker): boolean {
+  const reader = preferred ?? [...running].find(([, bytes]) => bytes === buffer.byteLength)?.[0];
+  if (reader !== undefined) {
+    reader.postMessage({ type: 'recycle', buffer } satisfies ToReader, [buffer]);
+    return true;
   }
   if (spare.length >= SPARE_KEEP) return false;
   spare.push(buffer);
@@ -100,10 +102,8 @@ export class MemberRecords implements RecordSource {
   get recordBytes() { return this.stream.recordBytes; }
 
   recycle(buffer: ArrayBuffer): void {
-    const reader = this.readers.values().next().value;
-    if (reader !== undefined) reader.postMessage({ type: 'recycle', buffer } satisfies ToReader, [buffer]);
-    // Its member was read to the end: the buffer goes to the next member's reader.
-    else if (!reuse(buffer)) this.stream.recycle(buffer);
+    // To this member's reader; once its member was read to the end, to the next member's.
+    if (!reuse(buffer, this.readers.values().next().value)) this.stream.recycle(buffer);
   }
 
   checkIntegrity(): Promise<void> {
