@@ -17,6 +17,7 @@ import type { ExtractedImage, ExtractedNucleus } from '../handoff/nucleus.js';
 import { predictedImage, type PredictedScratch } from './predicted.js';
 import type { PaintCounts } from './protocol.js';
 import { GroundTruthReader } from './ground-truth.js';
+import { serveRequests, type Answer } from '../thread-requests.js';
 
 const port = parentPort;
 if (port === null) throw new Error('eval/worker.ts must run in a worker thread');
@@ -72,14 +73,11 @@ function groundTruthOf(source: EvalRequest['groundTruth']): { gt: GtNucleus[]; g
   return { gt: rows, gtIds: Float64Array.from(rows, (r) => r.id) };
 }
 
-// Requests are answered in the order they came (the pool matches answers to requests by order), so each one
-// waits for the one before: reading some formats is asynchronous.
-let previous: Promise<void> = Promise.resolve();
-port.on('message', (request: EvalRequest) => {
-  previous = previous.then(() => handle(request));
-});
+// Requests are answered in the order they came (the pool matches answers to requests by order): serveRequests
+// waits for each one's answer before the next starts, as reading some formats is asynchronous.
+serveRequests(port, handle);
 
-async function handle(request: EvalRequest): Promise<void> {
+async function handle(request: EvalRequest): Promise<Answer> {
   const { layout, context } = request;
   let response: EvalResponse;
   const transfer: ArrayBuffer[] = [];
@@ -95,5 +93,5 @@ async function handle(request: EvalRequest): Promise<void> {
     const error = e instanceof PannukeError ? e.toJSON() : { code: 'WORKER' as const, message: String((e as Error).stack ?? e), file: context.file, position: `image ${context.index}`, hint: undefined };
     response = { ok: false, error };
   }
-  port?.postMessage(response, transfer);
+  return { response, transfer };
 }

@@ -12,6 +12,7 @@ import { packImage } from '../handoff/packed.js';
 import { decodeNumeric } from '../npy/decode.js';
 import { RecordFile } from '../npy/records.js';
 import type { ExtractRequest, ExtractResponse } from './protocol.js';
+import { serveRequests } from '../thread-requests.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker.ts must run in a worker thread');
@@ -31,7 +32,7 @@ function recordOf({ context, record }: ExtractRequest): Uint8Array {
   return masks.read(context.index, recordBuffer(record.file.recordBytes));
 }
 
-port.on('message', (request: ExtractRequest) => {
+serveRequests(port, (request: ExtractRequest) => {
   const { layout, context } = request;
   let response: ExtractResponse;
   const transfer: ArrayBuffer[] = [];
@@ -51,5 +52,5 @@ port.on('message', (request: ExtractRequest) => {
     response.record = request.record.buffer; // back to the reader, to be filled again
     transfer.push(request.record.buffer);
   }
-  port.postMessage(response, transfer);
+  return { response, transfer };
 });

@@ -6,6 +6,7 @@ import { decodeNumeric } from '../npy/decode.js';
 import { RecordFile } from '../npy/records.js';
 import { checkImage } from './check.js';
 import type { VerifyRequest, VerifyResponse } from './protocol.js';
+import { serveRequests } from '../thread-requests.js';
 
 const port = parentPort;
 if (port === null) throw new Error('verify/worker.ts must run in a worker thread');
@@ -16,7 +17,7 @@ let buffer: Uint8Array | undefined;
 let decodeScratch: Float64Array | undefined;
 let masks: RecordFile | undefined;
 
-port.on('message', (request: VerifyRequest) => {
+serveRequests(port, (request: VerifyRequest) => {
   const { context, record } = request;
   let response: VerifyResponse;
   try {
@@ -42,5 +43,5 @@ port.on('message', (request: VerifyRequest) => {
     response.record = record.buffer;
     transfer.push(record.buffer);
   }
-  port.postMessage(response, transfer);
+  return { response, transfer };
 });

@@ -1,0 +1,74 @@
+/**
+ * WorkerPool's work stealing, on real threads: a worker that runs low takes over the requests another has not
+ * started, each request still runs exactly once, and every caller gets the answer to its own request.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { WorkerPool } from '../../src/pipeline/pool.js';
+import { tempDir } from '../helpers/tmp.js';
+
+interface Request {
+  id: number;
+  ms: number;
+  log: string;
+}
+interface Response {
+  id: number;
+  threadId: number;
+}
+
+const dir = tempDir('pool');
+// The fixture beside this file (see steal-worker-bootstrap.mjs); workerEntry resolves it from src/.
+const kind = { name: '../test/pipeline/steal-worker', youngGenerationMb: 4 };
+
+/** Which thread ran each request, from the fixture's log: every line is one run. */
+function runs(log: string): Map<number, number[]> {
+  const byId = new Map<number, number[]>();
+  for (const line of fs.readFileSync(log, 'utf8').trim().split('\n')) {
+    const [id, thread] = line.split(' ').map(Number) as [number, number];
+    byId.set(id, [...(byId.get(id) ?? []), thread]);
+  }
+  return byId;
+}
+
+describe('WorkerPool', () => {
+  it('moves unstarted requests from a busy worker to one that ran low, and runs each exactly once', async () => {
+    const log = path.join(dir, 'uneven.log');
+    const pool = new WorkerPool<Request, Response>(2, { depth: 16, threads: kind });
+    try {
+      // The pool sends them alternately to its two workers (the least loaded first): one gets every slow
+      // request (30 ms), the other every fast one (1 ms). Without stealing, one worker would run all 16 slow ones.
+      const requests = Array.from({ length: 32 }, (_, id) => ({ id, ms: id % 2 === 0 ? 30 : 1, log }));
+      const answers = await Promise.all(requests.map((r) => pool.run(r)));
+      expect(answers.map((a) => a.id)).toEqual(requests.map((r) => r.id));
+      const ran = runs(log);
+      expect([...ran.keys()].sort((a, b) => a - b)).toEqual(requests.map((r) => r.id));
+      for (const [id, threads] of ran) {
+        expect(threads, `request ${id} ran ${threads.length} times`).toHaveLength(1);
+        // The answer came from the thread that ran it (not from one that skipped it).
+        expect(answers[id]?.threadId).toBe(threads[0]);
+      }
+      const slowThreads = new Set(requests.filter((r) => r.ms === 30).map((r) => ran.get(r.id)?.[0]));
+      expect(slowThreads.size).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('keeps answers matched to requests when many are taken back while the workers run', async () => {
+    const log = path.join(dir, 'busy.log');
+    const pool = new WorkerPool<Request, Response>(2, { depth: 8, threads: kind });
+    try {
+      // Uneven costs in waves, so that stealing happens again and again, racing with the workers' own starts.
+      const requests = Array.from({ length: 400 }, (_, id) => ({ id, ms: (id * 7) % 13 === 0 ? 6 : (id % 5) / 5, log }));
+      const answers = await Promise.all(requests.map((r) => pool.run(r)));
+      expect(answers.map((a) => a.id)).toEqual(requests.map((r) => r.id));
+      const ran = runs(log);
+      expect(ran.size).toBe(requests.length);
+      for (const [id, threads] of ran) expect(threads, `request ${id}`).toHaveLength(1);
+    } finally {
+      await pool.close();
+    }
+  });
+});
