@@ -9,15 +9,14 @@
  * the main thread waiting for its images in order: a core idle at the end of every run (perf sched, 1×
  * ingest). With stealing, the thread that runs low takes half of the other's unstarted requests.
  *
- * The hand-over: every request carries a ticket, a slot in an Int32Array shared by the pool and its threads.
- * A thread claims the slot as it starts the request (OPEN → STARTED); the pool takes a request back by
- * claiming it first (OPEN → TAKEN), and the thread then answers TAKEN_BACK without doing it. One atomic
- * compare-and-exchange decides, so a request runs exactly once. Answers still come in request order.
+ * The hand-over: every request carries a ticket, a slot in an Int32Array shared by the pool and its threads,
+ * its own until it is answered. A thread claims the slot as it starts the request (OPEN → STARTED); the pool
+ * takes a request back by claiming it first (OPEN → TAKEN), and the thread then answers TAKEN_BACK without
+ * doing it. One atomic compare-and-exchange decides, so a request runs exactly once. Answers still come in
+ * request order.
  */
 import type { MessagePort } from 'node:worker_threads';
 
-/** Slots, a power of two: more than a pool's requests unanswered at once (PoolClaims checks). */
-const SLOTS = 1 << 12;
 const OPEN = 0;
 const STARTED = 1;
 const TAKEN = 2;
@@ -28,18 +27,21 @@ export type ToThread<Req> = { claims: SharedArrayBuffer } | { ticket: number; re
 /** A thread's answer to a request the pool took back (it was done elsewhere). */
 export const TAKEN_BACK = 'taken back';
 
+/** The ticket of a request that cannot be taken back (every slot was in use when it was sent). */
+export const NO_TICKET = -1;
+
 /** The pool's side: tickets for requests, and taking back those not started. */
 export class PoolClaims {
-  private readonly buffer = new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT);
-  private readonly states = new Int32Array(this.buffer);
-  private next = 0;
+  private readonly buffer: SharedArrayBuffer;
+  private readonly states: Int32Array;
+  /** Slots whose request was answered (or never used): a slot is given to one unanswered request at a time. */
+  private readonly free: number[];
 
-  /**
-   * `unanswered`: the most requests that can be out at once, taken back ones included. A slot is used again
-   * after SLOTS tickets, by when its request must have been answered.
-   */
-  constructor(unanswered: number) {
-    if (unanswered >= SLOTS) throw new Error(`a pool with ${unanswered} requests out at once needs more than ${SLOTS} claim slots`);
+  /** `slots`: how many requests can be claimable at once (those out when all are taken: NO_TICKET). */
+  constructor(slots: number) {
+    this.buffer = new SharedArrayBuffer(slots * Int32Array.BYTES_PER_ELEMENT);
+    this.states = new Int32Array(this.buffer);
+    this.free = Array.from({ length: slots }, (_, i) => slots - 1 - i);
   }
 
   /** The first message every thread of the pool gets. */
@@ -47,17 +49,22 @@ export class PoolClaims {
     return { claims: this.buffer };
   }
 
-  /** A ticket for a request about to be posted. */
+  /** A ticket for a request about to be posted, or NO_TICKET (it runs where it is sent, and cannot be taken back). */
   issue(): number {
-    const ticket = this.next;
-    this.next = (this.next + 1) & (SLOTS - 1);
+    const ticket = this.free.pop();
+    if (ticket === undefined) return NO_TICKET;
     Atomics.store(this.states, ticket, OPEN);
     return ticket;
   }
 
+  /** The request with this ticket was answered (done, or skipped after it was taken back): its slot is free. */
+  release(ticket: number): void {
+    if (ticket !== NO_TICKET) this.free.push(ticket);
+  }
+
   /** Takes back the request with this ticket, if its thread has not started it: the thread will skip it. */
   takeBack(ticket: number): boolean {
-    return Atomics.compareExchange(this.states, ticket, OPEN, TAKEN) === OPEN;
+    return ticket !== NO_TICKET && Atomics.compareExchange(this.states, ticket, OPEN, TAKEN) === OPEN;
   }
 }
 
@@ -83,7 +90,7 @@ export function serveRequests<Req>(port: MessagePort, handle: (request: Req) => 
     }
     previous = previous
       .then(async () => {
-        if (states !== undefined && Atomics.compareExchange(states, message.ticket, OPEN, STARTED) !== OPEN) {
+        if (states !== undefined && message.ticket !== NO_TICKET && Atomics.compareExchange(states, message.ticket, OPEN, STARTED) !== OPEN) {
           port.postMessage(TAKEN_BACK);
           return;
         }

@@ -56,13 +56,14 @@ export class WorkerPool<Req = ExtractRequest, Res = ExtractResponse> {
     // Threads the CLI started before it loaded this code (worker-threads.ts), or new ones.
     const threads = takeEarly(kind, size);
     this.queue = new PQueue({ concurrency: size * depth });
-    // Unanswered at most: every request in flight, and as many taken back and not yet skipped.
+    // Every request in flight, and as many taken back and not yet skipped (beyond that: NO_TICKET).
     this.claims = new PoolClaims(2 * size * depth);
     for (let i = 0; i < size; i++) {
       const slot: Slot<Req, Res> = { worker: threads?.[i] ?? startThread(kind), pending: [], takenBack: 0 };
       slot.worker.postMessage(this.claims.message);
       slot.worker.on('message', (response: Res | typeof TAKEN_BACK) => {
         const answered = slot.pending.shift();
+        if (answered !== undefined) this.claims.release(answered.ticket);
         if (answered?.takenBack === true) {
           slot.takenBack--;
           return;
@@ -73,7 +74,10 @@ export class WorkerPool<Req = ExtractRequest, Res = ExtractResponse> {
       const die = (error: Error) => {
         if (this.closing) return;
         this.failure ??= new PannukeError('WORKER', `extraction worker stopped: ${error.message}`, { cause: error });
-        for (const p of slot.pending.splice(0)) p.reject(this.failure);
+        for (const p of slot.pending.splice(0)) {
+          this.claims.release(p.ticket);
+          p.reject(this.failure);
+        }
         slot.takenBack = 0;
       };
       slot.worker.on('error', die);

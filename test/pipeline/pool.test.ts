@@ -71,4 +71,24 @@ describe('WorkerPool', () => {
       await pool.close();
     }
   });
+
+  it('never gives the claim of a request still waiting to a newer one, however many requests pass it', async () => {
+    const log = path.join(dir, 'stuck.log');
+    // Depth 2: the pool keeps 8 claims. The first request holds one worker for 2 s, with the next one it was
+    // sent queued behind it, unstarted (too few to be worth taking); meanwhile the other worker answers
+    // thousands of requests, more than any fixed ring of claims would hold. The queued request must still
+    // run (once) and answer for itself.
+    const pool = new WorkerPool<Request, Response>(2, { depth: 2, threads: kind });
+    try {
+      const requests = Array.from({ length: 5000 }, (_, id) => ({ id, ms: id === 0 ? 2000 : 0, log }));
+      const answers = await Promise.all(requests.map((r) => pool.run(r)));
+      expect(answers.map((a) => a.id)).toEqual(requests.map((r) => r.id));
+      const ran = runs(log);
+      expect(ran.size).toBe(requests.length);
+      for (const [id, threads] of ran) expect(threads, `request ${id}`).toHaveLength(1);
+    } finally {
+      await pool.close();
+    }
+  });
 });
+
