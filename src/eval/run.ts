@@ -126,6 +126,10 @@ async function evaluateWith(pool: EvalPool, store: Store, o: EvalRunOptions, inp
     }
     const options = { radius: o.radius, channels: prepared.channels, format: input.format, ...(prepared.options ?? {}) };
     const created = set === undefined;
+    // A new set is this run's first write: write-ahead logging from here on, so that the set's row is
+    // committed to the log (no fsync) instead of through a rollback journal (three fsyncs, ~4 ms before any
+    // image goes to the workers).
+    if (created) store.startWriting();
     set ??= await createSet(store, { name: o.name, fold: o.fold, source, bytes, fingerprint, createdAt: new Date().toISOString(), toolVersion: TOOL_VERSION, options: JSON.stringify(options) });
     const done = await evaluatedImages(store, set.id);
     const todo = gtImages.filter((g) => !done.has(g.id));
