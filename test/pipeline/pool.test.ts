@@ -32,63 +32,49 @@ function runs(log: string): Map<number, number[]> {
   return byId;
 }
 
+/**
+ * Runs `requests` on a pool of two real threads (the fixture) and checks what must hold whatever the stealing
+ * did: every caller got the answer to its own request, from the thread that ran it, and each request ran
+ * exactly once. Returns which thread ran each request.
+ */
+async function runChecked(depth: number, requests: Omit<Request, 'log'>[], name: string): Promise<Map<number, number[]>> {
+  const log = path.join(dir, `${name}.log`);
+  const pool = new WorkerPool<Request, Response>(2, { depth, threads: kind });
+  try {
+    const answers = await Promise.all(requests.map((r) => pool.run({ ...r, log })));
+    expect(answers.map((a) => a.id)).toEqual(requests.map((r) => r.id));
+    const ran = runs(log);
+    expect([...ran.keys()].sort((a, b) => a - b)).toEqual(requests.map((r) => r.id));
+    for (const [id, threads] of ran) {
+      expect(threads, `request ${id} ran ${threads.length} times`).toHaveLength(1);
+      expect(answers[id]?.threadId, `request ${id}'s answer`).toBe(threads[0]);
+    }
+    return ran;
+  } finally {
+    await pool.close();
+  }
+}
+
 describe('WorkerPool', () => {
   it('moves unstarted requests from a busy worker to one that ran low, and runs each exactly once', async () => {
-    const log = path.join(dir, 'uneven.log');
-    const pool = new WorkerPool<Request, Response>(2, { depth: 16, threads: kind });
-    try {
-      // The pool sends them alternately to its two workers (the least loaded first): one gets every slow
-      // request (30 ms), the other every fast one (1 ms). Without stealing, one worker would run all 16 slow ones.
-      const requests = Array.from({ length: 32 }, (_, id) => ({ id, ms: id % 2 === 0 ? 30 : 1, log }));
-      const answers = await Promise.all(requests.map((r) => pool.run(r)));
-      expect(answers.map((a) => a.id)).toEqual(requests.map((r) => r.id));
-      const ran = runs(log);
-      expect([...ran.keys()].sort((a, b) => a - b)).toEqual(requests.map((r) => r.id));
-      for (const [id, threads] of ran) {
-        expect(threads, `request ${id} ran ${threads.length} times`).toHaveLength(1);
-        // The answer came from the thread that ran it (not from one that skipped it).
-        expect(answers[id]?.threadId).toBe(threads[0]);
-      }
-      const slowThreads = new Set(requests.filter((r) => r.ms === 30).map((r) => ran.get(r.id)?.[0]));
-      expect(slowThreads.size).toBe(2);
-    } finally {
-      await pool.close();
-    }
+    // The pool sends them alternately to its two workers (the least loaded first): one gets every slow
+    // request (30 ms), the other every fast one (1 ms). Without stealing, one worker would run all 16 slow ones.
+    const requests = Array.from({ length: 32 }, (_, id) => ({ id, ms: id % 2 === 0 ? 30 : 1 }));
+    const ran = await runChecked(16, requests, 'uneven');
+    const slowThreads = new Set(requests.filter((r) => r.ms === 30).map((r) => ran.get(r.id)?.[0]));
+    expect(slowThreads.size).toBe(2);
   });
 
   it('keeps answers matched to requests when many are taken back while the workers run', async () => {
-    const log = path.join(dir, 'busy.log');
-    const pool = new WorkerPool<Request, Response>(2, { depth: 8, threads: kind });
-    try {
-      // Uneven costs in waves, so that stealing happens again and again, racing with the workers' own starts.
-      const requests = Array.from({ length: 400 }, (_, id) => ({ id, ms: (id * 7) % 13 === 0 ? 6 : (id % 5) / 5, log }));
-      const answers = await Promise.all(requests.map((r) => pool.run(r)));
-      expect(answers.map((a) => a.id)).toEqual(requests.map((r) => r.id));
-      const ran = runs(log);
-      expect(ran.size).toBe(requests.length);
-      for (const [id, threads] of ran) expect(threads, `request ${id}`).toHaveLength(1);
-    } finally {
-      await pool.close();
-    }
+    // Uneven costs in waves, so that stealing happens again and again, racing with the workers' own starts.
+    await runChecked(8, Array.from({ length: 400 }, (_, id) => ({ id, ms: (id * 7) % 13 === 0 ? 6 : (id % 5) / 5 })), 'busy');
   });
 
   it('never gives the claim of a request still waiting to a newer one, however many requests pass it', async () => {
-    const log = path.join(dir, 'stuck.log');
     // Depth 2: the pool keeps 8 claims. The first request holds one worker for 2 s, with the next one it was
     // sent queued behind it, unstarted (too few to be worth taking); meanwhile the other worker answers
     // thousands of requests, more than any fixed ring of claims would hold. The queued request must still
     // run (once) and answer for itself.
-    const pool = new WorkerPool<Request, Response>(2, { depth: 2, threads: kind });
-    try {
-      const requests = Array.from({ length: 5000 }, (_, id) => ({ id, ms: id === 0 ? 2000 : 0, log }));
-      const answers = await Promise.all(requests.map((r) => pool.run(r)));
-      expect(answers.map((a) => a.id)).toEqual(requests.map((r) => r.id));
-      const ran = runs(log);
-      expect(ran.size).toBe(requests.length);
-      for (const [id, threads] of ran) expect(threads, `request ${id}`).toHaveLength(1);
-    } finally {
-      await pool.close();
-    }
+    await runChecked(2, Array.from({ length: 5000 }, (_, id) => ({ id, ms: id === 0 ? 2000 : 0 })), 'stuck');
   });
 });
-
