@@ -26,12 +26,10 @@ interface Slot<Req, Res> {
   worker: Worker;
   /** Requests sent and not yet answered, oldest first (a worker answers in order). */
   pending: Pending<Req, Res>[];
-  /** How many of them were taken back. */
-  takenBack: number;
 }
 
-/** The requests a worker still has to do. */
-const load = <Req, Res>(slot: Slot<Req, Res>) => slot.pending.length - slot.takenBack;
+/** The requests a worker still has to do: those not taken back (a queue is at most `depth` long). */
+const load = <Req, Res>(slot: Slot<Req, Res>) => slot.pending.reduce((n, p) => (p.takenBack ? n : n + 1), 0);
 /** Fewer than this many more requests on the busiest worker than on the one answering: no stealing. */
 const STEAL_GAP = 4;
 
@@ -59,15 +57,12 @@ export class WorkerPool<Req = ExtractRequest, Res = ExtractResponse> {
     // Every request in flight, and as many taken back and not yet skipped (beyond that: NO_TICKET).
     this.claims = new PoolClaims(2 * size * depth);
     for (let i = 0; i < size; i++) {
-      const slot: Slot<Req, Res> = { worker: threads?.[i] ?? startThread(kind), pending: [], takenBack: 0 };
+      const slot: Slot<Req, Res> = { worker: threads?.[i] ?? startThread(kind), pending: [] };
       slot.worker.postMessage(this.claims.message);
       slot.worker.on('message', (response: Res | typeof TAKEN_BACK) => {
         const answered = slot.pending.shift();
         if (answered !== undefined) this.claims.release(answered.ticket);
-        if (answered?.takenBack === true) {
-          slot.takenBack--;
-          return;
-        }
+        if (answered?.takenBack === true) return;
         answered?.resolve(response as Res);
         this.balance(slot);
       });
@@ -78,7 +73,6 @@ export class WorkerPool<Req = ExtractRequest, Res = ExtractResponse> {
           this.claims.release(p.ticket);
           p.reject(this.failure);
         }
-        slot.takenBack = 0;
       };
       slot.worker.on('error', die);
       slot.worker.on('exit', (code) => {
@@ -122,7 +116,6 @@ export class WorkerPool<Req = ExtractRequest, Res = ExtractResponse> {
       if (p.takenBack) continue;
       if (p.request === undefined || !this.claims.takeBack(p.ticket)) break;
       victim.pending[i] = { ticket: p.ticket, request: undefined, takenBack: true, resolve: () => undefined, reject: () => undefined };
-      victim.takenBack++;
       moved.push(p);
       wanted--;
     }
