@@ -6,11 +6,13 @@
  * - before the worker threads ran: Node's own start, the CLI loading, until the first worker thread is scheduled
  *   (one core idle, whatever the code does next);
  * - after the worker threads ended: the last writes, closing the database, the summary, the process's exit;
- * - in between, by the state of the main thread (the one that loads) and of the workers (the threads that
- *   extract or match: the `cores` busiest threads after the main one, among those that ran for at least a
- *   tenth of the run): workers out of work while the main thread runs; the main thread waiting on the disk
- *   (a checkpoint's fsync); a worker waiting on the disk (a page of the masks file no longer cached); anything
- *   else.
+ * - in between: first, a thread of the command ready to run and left waiting for the other, busy core (the
+ *   kernel placed it there when it woke and had not moved it yet: its scheduling delay, the listing's `sch
+ *   delay`, spans the idle moment); then by the state of the main thread (the one that loads) and of the
+ *   workers (the threads that extract or match: the `cores` busiest threads after the main one, among those
+ *   that ran for at least a tenth of the run): workers out of work while the main thread runs; the main thread
+ *   waiting on the disk (a checkpoint's fsync); a worker waiting on the disk (a page of the masks file no
+ *   longer cached); anything else.
  *
  * Why the scheduler and not the profiles: an idle core is the absence of samples; only the scheduler sees who
  * was waiting, and on what (S: for a message or a lock; D: for the disk). It needs Linux `perf` and the right to
@@ -28,6 +30,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const IDLE_CAUSES = [
   'before the worker threads ran (Node start, CLI load)',
+  'a thread ready to run, queued on the busy core (the kernel\'s placement)',
   'workers out of work, main thread running',
   'main thread waiting on the disk (fsync)',
   'a worker waiting on the disk (page cache miss)',
@@ -45,8 +48,11 @@ export interface IdleBreakdown {
   idle: Record<IdleCause, number>;
 }
 
-/** One scheduling interval of a thread: it ran from `start` to `end` (ms), then waited in `state` (S, D, R, …). */
-interface Run { start: number; end: number; state: string }
+/**
+ * One scheduling interval of a thread: it ran from `start` to `end` (ms), then waited in `state` (S, D, R, …);
+ * before `start` it had been ready to run, and waiting for a core, since `ready`.
+ */
+interface Run { ready: number; start: number; end: number; state: string }
 
 /** Where a trace is written (removed once read). */
 const traceFile = () => path.join(os.tmpdir(), `pannuke-bench-sched-${process.pid}.data`);
@@ -94,7 +100,7 @@ export function attribute(listing: string, cores: number): IdleBreakdown {
   for (const line of listing.split('\n')) {
     const m = LINE.exec(line);
     if (m === null) continue;
-    const [, time, , task, , , ran, state] = m as unknown as [string, string, string, string, string, string, string, string];
+    const [, time, , task, , delay, ran, state] = m as unknown as [string, string, string, string, string, string, string, string];
     const end = Number(time) * 1000;
     const start = end - Number(ran);
     if (task.startsWith('<idle>')) {
@@ -108,7 +114,7 @@ export function attribute(listing: string, cores: number): IdleBreakdown {
     mainPid ??= pid;
     if (pid !== mainPid) continue;
     const runs = threads.get(task) ?? [];
-    runs.push({ start, end, state });
+    runs.push({ ready: start - Number(delay), start, end, state });
     threads.set(task, runs);
   }
   const main = `node[${mainPid}]`;
@@ -127,6 +133,8 @@ export function attribute(listing: string, cores: number): IdleBreakdown {
   const workersFrom = Math.min(...workers.map((w) => w[0]?.start ?? Infinity));
   const workersUntil = Math.max(...workers.map((w) => w.at(-1)?.end ?? -Infinity));
   const result = Object.fromEntries(IDLE_CAUSES.map((c) => [c, 0])) as Record<IdleCause, number>;
+  // Every thread of the command can be left queued (a V8 helper as much as a worker).
+  const waiting = [...threads.values()];
   // Each idle interval in slices of at most 1 ms, each charged by the threads' states at its middle.
   for (const interval of idle) {
     const from = Math.max(interval.start, spanStart);
@@ -134,7 +142,7 @@ export function attribute(listing: string, cores: number): IdleBreakdown {
     for (let t = from; t < to; t += 1) {
       const slice = Math.min(1, to - t);
       const at = t + slice / 2;
-      result[causeAt(at, stateAt(mainRuns, at), workers.map((w) => stateAt(w, at)), workersFrom, workersUntil)] += slice / 1000;
+      result[causeAt(at, stateAt(mainRuns, at), workers.map((w) => stateAt(w, at)), workersFrom, workersUntil, waiting.some((w) => readyAt(w, at)))] += slice / 1000;
     }
   }
   return { spanSeconds: (spanEnd - spanStart) / 1000, cpuSeconds: busy(all) / 1000, idle: result };
@@ -156,13 +164,28 @@ function stateAt(runs: readonly Run[], t: number): string {
   return lo === runs.length - 1 ? '-' : r.state;
 }
 
-function causeAt(t: number, main: string, workers: string[], workersFrom: number, workersUntil: number): IdleCause {
+/** Whether the thread was ready to run at t, waiting for a core (its scheduling delay before a run). */
+function readyAt(runs: readonly Run[], t: number): boolean {
+  // The first run that starts after t: t lies in its wait for a core, or in no wait.
+  let lo = 0;
+  let hi = runs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((runs[mid] as Run).start <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  const next = runs[lo];
+  return next !== undefined && next.ready <= t;
+}
+
+function causeAt(t: number, main: string, workers: string[], workersFrom: number, workersUntil: number, queued: boolean): IdleCause {
   if (t < workersFrom) return IDLE_CAUSES[0];
-  if (t > workersUntil) return IDLE_CAUSES[5];
-  if (main === 'D') return IDLE_CAUSES[2];
-  if (workers.includes('D')) return IDLE_CAUSES[3];
-  if (main === 'R' && workers.some((w) => w !== 'R')) return IDLE_CAUSES[1];
-  return IDLE_CAUSES[4];
+  if (t > workersUntil) return IDLE_CAUSES[6];
+  if (queued) return IDLE_CAUSES[1];
+  if (main === 'D') return IDLE_CAUSES[3];
+  if (workers.includes('D')) return IDLE_CAUSES[4];
+  if (main === 'R' && workers.some((w) => w !== 'R')) return IDLE_CAUSES[2];
+  return IDLE_CAUSES[5];
 }
 
 /**

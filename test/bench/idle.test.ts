@@ -3,9 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { attribute, IDLE_CAUSES } from '../../bench/idle.js';
 
-/** A `perf sched timehist --state` line: the run of `task` on `cpu` from `from` to `to` ms, then `state`. */
-const line = (from: number, to: number, cpu: number, task: string, state: string) =>
-  `${(to / 1000).toFixed(6).padStart(15)} [${String(cpu).padStart(4, '0')}]  ${task.padEnd(30)} ${'0.000'.padStart(9)} ${'0.000'.padStart(9)} ${(to - from).toFixed(3).padStart(9)}      ${state}`;
+/**
+ * A `perf sched timehist --state` line: the run of `task` on `cpu` from `from` to `to` ms, then `state`; it had
+ * waited `delay` ms for a core before `from` (the listing's scheduling delay).
+ */
+const line = (from: number, to: number, cpu: number, task: string, state: string, delay = 0) =>
+  `${(to / 1000).toFixed(6).padStart(15)} [${String(cpu).padStart(4, '0')}]  ${task.padEnd(30)} ${delay.toFixed(3).padStart(9)} ${delay.toFixed(3).padStart(9)} ${(to - from).toFixed(3).padStart(9)}      ${state}`;
 
 // Main thread node[100], workers A (101) and B (102), a V8 helper (103), another process, two cores:
 //   0–10   main runs on core 0; core 1 idle: before the worker threads ran
@@ -40,11 +43,12 @@ describe('bench idle breakdown', () => {
     expect(b.spanSeconds).toBeCloseTo(0.065, 9);
     // main 10 + 15 + 15 + 5, A 20 + 10, B 15 + 5, the helper 1 (the other process is not counted)
     expect(b.cpuSeconds).toBeCloseTo(0.096, 9);
-    const [before, outOfWork, mainDisk, workerDisk, other, after] = IDLE_CAUSES;
+    const [before, queued, outOfWork, mainDisk, workerDisk, other, after] = IDLE_CAUSES;
     expect(b.idle[before]).toBeCloseTo(0.010, 9);
     expect(b.idle[outOfWork]).toBeCloseTo(0.010, 9);
     expect(b.idle[mainDisk]).toBeCloseTo(0.005, 9);
     expect(b.idle[workerDisk]).toBe(0);
+    expect(b.idle[queued]).toBe(0);
     expect(b.idle[other]).toBe(0);
     expect(b.idle[after]).toBeCloseTo(0.010, 9);
   });
@@ -61,7 +65,26 @@ describe('bench idle breakdown', () => {
       line(40, 45, 0, 'node[7]', 'S'),
     ].join('\n');
     const b = attribute(listing, 2);
-    expect(b.idle[IDLE_CAUSES[3]]).toBeCloseTo(0.010, 9);
+    expect(b.idle[IDLE_CAUSES[4]]).toBeCloseTo(0.010, 9);
+    expect(Object.values(b.idle).reduce((s, v) => s + v, 0)).toBeCloseTo(0.010, 9);
+  });
+
+  it('a thread ready to run but queued behind the busy core is charged to the placement, whatever the others do', () => {
+    // Main node[7] runs 0–5, then waits on the disk; workers 8 and 9 run 5–20. Worker 9 sleeps 20–22, is
+    // woken at 22 onto core 1, where worker 8 runs 20–30, and waits there until 30 (scheduling delay 8): core 0
+    // stays idle 20–30. 20–22 is main's disk wait; 22–30 the placement, although main is still in D.
+    const listing = [
+      line(0, 5, 0, 'node[7]', 'D'),
+      line(5, 20, 1, 'node[8/7]', 'R'),
+      line(5, 20, 0, 'node[9/7]', 'S'),
+      line(20, 30, 0, '<idle>', 'R'),
+      line(20, 30, 1, 'node[8/7]', 'S'),
+      line(30, 40, 1, 'node[9/7]', 'S', 8),
+      line(30, 40, 0, 'node[7]', 'S'),
+    ].join('\n');
+    const b = attribute(listing, 2);
+    expect(b.idle[IDLE_CAUSES[1]]).toBeCloseTo(0.008, 9);
+    expect(b.idle[IDLE_CAUSES[3]]).toBeCloseTo(0.002, 9);
     expect(Object.values(b.idle).reduce((s, v) => s + v, 0)).toBeCloseTo(0.010, 9);
   });
 });
