@@ -1,12 +1,28 @@
-/** Per-test temporary folders under the system temp dir, removed after the test file. */
+/** Temporary folders for tests under the system temp dir, removed when the test or the test file ends. */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, onTestFinished } from 'vitest';
 
+/** Folders made outside a test (a file's or a describe's top level, a hook): removed after the test file. */
+const perFile = new Set<string>();
+// Registered as this module loads, while the test file that imports it is collected (vitest loads it anew for
+// each file): an `afterAll` registered later, from inside a test or a hook, never runs, and each run of such a
+// test used to leave its folder behind (~660 MB for one of them).
+afterAll(() => {
+  for (const dir of perFile) fs.rmSync(dir, { recursive: true, force: true });
+  perFile.clear();
+});
+
+/** A new folder, removed when the test that made it ends, or after the test file when made outside a test. */
 export function tempDir(label: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pannuke-test-${label}-`));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  try {
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  } catch {
+    // Not inside a test (vitest refuses onTestFinished there).
+    perFile.add(dir);
+  }
   return dir;
 }
 
