@@ -10,6 +10,10 @@ import { attribute, IDLE_CAUSES } from '../../bench/idle.js';
 const line = (from: number, to: number, cpu: number, task: string, state: string, delay = 0) =>
   `${(to / 1000).toFixed(6).padStart(15)} [${String(cpu).padStart(4, '0')}]  ${task.padEnd(30)} ${delay.toFixed(3).padStart(9)} ${delay.toFixed(3).padStart(9)} ${(to - from).toFixed(3).padStart(9)}      ${state}`;
 
+/** The breakdown of a two-core listing of these lines, and its idle core-seconds in all. */
+const breakdown = (...lines: string[]) => attribute(lines.join('\n'), 2);
+const idleInAll = (b: ReturnType<typeof attribute>) => Object.values(b.idle).reduce((s, v) => s + v, 0);
+
 // Main thread node[100], workers A (101) and B (102), a V8 helper (103), another process, two cores:
 //   0–10   main runs on core 0; core 1 idle: before the worker threads ran
 //  10–30   A on core 1; B 10–25 on core 0, then main 25–40
@@ -54,7 +58,7 @@ describe('bench idle breakdown', () => {
   });
 
   it('a worker blocked on a read is charged as such, not to the main thread', () => {
-    const listing = [
+    const b = breakdown(
       line(0, 5, 0, 'node[7]', 'R'),
       line(5, 20, 1, 'node[8/7]', 'D'),
       line(5, 20, 0, 'node[9/7]', 'S'),
@@ -63,28 +67,26 @@ describe('bench idle breakdown', () => {
       line(30, 40, 1, 'node[8/7]', 'S'),
       line(30, 40, 0, 'node[9/7]', 'S'),
       line(40, 45, 0, 'node[7]', 'S'),
-    ].join('\n');
-    const b = attribute(listing, 2);
+    );
     expect(b.idle[IDLE_CAUSES[4]]).toBeCloseTo(0.010, 9);
-    expect(Object.values(b.idle).reduce((s, v) => s + v, 0)).toBeCloseTo(0.010, 9);
+    expect(idleInAll(b)).toBeCloseTo(0.010, 9);
   });
 
   it('a thread ready to run but queued behind the busy core is charged to the placement, whatever the others do', () => {
     // Main node[7] runs 0–5, then waits on the disk; workers 8 and 9 run 5–20. Worker 9 sleeps 20–22, is
     // woken at 22 onto core 1, where worker 8 runs 20–30, and waits there until 30 (scheduling delay 8): core 0
     // stays idle 20–30. 20–22 is main's disk wait; 22–30 the placement, although main is still in D.
-    const listing = [
+    const b = breakdown(
       line(0, 5, 0, 'node[7]', 'D'),
       line(5, 20, 1, 'node[8/7]', 'R'),
       line(5, 20, 0, 'node[9/7]', 'S'),
       line(20, 30, 0, '<idle>', 'R'),
       line(20, 30, 1, 'node[8/7]', 'S'),
-      line(30, 40, 1, 'node[9/7]', 'S', 8),
+      line(30, 40, 1, 'node[9/7]', 'S', 8), // woken at 22, ran at 30
       line(30, 40, 0, 'node[7]', 'S'),
-    ].join('\n');
-    const b = attribute(listing, 2);
+    );
     expect(b.idle[IDLE_CAUSES[1]]).toBeCloseTo(0.008, 9);
     expect(b.idle[IDLE_CAUSES[3]]).toBeCloseTo(0.002, 9);
-    expect(Object.values(b.idle).reduce((s, v) => s + v, 0)).toBeCloseTo(0.010, 9);
+    expect(idleInAll(b)).toBeCloseTo(0.010, 9);
   });
 });
