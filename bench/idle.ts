@@ -148,25 +148,8 @@ export function attribute(listing: string, cores: number): IdleBreakdown {
   return { spanSeconds: (spanEnd - spanStart) / 1000, cpuSeconds: busy(all) / 1000, idle: result };
 }
 
-/** R (running), the state it waits in (S, D, …), or '-' before its first and after its last run. */
-function stateAt(runs: readonly Run[], t: number): string {
-  let lo = 0;
-  let hi = runs.length - 1;
-  if (hi < 0 || t < (runs[0] as Run).start) return '-';
-  // The last run that started at or before t.
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((runs[mid] as Run).start <= t) lo = mid;
-    else hi = mid - 1;
-  }
-  const r = runs[lo] as Run;
-  if (t < r.end) return 'R';
-  return lo === runs.length - 1 ? '-' : r.state;
-}
-
-/** Whether the thread was ready to run at t, waiting for a core (its scheduling delay before a run). */
-function readyAt(runs: readonly Run[], t: number): boolean {
-  // The first run that starts after t: t lies in its wait for a core, or in no wait.
+/** How many of the runs (in time order) started at or before t: the last of them is runs[n - 1]. */
+function startedBy(runs: readonly Run[], t: number): number {
   let lo = 0;
   let hi = runs.length;
   while (lo < hi) {
@@ -174,7 +157,21 @@ function readyAt(runs: readonly Run[], t: number): boolean {
     if ((runs[mid] as Run).start <= t) lo = mid + 1;
     else hi = mid;
   }
-  const next = runs[lo];
+  return lo;
+}
+
+/** R (running), the state it waits in (S, D, …), or '-' before its first and after its last run. */
+function stateAt(runs: readonly Run[], t: number): string {
+  const n = startedBy(runs, t);
+  if (n === 0) return '-';
+  const r = runs[n - 1] as Run;
+  if (t < r.end) return 'R';
+  return n === runs.length ? '-' : r.state;
+}
+
+/** Whether the thread was ready to run at t, waiting for a core (its scheduling delay before its next run). */
+function readyAt(runs: readonly Run[], t: number): boolean {
+  const next = runs[startedBy(runs, t)];
   return next !== undefined && next.ready <= t;
 }
 
